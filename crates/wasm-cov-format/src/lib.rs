@@ -1,0 +1,57 @@
+//! The contract between the stages of the wasm coverage pipeline.
+//!
+//! ```text
+//! wasm-run ──v8-coverage.json + modules/<sha256>.wasm──▶ v8cov-extract
+//!   ──offsets CSV──▶ wasm-cov-mapper ──LCOV | mapper JSON──▶ cov-report
+//! ```
+//!
+//! Every file that crosses a stage boundary is defined here, once, and both
+//! the writer and the reader use these types. `docs/formats.md` is the prose
+//! version of this crate; change both together and keep the version numbers
+//! honest: a reader must reject a version it does not know.
+
+mod error;
+mod io;
+mod lcov;
+mod mapped;
+mod model;
+mod offsets;
+mod v8;
+
+pub use error::FormatError;
+pub use io::{open_input, read_input, AtomicOutput};
+pub use lcov::{read_lcov, write_lcov};
+pub use mapped::{
+    MappedBranch, MappedCoverage, MappedFile, MappedFunction, MappedLine, MAPPED_FORMAT,
+    MAPPED_VERSION,
+};
+pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Totals};
+pub use offsets::{read_offsets, write_offsets, OffsetRow, OFFSETS_HEADER};
+pub use v8::{
+    CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,
+};
+
+/// What kind of coverage document a byte buffer holds, judged from its first
+/// non-blank byte and, for JSON, its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Lcov,
+    MappedJson,
+    V8Json,
+}
+
+/// Sniffs the kind of a coverage document without parsing all of it.
+pub fn detect_kind(bytes: &[u8]) -> InputKind {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return InputKind::Lcov;
+    }
+    // Both JSON kinds are objects; the mapper's names its format near the top.
+    let head = &bytes[..bytes.len().min(4096)];
+    let needle = format!("\"{MAPPED_FORMAT}\"");
+    if head.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+        InputKind::MappedJson
+    } else {
+        InputKind::V8Json
+    }
+}

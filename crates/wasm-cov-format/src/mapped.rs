@@ -1,0 +1,159 @@
+//! The mapper's JSON: a lossless, versioned spelling of [`Coverage`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Coverage;
+use crate::FormatError;
+
+/// Value of the `format` field; also how readers tell this JSON from V8's.
+pub const MAPPED_FORMAT: &str = "wasm-cov-mapper";
+/// The version this build writes and the only one it reads.
+pub const MAPPED_VERSION: u32 = 1;
+
+/// Refs: docs/formats.md, "Mapper JSON".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedCoverage {
+    pub format: String,
+    pub version: u32,
+    pub files: Vec<MappedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedFile {
+    pub path: String,
+    pub lines: Vec<MappedLine>,
+    #[serde(default)]
+    pub functions: Vec<MappedFunction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<MappedBranch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedLine {
+    pub line: u32,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedFunction {
+    pub name: String,
+    pub line: u32,
+    pub count: u64,
+}
+
+/// A branch outcome. `count` is `null` when the block holding the branch
+/// never ran. Version 1 writers emit none yet; readers must accept them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedBranch {
+    pub line: u32,
+    pub block: u32,
+    pub branch: u32,
+    pub count: Option<u64>,
+}
+
+impl MappedCoverage {
+    pub fn from_coverage(cov: &Coverage) -> Self {
+        let files = cov
+            .files
+            .iter()
+            .map(|(path, f)| {
+                let mut functions: Vec<_> = f
+                    .functions
+                    .iter()
+                    .map(|(name, func)| MappedFunction {
+                        name: name.clone(),
+                        line: func.line,
+                        count: func.count,
+                    })
+                    .collect();
+                functions.sort_by(|a, b| (a.line, &a.name).cmp(&(b.line, &b.name)));
+                MappedFile {
+                    path: path.clone(),
+                    lines: f
+                        .lines
+                        .iter()
+                        .map(|(&line, &count)| MappedLine { line, count })
+                        .collect(),
+                    functions,
+                    branches: f
+                        .branches
+                        .iter()
+                        .map(|(&(line, block, branch), &count)| MappedBranch {
+                            line,
+                            block,
+                            branch,
+                            count,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        MappedCoverage {
+            format: MAPPED_FORMAT.to_owned(),
+            version: MAPPED_VERSION,
+            files,
+        }
+    }
+
+    pub fn to_coverage(&self) -> Coverage {
+        let mut cov = Coverage::default();
+        for f in &self.files {
+            let file = cov.file_mut(&f.path);
+            for l in &f.lines {
+                file.add_line(l.line, l.count);
+            }
+            for func in &f.functions {
+                file.add_function(&func.name, func.line, func.count);
+            }
+            for b in &f.branches {
+                file.add_branch((b.line, b.block, b.branch), b.count);
+            }
+        }
+        cov
+    }
+
+    /// Parses and checks the format name and version.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, FormatError> {
+        let doc: MappedCoverage = serde_json::from_slice(bytes)?;
+        if doc.format != MAPPED_FORMAT {
+            return Err(FormatError::Invalid(format!(
+                "format is {:?}, expected {MAPPED_FORMAT:?}",
+                doc.format
+            )));
+        }
+        if doc.version != MAPPED_VERSION {
+            return Err(FormatError::Invalid(format!(
+                "{MAPPED_FORMAT} version {} is not supported (this build reads version {MAPPED_VERSION})",
+                doc.version
+            )));
+        }
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json_and_model() {
+        let text = r#"{"format":"wasm-cov-mapper","version":1,"files":[{"path":"src/lib.rs","lines":[{"line":3,"count":2},{"line":9,"count":0}],"functions":[{"name":"demo::f","line":3,"count":2}],"branches":[{"line":3,"block":0,"branch":1,"count":null}]}]}"#;
+        let doc = MappedCoverage::from_json(text.as_bytes()).unwrap();
+        let again = MappedCoverage::from_coverage(&doc.to_coverage());
+        assert_eq!(doc, again);
+        assert_eq!(serde_json::to_string(&again).unwrap(), text);
+    }
+
+    #[test]
+    fn rejects_unknown_version() {
+        let e =
+            MappedCoverage::from_json(br#"{"format":"wasm-cov-mapper","version":2,"files":[]}"#)
+                .unwrap_err();
+        assert!(e.to_string().contains("version 2 is not supported"));
+    }
+}
