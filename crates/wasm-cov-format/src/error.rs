@@ -8,7 +8,7 @@ use std::fmt;
 pub enum FormatError {
     #[error("line {line}: {msg}")]
     Line { line: u64, msg: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     Invalid(String),

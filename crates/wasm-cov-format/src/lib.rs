@@ -15,6 +15,7 @@ mod io;
 mod lcov;
 mod mapped;
 mod model;
+mod module;
 mod offsets;
 mod v8;
 
@@ -26,6 +27,7 @@ pub use mapped::{
     MAPPED_VERSION,
 };
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Totals};
+pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{read_offsets, write_offsets, OffsetRow, OFFSETS_HEADER};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,

@@ -80,6 +80,12 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
 }
 
 fn csv_err(e: csv::Error) -> FormatError {
+    if e.is_io_error() {
+        if let csv::ErrorKind::Io(io) = e.into_kind() {
+            return FormatError::Io(io);
+        }
+        return FormatError::Invalid("I/O error".into());
+    }
     let line = e.position().map_or(0, |p| p.line());
     FormatError::line(line, describe_csv(&e))
 }

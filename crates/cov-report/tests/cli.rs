@@ -1,0 +1,208 @@
+//! Runs the built `cov-report` binary on small inputs in a temporary folder.
+
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn cov_report(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cov-report"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cov-report runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
+}
+
+const A_LCOV: &str = "\
+TN:
+SF:./src/lib.rs
+FN:1,demo::f
+FNDA:2,demo::f
+DA:1,2
+DA:2,0
+DA:3,0
+end_of_record
+";
+
+const B_LCOV: &str = "\
+SF:src/x/../lib.rs
+FN:1,demo::f
+FN:7,demo::g
+FNDA:1,demo::f
+FNDA:0,demo::g
+DA:2,5
+DA:7,0
+end_of_record
+SF:/build/proj/src/util.rs
+DA:1,1
+end_of_record
+";
+
+const MAPPED: &str = r#"{"format":"wasm-cov-mapper","version":1,"files":[
+  {"path":"src/./lib.rs","lines":[{"line":3,"count":1},{"line":9,"count":0}],
+   "functions":[{"name":"demo::h","line":9,"count":0}]}]}"#;
+
+#[test]
+fn merges_lcov_inputs_with_different_path_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.lcov"), A_LCOV).unwrap();
+    std::fs::write(dir.path().join("b.lcov"), B_LCOV).unwrap();
+    let out = cov_report(
+        dir.path(),
+        &[
+            "a.lcov",
+            "b.lcov",
+            "--strip-prefix",
+            "/build/proj/",
+            "--show-missing",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let want = "\
+File         Lines  Line %  Functions   Fn %  Missing
+-----------------------------------------------------
+src/lib.rs     2/4   50.0%        1/2  50.0%  3-7
+src/util.rs    1/1  100.0%        0/0      -
+-----------------------------------------------------
+TOTAL          3/5   60.0%        1/2  50.0%
+";
+    assert_eq!(stdout(&out), want);
+}
+
+#[test]
+fn reads_mapper_json_and_writes_merged_lcov() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.lcov"), A_LCOV).unwrap();
+    std::fs::write(dir.path().join("m.json"), MAPPED).unwrap();
+    let out = cov_report(
+        dir.path(),
+        &["a.lcov", "m.json", "--lcov", "merged.lcov", "--quiet"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let lcov = std::fs::read_to_string(dir.path().join("merged.lcov")).unwrap();
+    let want = "\
+TN:
+SF:src/lib.rs
+FN:1,demo::f
+FN:9,demo::h
+FNDA:2,demo::f
+FNDA:0,demo::h
+FNF:2
+FNH:1
+DA:1,2
+DA:2,0
+DA:3,1
+DA:9,0
+LF:4
+LH:2
+end_of_record
+";
+    assert_eq!(lcov, want);
+    // Only the output itself: no temporary file left beside it.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.lcov", "m.json", "merged.lcov"]);
+}
+
+#[test]
+fn reads_stdin_when_no_input_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cov-report"))
+        .args(["--lcov", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(MAPPED.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // With the LCOV on stdout the table is left out.
+    assert!(
+        stdout(&out).starts_with("TN:\nSF:src/lib.rs\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("TOTAL"));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.lcov"), A_LCOV).unwrap();
+    std::fs::write(dir.path().join("coverage.lcov"), "TN:\n\nDA:1,1\n").unwrap();
+    let out = cov_report(
+        dir.path(),
+        &["good.lcov", "coverage.lcov", "--lcov", "merged.lcov"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "cov-report: error: coverage.lcov: line 3: DA before SF\n"
+    );
+    assert!(!dir.path().join("merged.lcov").exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn other_input_errors_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("v8.json"), r#"{"result":[]}"#).unwrap();
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"format":"wasm-cov-mapper","#,
+    )
+    .unwrap();
+    let cases = [
+        (&["missing.lcov"][..], "cov-report: error: missing.lcov: "),
+        (
+            &["v8.json"][..],
+            "cov-report: error: v8.json: this is V8 coverage JSON; run v8cov-extract",
+        ),
+        (
+            &["bad.json"][..],
+            "cov-report: error: bad.json: EOF while parsing",
+        ),
+        (
+            &["-", "-"][..],
+            "cov-report: error: standard input (`-`) is named more than once",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = cov_report(dir.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with(want), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_has_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cov_report(dir.path(), &["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = cov_report(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Example:"));
+}
