@@ -59,7 +59,7 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
     for rec in records {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
-        let row: OffsetRow = rec
+        let mut row: OffsetRow = rec
             .deserialize(None)
             .map_err(|e| FormatError::line(line, describe_csv(&e)))?;
         if row.module.len() != 64 || !row.module.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -68,6 +68,8 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
                 format!("module {:?} is not a SHA-256 in hex", row.module),
             ));
         }
+        // Hashes compare as text; one spelling.
+        row.module.make_ascii_lowercase();
         if row.start >= row.end {
             return Err(FormatError::line(
                 line,

@@ -1,0 +1,372 @@
+//! Reading what the mapper needs from DWARF: line-table rows as address
+//! ranges, and subprograms with their names and declaration lines.
+//!
+//! Refs: DWARF 5 §6.2 (line number information), §3.3 (subprograms);
+//! "DWARF for WebAssembly" (addresses are code section payload offsets).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use gimli::{AttributeValue, EndianSlice, LittleEndian};
+use wasm_cov_format::ModuleLayout;
+
+use crate::fold::RowRange;
+use crate::paths;
+use crate::MapError;
+
+type R<'a> = EndianSlice<'a, LittleEndian>;
+
+/// `RowRange::file` for rows that claim blocks but yield no report line.
+pub const NO_FILE: u32 = u32::MAX;
+
+/// A subprogram with code, or with a tombstoned address (dropped by the
+/// linker), which then counts as never entered.
+#[derive(Debug, Clone)]
+pub struct Subprogram {
+    pub name: String,
+    pub file: u32,
+    pub line: u32,
+    /// DWARF address of its first byte; `None` when the code is gone.
+    pub low_pc: Option<u64>,
+}
+
+/// Everything read from one module's DWARF.
+#[derive(Debug, Default)]
+pub struct DebugInfo {
+    /// Report paths, indexed by `RowRange::file` / `Subprogram::file`.
+    pub files: Vec<String>,
+    /// Rows of live code, to be folded against the blocks.
+    pub rows: Vec<RowRange>,
+    /// Lines of code the linker dropped (tombstoned sequences): instrumentable
+    /// and never run.
+    pub dead_lines: Vec<(u32, u32)>,
+    pub subprograms: Vec<Subprogram>,
+}
+
+/// Which files make it into the report and how they are spelled.
+pub struct FileFilter<'a> {
+    pub include_deps: bool,
+    pub source_root: Option<&'a Path>,
+}
+
+struct FileTable<'f> {
+    filter: &'f FileFilter<'f>,
+    ids: HashMap<PathBuf, u32>,
+    files: Vec<String>,
+}
+
+impl FileTable<'_> {
+    fn intern(&mut self, path: PathBuf) -> u32 {
+        if let Some(&id) = self.ids.get(&path) {
+            return id;
+        }
+        let shown = path.to_string_lossy();
+        let id = if !self.filter.include_deps && paths::is_dependency(&shown) {
+            NO_FILE
+        } else {
+            self.files
+                .push(paths::display(&path, self.filter.source_root));
+            (self.files.len() - 1) as u32
+        };
+        self.ids.insert(path, id);
+        id
+    }
+}
+
+pub fn load_dwarf<'a>(
+    bytes: &'a [u8],
+    layout: &ModuleLayout,
+) -> Result<gimli::Dwarf<R<'a>>, MapError> {
+    let load = |id: gimli::SectionId| -> Result<R<'a>, MapError> {
+        let data = layout.custom_section(bytes, id.name()).unwrap_or(&[]);
+        Ok(EndianSlice::new(data, LittleEndian))
+    };
+    gimli::Dwarf::load(load)
+}
+
+/// Reads line rows and subprograms of every compilation unit.
+pub fn read(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    code_size: u64,
+    filter: &FileFilter<'_>,
+) -> Result<DebugInfo, MapError> {
+    let mut table = FileTable {
+        filter,
+        ids: HashMap::new(),
+        files: Vec::new(),
+    };
+    let mut info = DebugInfo::default();
+    let mut units = dwarf.units();
+    while let Some(header) = units.next().map_err(dwarf_err("unit header"))? {
+        let unit_offset = header.offset().as_debug_info_offset().map_or(0, |o| o.0);
+        let unit = dwarf.unit(header).map_err(dwarf_err("unit"))?;
+        let comp_dir = unit
+            .comp_dir
+            .as_ref()
+            .map(|d| d.to_string_lossy().into_owned());
+        let mut file_ids: HashMap<u64, u32> = HashMap::new();
+        if let Some(program) = unit.line_program.clone() {
+            read_lines(
+                dwarf,
+                &unit,
+                program,
+                comp_dir.as_deref(),
+                code_size,
+                &mut table,
+                &mut file_ids,
+                &mut info,
+            )
+            .map_err(|e| e.in_unit(unit_offset))?;
+        }
+        read_subprograms(
+            dwarf,
+            &unit,
+            comp_dir.as_deref(),
+            code_size,
+            &mut table,
+            &mut file_ids,
+            &mut info,
+        )
+        .map_err(|e| e.in_unit(unit_offset))?;
+    }
+    info.files = table.files;
+    Ok(info)
+}
+
+fn dwarf_err(what: &'static str) -> impl Fn(gimli::Error) -> MapError {
+    move |e| MapError::Dwarf(format!("{what}: {e}"))
+}
+
+/// Resolves a line-program file index to a file id, caching per unit.
+fn file_id(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    header: &gimli::LineProgramHeader<R<'_>>,
+    comp_dir: Option<&str>,
+    index: u64,
+    table: &mut FileTable<'_>,
+    cache: &mut HashMap<u64, u32>,
+) -> Result<u32, MapError> {
+    if let Some(&id) = cache.get(&index) {
+        return Ok(id);
+    }
+    let id = match header.file(index) {
+        None => NO_FILE,
+        Some(file) => {
+            let name = attr_text(dwarf, unit, file.path_name())?;
+            let dir = match file.directory(header) {
+                Some(d) => Some(attr_text(dwarf, unit, d)?),
+                None => None,
+            };
+            // The directory may itself be relative to the unit's comp_dir.
+            let dir = dir.map(|d| paths::resolve(comp_dir, &d).to_string_lossy().into_owned());
+            let path = paths::resolve(dir.as_deref().or(comp_dir), &name);
+            table.intern(path)
+        }
+    };
+    cache.insert(index, id);
+    Ok(id)
+}
+
+fn attr_text(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    value: AttributeValue<R<'_>>,
+) -> Result<String, MapError> {
+    let s = dwarf
+        .attr_string(unit, value)
+        .map_err(dwarf_err("string"))?;
+    Ok(s.to_string_lossy().into_owned())
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+fn read_lines<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: &gimli::Unit<R<'a>>,
+    program: gimli::IncompleteLineProgram<R<'a>>,
+    comp_dir: Option<&str>,
+    code_size: u64,
+    table: &mut FileTable<'_>,
+    cache: &mut HashMap<u64, u32>,
+    info: &mut DebugInfo,
+) -> Result<(), MapError> {
+    let mut rows = program.rows();
+    // Rows of the current sequence: (address, file id, line).
+    let mut seq: Vec<(u64, u32, u32)> = Vec::new();
+    while let Some((header, row)) = rows.next_row().map_err(dwarf_err("line program"))? {
+        if row.end_sequence() {
+            let end = row.address();
+            // wasm-ld marks the sequences of code it dropped with a
+            // tombstone address (0xffffffff, or 0 in older releases); no
+            // live code starts at 0, where the function count lies.
+            let dead = seq
+                .first()
+                .is_some_and(|&(a, _, _)| a == 0 || a >= code_size);
+            for (i, &(start, file, line)) in seq.iter().enumerate() {
+                if dead {
+                    if file != NO_FILE && line != 0 {
+                        info.dead_lines.push((file, line));
+                    }
+                    continue;
+                }
+                let next = seq.get(i + 1).map_or(end, |r| r.0);
+                let file = if line == 0 { NO_FILE } else { file };
+                info.rows.push(RowRange {
+                    start,
+                    end: next.max(start),
+                    file,
+                    line,
+                });
+            }
+            seq.clear();
+            continue;
+        }
+        let line = row
+            .line()
+            .map_or(0, |l| u32::try_from(l.get()).unwrap_or(u32::MAX));
+        let file = file_id(
+            dwarf,
+            unit,
+            header,
+            comp_dir,
+            row.file_index(),
+            table,
+            cache,
+        )?;
+        seq.push((row.address(), file, line));
+    }
+    Ok(())
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+fn read_subprograms<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: &gimli::Unit<R<'a>>,
+    comp_dir: Option<&str>,
+    code_size: u64,
+    table: &mut FileTable<'_>,
+    cache: &mut HashMap<u64, u32>,
+    info: &mut DebugInfo,
+) -> Result<(), MapError> {
+    let Some(program) = unit.line_program.as_ref() else {
+        return Ok(());
+    };
+    let header = program.header();
+    // Names of the enclosing namespaces, for subprograms without a linkage
+    // name; indexed by depth.
+    let mut scopes: Vec<Option<String>> = Vec::new();
+    let mut depth: isize = 0;
+    let mut entries = unit.entries();
+    while let Some((delta, entry)) = entries.next_dfs().map_err(dwarf_err("DIE"))? {
+        depth += delta;
+        let d = usize::try_from(depth).unwrap_or(0);
+        scopes.truncate(d);
+        let own_name = match entry.tag() {
+            gimli::DW_TAG_namespace
+            | gimli::DW_TAG_structure_type
+            | gimli::DW_TAG_enumeration_type
+            | gimli::DW_TAG_union_type => name_of(dwarf, unit, entry)?,
+            _ => None,
+        };
+        while scopes.len() < d {
+            scopes.push(None);
+        }
+        scopes.push(own_name);
+        if entry.tag() != gimli::DW_TAG_subprogram {
+            continue;
+        }
+        let low_pc = match entry
+            .attr_value(gimli::DW_AT_low_pc)
+            .map_err(dwarf_err("low_pc"))?
+        {
+            Some(AttributeValue::Addr(a)) => Some(a),
+            Some(AttributeValue::DebugAddrIndex(i)) => {
+                Some(dwarf.address(unit, i).map_err(dwarf_err("low_pc"))?)
+            }
+            _ => continue, // a declaration or an abstract instance: no code of its own
+        };
+        let low_pc = low_pc.filter(|&a| a != 0 && a < code_size);
+        // The attributes may live on the DIE this one completes.
+        let origin = match entry
+            .attr_value(gimli::DW_AT_specification)
+            .map_err(dwarf_err("specification"))?
+            .or(entry
+                .attr_value(gimli::DW_AT_abstract_origin)
+                .map_err(dwarf_err("abstract_origin"))?)
+        {
+            Some(AttributeValue::UnitRef(off)) => {
+                Some(unit.entry(off).map_err(dwarf_err("DIE reference"))?)
+            }
+            _ => None,
+        };
+        let attr = |at: gimli::DwAt| -> Result<Option<AttributeValue<R<'a>>>, MapError> {
+            match entry.attr_value(at).map_err(dwarf_err("attribute"))? {
+                Some(v) => Ok(Some(v)),
+                None => match &origin {
+                    Some(o) => o.attr_value(at).map_err(dwarf_err("attribute")),
+                    None => Ok(None),
+                },
+            }
+        };
+        let name = match attr(gimli::DW_AT_linkage_name)?.or(attr(gimli::DW_AT_MIPS_linkage_name)?)
+        {
+            Some(v) => format!(
+                "{:#}",
+                rustc_demangle::demangle(&attr_text(dwarf, unit, v)?)
+            ),
+            None => match attr(gimli::DW_AT_name)? {
+                Some(v) => {
+                    let mut parts: Vec<&str> =
+                        scopes[..d].iter().flatten().map(String::as_str).collect();
+                    let leaf = attr_text(dwarf, unit, v)?;
+                    parts.push(&leaf);
+                    parts.join("::")
+                }
+                None => continue,
+            },
+        };
+        let file = match attr(gimli::DW_AT_decl_file)? {
+            Some(AttributeValue::FileIndex(i)) => {
+                file_id(dwarf, unit, header, comp_dir, i, table, cache)?
+            }
+            Some(v) => match v.udata_value() {
+                Some(i) => file_id(dwarf, unit, header, comp_dir, i, table, cache)?,
+                None => NO_FILE,
+            },
+            None => NO_FILE,
+        };
+        if file == NO_FILE {
+            continue;
+        }
+        let line = attr(gimli::DW_AT_decl_line)?
+            .and_then(|v| v.udata_value())
+            .map_or(0, |l| u32::try_from(l).unwrap_or(u32::MAX));
+        info.subprograms.push(Subprogram {
+            name,
+            file,
+            line,
+            low_pc,
+        });
+    }
+    Ok(())
+}
+
+fn name_of(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    entry: &gimli::DebuggingInformationEntry<'_, '_, R<'_>>,
+) -> Result<Option<String>, MapError> {
+    match entry
+        .attr_value(gimli::DW_AT_name)
+        .map_err(dwarf_err("name"))?
+    {
+        Some(v) => Ok(Some(attr_text(dwarf, unit, v)?)),
+        None => Ok(None),
+    }
+}
