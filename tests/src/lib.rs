@@ -1,1 +1,154 @@
-//! Shared helpers for the integration tests.
+//! Helpers shared by the integration tests: locating and building the real
+//! tools, building the example crate for wasm, running commands, and
+//! finding source lines by their `// cov:` markers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failure is a failed test"
+)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+use wasm_cov_format::{read_lcov, Coverage};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Path of a tool binary, built (once per test process) with the same cargo
+/// that runs the tests, so the tests never exercise a stale binary.
+pub fn tool(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(root())
+            .args(["build", "--quiet", "--bins"])
+            .args([
+                "-p",
+                "wasm-run",
+                "-p",
+                "v8cov-extract",
+                "-p",
+                "wasm-cov-mapper",
+                "-p",
+                "cov-report",
+            ])
+            .status()
+            .expect("cannot run cargo");
+        assert!(status.success(), "building the tools failed");
+        let node = root().join("node_modules/.bin/node");
+        assert!(
+            node.is_file(),
+            "{} is missing: run `make test` (or `make setup`) so npm installs the pinned Node",
+            node.display()
+        );
+    });
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    target.join("debug").join(name)
+}
+
+/// A fresh scratch folder under `target/it/NAME`, emptied first. Kept after
+/// the test so a failure can be inspected.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target/it").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The demo crate's test .wasm, built for wasm32-wasip1 with the coverage
+/// flags and the given cargo arguments (once per argument list).
+pub fn demo_wasm(cargo_args: &[&str]) -> PathBuf {
+    static CACHE: OnceLock<Mutex<HashMap<Vec<String>, PathBuf>>> = OnceLock::new();
+    let key: Vec<String> = cargo_args.iter().map(|s| s.to_string()).collect();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = cache.get(&key) {
+        return p.clone();
+    }
+    let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
+        .arg(root().join("examples/demo"))
+        .args(cargo_args)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building the demo failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let wasm = PathBuf::from(stdout.lines().next().expect("no test binary built"));
+    cache.insert(key, wasm.clone());
+    wasm
+}
+
+/// Runs a command and returns its output, with stdout/stderr as text.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Ran {
+    let out: Output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Ran {
+    /// Asserts the exit status, showing all output when it differs.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit status {} (wanted {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The 1-based line of `src/lib.rs` in the demo that holds `// cov: MARKER`.
+pub fn demo_line(marker: &str) -> u32 {
+    let src = std::fs::read_to_string(root().join("examples/demo/src/lib.rs")).unwrap();
+    let needle = format!("// cov: {marker}");
+    let hits: Vec<u32> = src
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&needle))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(hits.len(), 1, "marker {marker:?} must appear exactly once");
+    hits[0]
+}
+
+/// The first line of `src/lib.rs` in the demo containing `text`.
+pub fn demo_line_of(text: &str) -> u32 {
+    let src = std::fs::read_to_string(root().join("examples/demo/src/lib.rs")).unwrap();
+    src.lines()
+        .position(|l| l.contains(text))
+        .map(|i| i as u32 + 1)
+        .unwrap_or_else(|| panic!("{text:?} not in the demo"))
+}
+
+pub fn read_lcov_file(path: &Path) -> Coverage {
+    read_lcov(std::fs::read(path).unwrap().as_slice()).unwrap()
+}

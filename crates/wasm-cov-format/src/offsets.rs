@@ -61,7 +61,7 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
         let line = rec.position().map_or(0, |p| p.line());
         let mut row: OffsetRow = rec
             .deserialize(None)
-            .map_err(|e| FormatError::line(line, describe_csv(&e)))?;
+            .map_err(|e| FormatError::line(line, describe_field(&rec, &e)))?;
         if row.module.len() != 64 || !row.module.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(FormatError::line(
                 line,
@@ -79,6 +79,26 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Names the field and quotes the value that failed to parse.
+fn describe_field(rec: &csv::StringRecord, e: &csv::Error) -> String {
+    if let csv::ErrorKind::Deserialize { err, .. } = e.kind() {
+        if let Some(i) = err.field() {
+            let name = OFFSETS_HEADER.split(',').nth(i as usize).unwrap_or("?");
+            let what = if name == "module" {
+                "text"
+            } else {
+                "a non-negative integer below 2^64"
+            };
+            return format!(
+                "field {name}: {:?} is not {what} ({})",
+                rec.get(i as usize).unwrap_or(""),
+                err.kind()
+            );
+        }
+    }
+    describe_csv(e)
 }
 
 fn csv_err(e: csv::Error) -> FormatError {

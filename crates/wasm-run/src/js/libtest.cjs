@@ -124,6 +124,7 @@ function main() {
   }
 
   const all = listTests(module, select, []);
+  const total = select.length ? listTests(module, [], []).length : all.length;
   const ignored = new Set(listTests(module, select, ['--ignored']));
   const start = process.hrtime.bigint();
   const failures = [];
@@ -154,7 +155,7 @@ function main() {
     console.log('\nfailures:');
     for (const f of failures) console.log(`    ${f.name}`);
   }
-  const filtered = 0;
+  const filtered = total - toRun.length;
   console.log(
     `\ntest result: ${failures.length ? 'FAILED' : 'ok'}. ${passed} passed; ${failures.length} failed; ` +
       `${ignoredCount} ignored; 0 measured; ${filtered} filtered out; finished in ${secs.toFixed(2)}s\n`
