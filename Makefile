@@ -26,7 +26,7 @@ coverage: setup tools
 
 test: setup
 	cargo build --bins
-	cargo test --workspace
+	scripts/test.sh
 
 setup: targets node
 
