@@ -321,20 +321,25 @@ pub fn run(cli: &Cli) -> Result<u8> {
         None => opts,
     };
     let mut cov = Coverage::default();
+    let (mut blocks, mut unmapped) = (0, 0);
     for m in &modules {
         let rows = by_module
             .get(m.layout.sha256.as_str())
             .map_or(&[][..], Vec::as_slice);
         let stats = map_module(&m.bytes, &m.layout, rows, &opts, &mut cov)
             .with_context(|| m.path.display().to_string())?;
-        if stats.unmapped_blocks > 0 {
-            eprintln!(
-                "wasm-cov-mapper: note: {} of {} blocks in {} map to no line-table row (code without debug info); they are not counted",
-                stats.unmapped_blocks,
-                stats.blocks,
-                m.path.display()
-            );
-        }
+        blocks += stats.blocks;
+        unmapped += stats.unmapped_blocks;
+    }
+    if unmapped > 0 {
+        // Usually compiler builtins and other code linked in without line
+        // tables: said once, so it is known, not repeated per module.
+        eprintln!(
+            "wasm-cov-mapper: note: {unmapped} of {blocks} blocks ({:.1}%) in {} module(s) map to no line-table row \
+             (code without debug info, such as compiler builtins) and are not counted",
+            unmapped as f64 * 100.0 / blocks as f64,
+            modules.len()
+        );
     }
 
     let mut out = AtomicOutput::create(cli.output.as_deref())
