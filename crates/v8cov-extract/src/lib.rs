@@ -21,7 +21,7 @@ use wasm_cov_format::{write_offsets, AtomicOutput, OffsetRow, V8Coverage, V8_WAS
     after_help = "\
 Examples:
   v8cov-extract coverage/v8-coverage.json -o offsets.csv
-  v8cov-extract a/v8-coverage.json b/v8-coverage.json \
+  v8cov-extract a/v8-coverage.json b/v8-coverage.json \\
       | wasm-cov-mapper --modules a/modules --modules b/modules
 
 Output columns: module,function,start,end,count (sha256 of the module,
