@@ -17,6 +17,7 @@ mod mapped;
 mod model;
 mod module;
 mod offsets;
+mod test_report;
 mod v8;
 
 pub use error::FormatError;
@@ -29,6 +30,7 @@ pub use mapped::{
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{read_offsets, write_offsets, OffsetRow, OFFSETS_HEADER};
+pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,
 };

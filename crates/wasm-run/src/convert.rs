@@ -71,6 +71,112 @@ pub fn to_functions(layout: &ModuleLayout, raw: &[RawBlock]) -> Result<Vec<Funct
     Ok(out)
 }
 
+/// Whether a raw coverage entry belongs to `layout`: every block fits in a
+/// function body and, since wasm-run always compiles eagerly
+/// (`--no-wasm-lazy-compilation`), every function body has a block at its
+/// start. The second condition makes a match by accident practically
+/// impossible.
+pub fn fits(layout: &ModuleLayout, raw: &[RawBlock]) -> Option<Vec<FunctionCoverage>> {
+    let functions = to_functions(layout, raw).ok()?;
+    let complete = functions.len() == layout.bodies.len()
+        && functions
+            .iter()
+            .all(|f| f.ranges.len() > 1 && f.ranges[1].start_offset == f.ranges[0].start_offset);
+    complete.then_some(functions)
+}
+
+/// Finds the one module among `candidates` that `raw` belongs to.
+/// `Ok(None)`: none fits. Two different modules fitting is an error,
+/// never a guess.
+pub fn match_entry<'a>(
+    candidates: &'a [ModuleLayout],
+    raw: &[RawBlock],
+) -> Result<Option<(&'a ModuleLayout, Vec<FunctionCoverage>)>> {
+    let mut found: Option<(&ModuleLayout, Vec<FunctionCoverage>)> = None;
+    for layout in candidates {
+        if found
+            .as_ref()
+            .is_some_and(|(f, _)| f.sha256 == layout.sha256)
+        {
+            continue;
+        }
+        if let Some(functions) = fits(layout, raw) {
+            if let Some((other, _)) = &found {
+                bail!(
+                    "a coverage entry of {} blocks fits two modules, {} and {}; refusing to guess which ran",
+                    raw.len(),
+                    other.sha256,
+                    layout.sha256
+                );
+            }
+            found = Some((layout, functions));
+        }
+    }
+    Ok(found)
+}
+
+/// Counts of one module summed over several entries (instances in several
+/// processes): function index -> (start, end) -> count.
+#[derive(Debug, Default)]
+pub struct Summed {
+    functions: BTreeMap<u32, (String, BlockCounts)>,
+}
+
+/// `(start, end)` -> count for one function.
+type BlockCounts = BTreeMap<(u64, u64), u64>;
+
+impl Summed {
+    /// Adds converted functions; ranges[0] (the whole body) is rebuilt at
+    /// the end from the summed entry block.
+    pub fn add(&mut self, functions: &[FunctionCoverage]) {
+        for f in functions {
+            let Some(index) = f.function_index else {
+                continue;
+            };
+            let slot = self
+                .functions
+                .entry(index)
+                .or_insert_with(|| (f.function_name.clone(), BTreeMap::new()));
+            for r in f.ranges.iter().skip(1) {
+                let c = slot.1.entry((r.start_offset, r.end_offset)).or_insert(0);
+                *c = c.saturating_add(r.count);
+            }
+        }
+    }
+
+    pub fn into_functions(self, layout: &ModuleLayout) -> Vec<FunctionCoverage> {
+        let mut out = Vec::with_capacity(self.functions.len());
+        for (index, (name, blocks)) in self.functions {
+            let Some(body) = layout.body_of(index) else {
+                continue;
+            };
+            let entry = blocks.get(&(body.start, body.end)).copied().or_else(|| {
+                blocks
+                    .iter()
+                    .find(|((s, _), _)| *s == body.start)
+                    .map(|(_, c)| *c)
+            });
+            let mut ranges = vec![CoverageRange {
+                start_offset: body.start,
+                end_offset: body.end,
+                count: entry.unwrap_or(0),
+            }];
+            ranges.extend(blocks.into_iter().map(|((s, e), count)| CoverageRange {
+                start_offset: s,
+                end_offset: e,
+                count,
+            }));
+            out.push(FunctionCoverage {
+                function_name: name,
+                function_index: Some(index),
+                is_block_coverage: true,
+                ranges,
+            });
+        }
+        out
+    }
+}
+
 /// Builds the script entry for one module.
 pub fn script(
     layout: &ModuleLayout,
@@ -121,6 +227,23 @@ mod tests {
         assert_eq!(r, [(32, 35, 5), (32, 34, 5), (34, 35, 3)]);
         assert_eq!(f[1].ranges[0].start_offset, 36);
         assert_eq!(f[1].ranges[1].end_offset, 39);
+    }
+
+    #[test]
+    fn matches_by_layout_and_sums_entries() {
+        let l = tiny();
+        let raw = [[0u64, 2, 5], [4, 6, 1]];
+        let candidates = [l.clone()];
+        let (m, f) = match_entry(&candidates, &raw).unwrap().unwrap();
+        assert_eq!(m.sha256, l.sha256);
+        // An entry missing a function's entry block is not this module's.
+        assert!(match_entry(&candidates, &[[0, 2, 5]]).unwrap().is_none());
+        let mut sum = Summed::default();
+        sum.add(&f);
+        sum.add(&f);
+        let out = sum.into_functions(&l);
+        assert_eq!(out[0].ranges[0].count, 10);
+        assert_eq!(out[1].ranges[1].count, 2);
     }
 
     #[test]

@@ -1,0 +1,348 @@
+// wasm-run's Node side for modules it instantiates itself: libtest binaries
+// for wasm32-wasip1 and "compat" modules exporting __run_tests.
+//
+// Started by wasm-run as
+//   node --wasm-code-coverage --allow-natives-syntax --no-wasm-lazy-compilation \
+//        runner.cjs CONFIG.json
+//
+// The module is compiled once here. libtest tests are listed by libtest
+// itself and each runs in a fresh instance of that one compiled module
+// inside a pool of worker threads: a panic (which aborts and traps on wasm)
+// fails only its own test, a hung test is ended by terminating its worker,
+// and V8 keeps one counter set per compiled module across all threads, so
+// every instance's counts add up and survive a terminated worker.
+//
+// The main thread only schedules, prints libtest-style results, and writes
+// two files for wasm-run (which converts and publishes them atomically):
+//   config.rawOut     {"modules": [[[start, end, count], ...], ...]}, V8's raw
+//                     blocks, rewritten every config.flushMs so a run killed
+//                     with SIGKILL still leaves the counts up to then;
+//   config.resultsOut per-test outcomes.
+// Exit status: 0 all passed, 1 some failed, 3 harness error, 4 interrupted.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { Worker, isMainThread, parentPort, workerData, threadId } = require('node:worker_threads');
+const { WASI } = require('node:wasi');
+
+// ---------------------------------------------------------------- workers
+
+// Runs one instance of `module` under WASI with `args`, capturing its output
+// into files (WASI writes to file descriptors, not JS streams).
+function runWasi(module, config, args, tag) {
+  const outPath = path.join(config.scratch, `out-${threadId}-${tag}`);
+  const errPath = path.join(config.scratch, `err-${threadId}-${tag}`);
+  const stdout = fs.openSync(outPath, 'w+');
+  const stderr = fs.openSync(errPath, 'w+');
+  let code = null;
+  let trap = null;
+  try {
+    const wasi = new WASI({
+      version: 'preview1',
+      args: [config.programName, ...args],
+      env: config.env,
+      preopens: config.preopens,
+      returnOnExit: true,
+      stdout,
+      stderr,
+    });
+    const instance = new WebAssembly.Instance(module, wasi.getImportObject());
+    code = wasi.start(instance);
+  } catch (e) {
+    trap = describeError(e);
+  } finally {
+    fs.closeSync(stdout);
+    fs.closeSync(stderr);
+  }
+  const result = {
+    code,
+    trap,
+    stdout: fs.readFileSync(outPath, 'utf8'),
+    stderr: fs.readFileSync(errPath, 'utf8'),
+  };
+  fs.rmSync(outPath, { force: true });
+  fs.rmSync(errPath, { force: true });
+  return result;
+}
+
+function describeError(e) {
+  if (e instanceof WebAssembly.RuntimeError) {
+    // Rust's stack on wasm32 lives in linear memory below the data; running
+    // off its end shows up as an out-of-bounds access, not a stack error.
+    const hint = /out of bounds/.test(e.message) ? ' (on wasm32 this is also how a stack overflow shows)' : '';
+    return `wasm trap: ${e.message}${hint}`;
+  }
+  if (e instanceof RangeError && /call stack/.test(e.message)) return `stack overflow: ${e.message}`;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+// A compat module: exports __run_tests() -> i32 (0 = pass); may import
+// env.__log(ptr, len) to print UTF-8 text from its exported memory, and may
+// import WASI.
+function runCompat(module, config) {
+  let out = '';
+  let instance = null;
+  const imports = {};
+  let wasi = null;
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === 'env' && imp.name === '__log' && imp.kind === 'function') {
+      imports.env = imports.env || {};
+      imports.env.__log = (ptr, len) => {
+        const mem = instance.exports.memory;
+        out += Buffer.from(mem.buffer, ptr >>> 0, len >>> 0).toString('utf8') + '\n';
+      };
+    } else if (imp.module === 'wasi_snapshot_preview1') {
+      wasi = wasi || new WASI({ version: 'preview1', args: [config.programName], env: config.env, preopens: config.preopens, returnOnExit: true });
+      Object.assign(imports, wasi.getImportObject());
+    } else {
+      return { code: null, trap: `unsupported import ${imp.module}.${imp.name} (${imp.kind}); compat modules may import only env.__log and WASI`, stdout: out, stderr: '' };
+    }
+  }
+  try {
+    instance = new WebAssembly.Instance(module, imports);
+    if (wasi && instance.exports._initialize) wasi.initialize(instance);
+    const code = instance.exports.__run_tests();
+    return { code, trap: null, stdout: out, stderr: '' };
+  } catch (e) {
+    return { code: null, trap: describeError(e), stdout: out, stderr: '' };
+  }
+}
+
+function workerMain() {
+  const { module, config } = workerData;
+  parentPort.on('message', (job) => {
+    const start = performance.now();
+    const r = config.harness === 'compat' ? runCompat(module, config) : runWasi(module, config, job.args, job.id);
+    r.id = job.id;
+    r.durationMs = performance.now() - start;
+    parentPort.postMessage(r);
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+function listTests(module, config, filterArgs, extra) {
+  const r = runWasi(module, config, ['--list', '--format', 'terse', ...extra, ...filterArgs], 'list');
+  if (r.code !== 0) {
+    throw new Error(`listing the tests failed (${r.trap || 'exit status ' + r.code}):\n${r.stdout}${r.stderr}`);
+  }
+  const names = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(.*): (test|bench)$/.exec(line);
+    if (m && m[2] === 'test') names.push(m[1]);
+  }
+  return names;
+}
+
+// libtest's own lines in a --nocapture run; the rest is the test's output.
+const OWN = [/^running \d+ tests?$/, /^test .* \.\.\. (ok|FAILED|ignored)/, /^test result: /];
+function testOutput(r, name) {
+  // With --nocapture libtest prints "test NAME ... " before the test's own
+  // output and the verdict after it, so the prefix can start an output line.
+  const prefix = `test ${name} ... `;
+  const kept = r.stdout
+    .split('\n')
+    .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l))
+    .filter((l) => !OWN.some((re) => re.test(l)));
+  let text = kept.join('\n').trim();
+  const add = (s) => { text += (text ? '\n' : '') + s; };
+  if (r.stderr.trim()) add(r.stderr.trim());
+  if (r.trap) add(`(${r.trap})`);
+  else if (r.code !== 0 && r.code !== null) add(`(exit status ${r.code})`);
+  return text;
+}
+
+// Splits the user's libtest arguments into those that select tests (given
+// to --list) and those wasm-run honours itself.
+function parseArgs(args) {
+  const o = { select: [], ignored: 'normal', nocapture: false, threads: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--ignored') o.ignored = 'only';
+    else if (a === '--include-ignored') o.ignored = 'include';
+    else if (a === '--nocapture' || a === '--no-capture') o.nocapture = true;
+    else if (a === '--quiet' || a === '-q' || a === '--show-output') continue;
+    else if (a === '--test-threads') o.threads = Number(args[++i]);
+    else if (a.startsWith('--test-threads=')) o.threads = Number(a.slice(15));
+    else if (a === '--format' || a === '--color' || a === '-Z') i++;
+    else if (/^--(format|color)=/.test(a)) continue;
+    else if (a === '--skip') o.select.push(a, args[++i]);
+    else o.select.push(a);
+  }
+  return o;
+}
+
+function main() {
+  const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const collect = new Function('return %DebugCollectWasmCoverage()');
+  const started = performance.now();
+  const module = new WebAssembly.Module(fs.readFileSync(config.wasm));
+  const results = new Map(); // name -> {name, outcome, durationMs, message}
+  let plan = []; // names in the order they were listed
+  let filteredOut = 0;
+  let finished = false;
+
+  function dumpCoverage() {
+    const modules = collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count]));
+    const tmp = config.rawOut + '.part';
+    fs.writeFileSync(tmp, JSON.stringify({ modules }));
+    fs.renameSync(tmp, config.rawOut);
+  }
+  function writeResults(interrupted) {
+    const tests = plan.map((name) => results.get(name) || { name, outcome: 'not-run', durationMs: 0, message: null });
+    const doc = { harness: config.harness, tests, filteredOut, durationMs: performance.now() - started, interrupted };
+    const tmp = config.resultsOut + '.part';
+    fs.writeFileSync(tmp, JSON.stringify(doc));
+    fs.renameSync(tmp, config.resultsOut);
+  }
+  const flusher = setInterval(() => { try { dumpCoverage(); } catch (_) { /* next time */ } }, config.flushMs);
+  flusher.unref();
+
+  const workers = new Set();
+  function stopAll(status, interrupted) {
+    if (finished) return;
+    finished = true;
+    clearInterval(flusher);
+    for (const w of workers) w.terminate();
+    try { dumpCoverage(); } catch (e) { process.stderr.write(`wasm-run runner: collecting coverage failed: ${e.message}\n`); status = 3; }
+    try { writeResults(interrupted); } catch (e) { process.stderr.write(`wasm-run runner: writing results failed: ${e.message}\n`); status = 3; }
+    process.exit(status);
+  }
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      process.stderr.write(`\nwasm-run: ${sig}: stopping; coverage of what ran is kept\n`);
+      stopAll(4, true);
+    });
+  }
+
+  // libtest requests that libtest answers by itself, unchanged.
+  if (config.harness === 'libtest' && config.args.some((a) => ['--list', '--help', '-h', '--bench'].includes(a))) {
+    const r = runWasi(module, config, config.args, 'pass');
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    if (r.trap) process.stderr.write(`${r.trap}\n`);
+    return stopAll(r.trap ? 1 : r.code === 0 ? 0 : 1, false);
+  }
+
+  const opts = parseArgs(config.args);
+  const threads = Math.max(1, opts.threads || config.threads);
+  let ignoredSet = new Set();
+  if (config.harness === 'compat') {
+    plan = ['__run_tests'];
+  } else {
+    const listed = listTests(module, config, opts.select, []);
+    ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored']));
+    const total = opts.select.length ? listTests(module, config, [], []).length : listed.length;
+    plan = opts.ignored === 'only' ? listed.filter((t) => ignoredSet.has(t)) : listed;
+    filteredOut = total - plan.length;
+  }
+
+  console.log(`\nrunning ${plan.length} test${plan.length === 1 ? '' : 's'}`);
+  const queue = [];
+  for (const name of plan) {
+    if (ignoredSet.has(name) && opts.ignored === 'normal') {
+      console.log(`test ${name} ... ignored`);
+      results.set(name, { name, outcome: 'ignored', durationMs: 0, message: null });
+    } else {
+      queue.push(name);
+    }
+  }
+
+  const failures = [];
+  function record(name, outcome, durationMs, r, note) {
+    let message = r ? testOutput(r, name) : '';
+    if (note) message += (message ? '\n' : '') + note;
+    results.set(name, { name, outcome, durationMs, message: outcome === 'passed' ? null : message || null });
+    const word = outcome === 'passed' ? 'ok' : 'FAILED';
+    console.log(`test ${name} ... ${word}${outcome === 'timed-out' ? ' (timed out)' : ''}`);
+    if (outcome !== 'passed') failures.push({ name, message });
+    else if (opts.nocapture && message) console.log(message);
+  }
+
+  let nextId = 0;
+  const jobs = new Map(); // worker -> {name, id, start, timer, slow}
+  function spawn() {
+    const w = new Worker(__filename, { workerData: { module, config } });
+    workers.add(w);
+    w.on('message', (r) => {
+      const job = jobs.get(w);
+      if (!job || job.id !== r.id) return;
+      clearTimeout(job.timer);
+      clearTimeout(job.slow);
+      jobs.delete(w);
+      const ok = r.trap === null && r.code === 0;
+      record(job.name, ok ? 'passed' : 'failed', r.durationMs, r);
+      dispatch(w);
+    });
+    const died = (why) => {
+      const job = jobs.get(w);
+      workers.delete(w);
+      if (!job) return;
+      clearTimeout(job.timer);
+      clearTimeout(job.slow);
+      jobs.delete(w);
+      record(job.name, 'failed', performance.now() - job.start, null, `(the worker running it died: ${why})`);
+      if (!finished) dispatch(spawn());
+    };
+    w.on('error', (e) => died(describeError(e)));
+    w.on('exit', (code) => died(`exit code ${code}`));
+    return w;
+  }
+  function dispatch(w) {
+    if (finished) return;
+    const name = queue.shift();
+    if (name === undefined) {
+      workers.delete(w);
+      w.terminate();
+      if (jobs.size === 0) done();
+      return;
+    }
+    const id = nextId++;
+    const job = { name, id, start: performance.now(), timer: null, slow: null };
+    if (config.timeoutMs > 0) {
+      job.timer = setTimeout(() => {
+        jobs.delete(w);
+        workers.delete(w);
+        w.terminate();
+        record(name, 'timed-out', performance.now() - job.start, null, `(timed out after ${config.timeoutMs / 1000} s; its coverage up to then is kept)`);
+        dispatch(spawn());
+      }, config.timeoutMs);
+    }
+    job.slow = setTimeout(() => console.log(`test ${name} has been running for over 60 seconds`), 60000);
+    jobs.set(w, job);
+    const args = ['--exact', name, '--nocapture', '--test-threads', '1'];
+    if (ignoredSet.has(name)) args.push('--ignored');
+    w.postMessage({ id, args });
+  }
+  function done() {
+    if (finished) return;
+    const secs = (performance.now() - started) / 1000;
+    if (failures.length) {
+      console.log('\nfailures:\n');
+      for (const f of failures) console.log(`---- ${f.name} stdout ----\n${f.message}\n`);
+      console.log('\nfailures:');
+      for (const f of failures) console.log(`    ${f.name}`);
+    }
+    const passed = [...results.values()].filter((r) => r.outcome === 'passed').length;
+    const ignored = [...results.values()].filter((r) => r.outcome === 'ignored').length;
+    console.log(
+      `\ntest result: ${failures.length ? 'FAILED' : 'ok'}. ${passed} passed; ${failures.length} failed; ` +
+        `${ignored} ignored; 0 measured; ${filteredOut} filtered out; finished in ${secs.toFixed(2)}s\n`
+    );
+    stopAll(failures.length ? 1 : 0, false);
+  }
+
+  if (queue.length === 0) return done();
+  for (let i = 0; i < Math.min(threads, queue.length); i++) dispatch(spawn());
+}
+
+if (isMainThread) {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`wasm-run runner: ${e && e.message ? e.message : e}\n`);
+    process.exit(3);
+  }
+} else {
+  workerMain();
+}

@@ -1,0 +1,287 @@
+//! wasm-run when tests go wrong: a panic, a hang, a stack overflow, memory
+//! exhaustion, Node killed with SIGKILL, wasm-run stopped with SIGTERM.
+//! Each is reported, and every counter collected up to then is kept and
+//! maps to the lines that ran.
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use integration_tests::{read_lcov_file, root, run, scratch, tool};
+use wasm_cov_format::{Coverage, Outcome, TestReport};
+
+/// The faults crate's test .wasm, with memory capped at 256 MiB so the
+/// memory test fails in a moment instead of growing to 4 GiB.
+fn faults_wasm() -> PathBuf {
+    static W: OnceLock<PathBuf> = OnceLock::new();
+    W.get_or_init(|| {
+        let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
+            .arg(root().join("examples/faults"))
+            .env_remove("RUSTFLAGS")
+            .env(
+                "WASM_COV_EXTRA_RUSTFLAGS",
+                "-C link-arg=--max-memory=268435456",
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+        )
+    })
+    .clone()
+}
+
+fn line(marker: &str) -> u32 {
+    let src = std::fs::read_to_string(root().join("examples/faults/src/lib.rs")).unwrap();
+    let needle = format!("// cov: {marker}");
+    src.lines().position(|l| l.contains(&needle)).unwrap() as u32 + 1
+}
+
+/// Extracts and maps `cov_dir`'s coverage; returns the LCOV model.
+fn map(cov_dir: &Path) -> Coverage {
+    let offsets = cov_dir.join("offsets.csv");
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov_dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(&offsets))
+    .expect(0);
+    let lcov = cov_dir.join("lcov.info");
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(&offsets)
+        .arg("--source-root")
+        .arg(root().join("examples/faults"))
+        .arg("-o")
+        .arg(&lcov))
+    .expect(0);
+    read_lcov_file(&lcov)
+}
+
+fn count(cov: &Coverage, marker: &str) -> u64 {
+    let l = line(marker);
+    *cov.files["src/lib.rs"]
+        .lines
+        .get(&l)
+        .unwrap_or_else(|| panic!("line {l} ({marker}) not instrumented"))
+}
+
+fn report(cov_dir: &Path) -> TestReport {
+    TestReport::from_json(&std::fs::read(cov_dir.join("tests.json")).unwrap()).unwrap()
+}
+
+fn outcome(r: &TestReport, name: &str) -> (Outcome, String) {
+    let t = r
+        .tests
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no {name} in tests.json"));
+    (t.outcome, t.message.clone().unwrap_or_default())
+}
+
+#[test]
+fn every_kind_of_failure_is_reported_and_its_coverage_kept() {
+    let dir = scratch("faults");
+    let cov_dir = dir.join("cov");
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--out")
+        .arg(&cov_dir)
+        .args(["--timeout", "2", "--test-threads", "2"])
+        .arg(faults_wasm()))
+    .expect(1);
+    assert!(
+        r.stdout.contains("test tests::passes ... ok"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("test tests::loops_forever ... FAILED (timed out)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("test result: FAILED. 1 passed; 4 failed; 0 ignored;"),
+        "{}",
+        r.stdout
+    );
+
+    let rep = report(&cov_dir);
+    assert_eq!((rep.passed, rep.failed, rep.ignored), (1, 4, 0));
+    assert!(!rep.interrupted);
+    assert_eq!(outcome(&rep, "tests::passes").0, Outcome::Passed);
+    let (o, msg) = outcome(&rep, "tests::panics");
+    assert_eq!(o, Outcome::Failed);
+    assert!(
+        msg.contains("panics on purpose") && msg.contains("before the panic"),
+        "{msg}"
+    );
+    assert_eq!(outcome(&rep, "tests::loops_forever").0, Outcome::TimedOut);
+    let (o, msg) = outcome(&rep, "tests::overflows_the_stack");
+    assert_eq!(o, Outcome::Failed);
+    assert!(msg.contains("stack overflow"), "{msg}");
+    let (o, msg) = outcome(&rep, "tests::exhausts_memory");
+    assert_eq!(o, Outcome::Failed);
+    assert!(msg.contains("memory allocation"), "{msg}");
+
+    let log = std::fs::read_to_string(cov_dir.join("run.log")).unwrap();
+    assert!(
+        log.contains("test result: FAILED."),
+        "run.log holds what Node printed"
+    );
+
+    let cov = map(&cov_dir);
+    assert!(count(&cov, "add-one") >= 1);
+    assert!(count(&cov, "before-panic") >= 1, "lines before a panic ran");
+    assert_eq!(count(&cov, "after-panic"), 0, "lines after it did not");
+    assert!(
+        count(&cov, "spin-loop") > 1000,
+        "the hung test's loop is counted though its worker was ended"
+    );
+    assert!(
+        count(&cov, "recurse-frame") > 100,
+        "the overflowing recursion is counted"
+    );
+    assert!(count(&cov, "exhaust-alloc") >= 1);
+}
+
+/// The pid of `parent`'s child process running the Node runner (not the
+/// short-lived Node version probe).
+fn runner_of(parent: u32) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
+    text.split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .find(|pid: &u32| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.windows(10).any(|w| w == b"runner.cjs"))
+        })
+}
+
+/// Kills the process when a failed assertion unwinds past it, so a failing
+/// test never leaves a hung wasm-run behind.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl KillOnDrop {
+    fn id(&self) -> u32 {
+        self.0.as_ref().unwrap().id()
+    }
+    fn wait(mut self) -> std::process::Output {
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-P", &c.id().to_string()])
+                .status();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
+    let dir = scratch("sigkill");
+    let cov_dir = dir.join("cov");
+    let child = KillOnDrop(Some(
+        Command::new(tool("wasm-run"))
+            .arg("--out")
+            .arg(&cov_dir)
+            .args(["--flush-interval", "0.2", "--test-threads", "1"])
+            .arg(faults_wasm())
+            .args(["--", "loops_forever"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let mut node = None;
+    wait_for("Node to start", Duration::from_secs(20), || {
+        node = runner_of(child.id());
+        node.is_some()
+    });
+    // Let the hung test spin and a few flushes happen, then kill Node hard.
+    std::thread::sleep(Duration::from_millis(1500));
+    let node = node.unwrap();
+    assert!(Command::new("kill")
+        .args(["-KILL", &node.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("killed by a signal"), "{stderr}");
+    assert!(stderr.contains("last flush"), "{stderr}");
+    let cov = map(&cov_dir);
+    assert!(
+        count(&cov, "spin-loop") > 1000,
+        "counts up to the last flush survive"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_run_and_keeps_what_ran() {
+    let dir = scratch("sigterm");
+    let cov_dir = dir.join("cov");
+    let child = KillOnDrop(Some(
+        Command::new(tool("wasm-run"))
+            .arg("--out")
+            .arg(&cov_dir)
+            .args(["--test-threads", "1"])
+            .arg(faults_wasm())
+            .args(["--", "--skip", "exhausts"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    // Tests run in name order on one thread; loops_forever hangs second.
+    wait_for("Node to start", Duration::from_secs(20), || {
+        runner_of(child.id()).is_some()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    let rep = report(&cov_dir);
+    assert!(rep.interrupted);
+    assert!(
+        rep.tests.iter().any(|t| t.outcome == Outcome::NotRun),
+        "{rep:?}"
+    );
+    let cov = map(&cov_dir);
+    assert!(count(&cov, "spin-loop") > 1000);
+}
