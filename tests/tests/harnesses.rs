@@ -1,0 +1,196 @@
+//! The other ways in: a compat module (`__run_tests`), `--exec` around any
+//! command that starts Node, and a wasm-bindgen-test suite run by the real
+//! wasm-bindgen-test-runner. Each asserts the exit status, tests.json and
+//! line facts after mapping.
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use integration_tests::{read_lcov_file, root, run, scratch, tool};
+use wasm_cov_format::{Coverage, Outcome, TestReport, V8Coverage};
+
+const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code -C link-arg=--no-gc-sections";
+
+/// examples/compat built as a cdylib for wasm32-unknown-unknown.
+fn compat_wasm() -> PathBuf {
+    static W: OnceLock<PathBuf> = OnceLock::new();
+    W.get_or_init(|| {
+        let dir = root().join("examples/compat");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let st = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--manifest-path",
+            ])
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(dir.join("target/wasm-cov"))
+            .env_remove("RUSTFLAGS")
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", FLAGS)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        dir.join("target/wasm-cov/wasm32-unknown-unknown/debug/compat_demo.wasm")
+    })
+    .clone()
+}
+
+fn marker_line(krate: &str, marker: &str) -> u32 {
+    let src =
+        std::fs::read_to_string(root().join("examples").join(krate).join("src/lib.rs")).unwrap();
+    let needle = format!("// cov: {marker}");
+    src.lines()
+        .position(|l| l.contains(&needle))
+        .unwrap_or_else(|| panic!("no {marker}")) as u32
+        + 1
+}
+
+fn map(cov_dir: &Path, krate: &str) -> Coverage {
+    let offsets = cov_dir.join("offsets.csv");
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov_dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(&offsets))
+    .expect(0);
+    let lcov = cov_dir.join("lcov.info");
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(&offsets)
+        .arg("--source-root")
+        .arg(root().join("examples").join(krate))
+        .arg("-o")
+        .arg(&lcov))
+    .expect(0);
+    read_lcov_file(&lcov)
+}
+
+fn count(cov: &Coverage, krate: &str, marker: &str) -> u64 {
+    let l = marker_line(krate, marker);
+    *cov.files["src/lib.rs"]
+        .lines
+        .get(&l)
+        .unwrap_or_else(|| panic!("line {l} ({marker}) not instrumented"))
+}
+
+fn report(cov_dir: &Path) -> TestReport {
+    TestReport::from_json(&std::fs::read(cov_dir.join("tests.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn compat_modules_are_detected_and_run() {
+    let cov_dir = scratch("compat").join("cov");
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--out")
+        .arg(&cov_dir)
+        .arg(compat_wasm()))
+    .expect(0);
+    assert!(r.stdout.contains("test __run_tests ... ok"), "{}", r.stdout);
+    let rep = report(&cov_dir);
+    assert_eq!(rep.harness, "compat");
+    assert_eq!((rep.passed, rep.failed), (1, 0));
+    let cov = map(&cov_dir, "compat");
+    assert!(count(&cov, "compat", "gcd-step") >= 1);
+    assert!(count(&cov, "compat", "gcd-base") >= 1);
+    assert_eq!(count(&cov, "compat", "lcm-body"), 0);
+    assert_eq!(count(&cov, "compat", "check-failed"), 0);
+    assert_eq!(
+        cov.files["src/lib.rs"].functions["compat_demo::lcm"].count,
+        0
+    );
+}
+
+#[test]
+fn exec_keeps_coverage_of_a_process_that_exits_from_js() {
+    let cov_dir = scratch("exec").join("cov");
+    let script = root().join("tests/fixtures/exec/run-compat.cjs");
+    // `node` here is found on PATH: wasm-run puts its own Node first.
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--exec")
+        .arg("--out")
+        .arg(&cov_dir)
+        .args(["--", "node"])
+        .arg(&script)
+        .arg(compat_wasm()))
+    .expect(3);
+    assert!(
+        r.stdout.contains("test compat::__run_tests ... ok"),
+        "{}",
+        r.stdout
+    );
+    let rep = report(&cov_dir);
+    assert_eq!(rep.harness, "exec");
+    assert_eq!(rep.tests.len(), 1);
+    assert_eq!(rep.tests[0].outcome, Outcome::Passed);
+    // The JS driver's own coverage lands in the same file, as V8 writes it.
+    let doc: V8Coverage =
+        serde_json::from_slice(&std::fs::read(cov_dir.join("v8-coverage.json")).unwrap()).unwrap();
+    assert!(
+        doc.result
+            .iter()
+            .any(|s| s.wasm.is_none() && s.url.ends_with("run-compat.cjs")),
+        "no JS entry for the driver"
+    );
+    assert_eq!(doc.result.iter().filter(|s| s.wasm.is_some()).count(), 1);
+    let cov = map(&cov_dir, "compat");
+    assert!(count(&cov, "compat", "gcd-step") >= 1);
+    assert_eq!(count(&cov, "compat", "lcm-body"), 0);
+}
+
+#[test]
+fn exec_needs_a_command() {
+    let r = run(Command::new(tool("wasm-run")).arg("--exec")).expect(2);
+    assert!(r.stderr.contains("--exec needs a command"), "{}", r.stderr);
+}
+
+#[test]
+fn check_reports_a_working_node() {
+    let r = run(Command::new(tool("wasm-run")).arg("--check")).expect(0);
+    assert!(r.stdout.contains("version: v26."), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("wasm block coverage: works"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_rejects_the_machines_old_node() {
+    // The machine's own Node is v20; a newer one there makes this moot.
+    let Some(old) = ["/usr/bin/node", "/usr/local/bin/node"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+    else {
+        eprintln!("no system Node to check against; skipped");
+        return;
+    };
+    let version = run(Command::new(old).arg("--version")).stdout;
+    let major: u32 = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    if major >= 25 {
+        eprintln!("system Node is {version}; nothing to reject");
+        return;
+    }
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--check")
+        .arg("--node")
+        .arg(old))
+    .expect(2);
+    assert!(r.stderr.contains(version.trim()), "{}", r.stderr);
+    assert!(r.stderr.contains("make setup"), "{}", r.stderr);
+}
