@@ -12,9 +12,13 @@ OUT ?= coverage/$(CRATE_NAME)
 CARGO_FLAGS ?=
 
 NODE := node_modules/.bin/node
+# wasm-bindgen-test-runner must be the version of the wasm-bindgen crate the
+# tests link; the example's lock file says which.
+WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' examples/bindgen/Cargo.lock)
+WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
 TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report
 
-.PHONY: coverage test setup node targets tools clean help
+.PHONY: coverage test setup node targets wasm-bindgen report-tools tools clean help
 
 help:
 	@echo "make coverage [CRATE=dir]  build CRATE's tests for wasm, run them, report coverage"
@@ -28,7 +32,7 @@ test: setup
 	cargo build --bins
 	scripts/test.sh
 
-setup: targets node
+setup: targets node wasm-bindgen report-tools
 
 # rustup is quick when the targets are already there.
 targets:
@@ -41,6 +45,22 @@ $(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@$(NODE) --version
 	@touch $@
+
+wasm-bindgen: $(WBG_RUNNER)
+
+# About 3 minutes the first time. Not --locked: its lock file pins a crate
+# version the registry may no longer serve.
+$(WBG_RUNNER): examples/bindgen/Cargo.lock
+	cargo install wasm-bindgen-cli --version $(WBG_VERSION) --root .tools
+	@touch $@
+
+# xmllint (Cobertura DTD check) and genhtml (LCOV acceptance check) for
+# cov-report's tests, from Debian's packages when we may install them.
+report-tools:
+	@if command -v xmllint >/dev/null && command -v genhtml >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq libxml2-utils lcov >/dev/null; \
+	else echo "note: install xmllint and genhtml (Debian: libxml2-utils lcov) for cov-report's format checks"; fi
 
 tools:
 	cargo build --release $(addprefix --bin ,$(TOOLS))

@@ -5,7 +5,7 @@
 #
 #   scripts/coverage.sh CRATE_DIR OUT_DIR [extra cargo args...]
 #
-# Leaves OUT_DIR/lcov.info, OUT_DIR/coverage.json (mapper JSON),
+# Leaves OUT_DIR/lcov.info, OUT_DIR/html/index.html, OUT_DIR/coverage.json (mapper JSON),
 # OUT_DIR/offsets.csv and OUT_DIR/runs/<test binary>/ (v8-coverage.json and
 # modules/, the artifacts any stage can be replayed from).
 # Exit status: 0 ok, 1 some test failed (the report is still written),
@@ -46,8 +46,10 @@ for d in "$out"/runs/*/modules; do modules+=(--modules "$d"); done
 "$bin/v8cov-extract" "$out"/runs/*/v8-coverage.json -o "$out/offsets.csv"
 "$bin/wasm-cov-mapper" "${modules[@]}" "$out/offsets.csv" \
     --source-root "$crate" --format json -o "$out/coverage.json"
-"$bin/cov-report" "$out/coverage.json" --lcov "$out/lcov.info" --show-missing
+"$bin/cov-report" "$out/coverage.json" --lcov "$out/lcov.info" --html "$out/html" \
+    --source-root "$crate" --show-missing
 echo "coverage: wrote $out/lcov.info" >&2
+echo "coverage: HTML report: $out/html/index.html" >&2
 if [[ $status -ne 0 ]]; then
     echo "coverage: some tests failed (see above); the report covers what ran" >&2
 fi

@@ -194,3 +194,36 @@ fn check_rejects_the_machines_old_node() {
     assert!(r.stderr.contains(version.trim()), "{}", r.stderr);
     assert!(r.stderr.contains("make setup"), "{}", r.stderr);
 }
+
+/// examples/bindgen's #[wasm_bindgen_test] suite for wasm32-unknown-unknown.
+fn bindgen_wasm() -> PathBuf {
+    let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
+        .arg(root().join("examples/bindgen"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().lines().next().unwrap())
+}
+
+#[test]
+fn wasm_bindgen_suites_run_under_the_real_runner() {
+    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
+    assert!(runner.is_file(), "{} is missing: `make test` (or `make setup`) installs it", runner.display());
+    let wasm = bindgen_wasm();
+    assert!(wasm.to_string_lossy().contains("wasm32-unknown-unknown"), "{}", wasm.display());
+    let cov_dir = scratch("bindgen").join("cov");
+    let r = run(Command::new(tool("wasm-run")).arg("--out").arg(&cov_dir).arg(&wasm)).expect(0);
+    let rep = report(&cov_dir);
+    assert_eq!(rep.harness, "wasm-bindgen");
+    assert_eq!((rep.passed, rep.failed), (2, 0), "{}\n{}", r.stdout, r.stderr);
+    // The module that ran is the one wasm-bindgen rewrote, not the input.
+    let input_hash = wasm_cov_format::sha256_hex(&std::fs::read(&wasm).unwrap());
+    let saved: Vec<_> = std::fs::read_dir(cov_dir.join("modules")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_ne!(saved[0].to_string_lossy(), format!("{input_hash}.wasm"));
+    let cov = map(&cov_dir, "bindgen");
+    assert!(count(&cov, "bindgen", "bindgen-doubled") >= 2);
+    assert_eq!(count(&cov, "bindgen", "bindgen-too-big"), 0);
+    assert_eq!(count(&cov, "bindgen", "bindgen-unused"), 0);
+}

@@ -10,7 +10,8 @@ use cov_report::{is_broken_pipe, run, Cli, EXIT_ERROR, EXIT_OK};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let result = run(&cli, &mut stdout).and_then(|code| {
+    let mut stderr = io::stderr().lock();
+    let result = run(&cli, &mut stdout, &mut stderr).and_then(|code| {
         stdout.flush()?;
         Ok(code)
     });

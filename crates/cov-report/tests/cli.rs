@@ -204,5 +204,5 @@ fn usage_errors_exit_2_and_help_has_an_example() {
     assert_eq!(out.status.code(), Some(2));
     let out = cov_report(dir.path(), &["--help"]);
     assert!(out.status.success());
-    assert!(stdout(&out).contains("Example:"));
+    assert!(stdout(&out).contains("Examples:"));
 }

@@ -70,6 +70,13 @@ impl AtomicOutput {
             Inner::Stdout(mut s) => s.flush(),
             Inner::File { writer, target } => {
                 let tmp = writer.into_inner().map_err(|e| e.into_error())?;
+                // tempfile creates 0600; an output is an ordinary file that
+                // others (a CI uploader, a web server) read.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                }
                 tmp.as_file().sync_all()?;
                 tmp.persist(&target).map_err(|e| e.error)?;
                 Ok(())

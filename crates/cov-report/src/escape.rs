@@ -1,0 +1,75 @@
+//! Escaping for HTML and XML. Every name, path and line of source text in a
+//! report is untrusted: a file may be called `<script>` and a source line may
+//! hold anything. Both report languages go through [`Esc`], so there is one
+//! place to get it right.
+
+use std::fmt;
+
+/// Escapes `&`, `<`, `>`, `"` and `'`, so the text is safe both as element
+/// content and inside a quoted attribute, in HTML and in XML 1.0.
+///
+/// Characters XML 1.0 forbids even as references (C0 controls other than
+/// tab, LF and CR; U+FFFE, U+FFFF) and NUL, which HTML turns into U+FFFD
+/// anyway, are written as U+FFFD, so the output always parses.
+#[derive(Clone, Copy)]
+pub struct Esc<'a>(pub &'a str);
+
+/// Like [`Esc`], and also writes tab, LF and CR as references, so that an
+/// attribute value keeps them instead of having them normalised to spaces.
+#[derive(Clone, Copy)]
+pub struct EscAttr<'a>(pub &'a str);
+
+fn write_escaped(f: &mut fmt::Formatter<'_>, s: &str, attr: bool) -> fmt::Result {
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '\t' if attr => "&#9;",
+            '\n' if attr => "&#10;",
+            '\r' if attr => "&#13;",
+            '\t' | '\n' | '\r' => continue,
+            '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{fffe}' | '\u{ffff}' => "\u{fffd}",
+            _ => continue,
+        };
+        f.write_str(&s[start..i])?;
+        f.write_str(rep)?;
+        start = i + c.len_utf8();
+    }
+    f.write_str(&s[start..])
+}
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0, false)
+    }
+}
+
+impl fmt::Display for EscAttr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_controls() {
+        assert_eq!(
+            Esc("<script>alert('x')&\"</script>").to_string(),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+        );
+        assert_eq!(
+            Esc("a\0b\u{1b}c\td\n").to_string(),
+            "a\u{fffd}b\u{fffd}c\td\n"
+        );
+        assert_eq!(EscAttr("a\tb\nc\r").to_string(), "a&#9;b&#10;c&#13;");
+        assert_eq!(Esc("plain é ✓").to_string(), "plain é ✓");
+        assert_eq!(Esc("").to_string(), "");
+    }
+}

@@ -1,0 +1,615 @@
+//! Golden tests of every output format on the fixtures in
+//! `tests/fixtures/report/`, plus checks by the tools the formats are for
+//! (xmllint against the Cobertura DTD, genhtml on our LCOV) where installed,
+//! and the HTML report's safety against hostile file names.
+//!
+//! Regenerate the goldens with `BLESS=1 cargo test -p cov-report --test
+//! report` and review them with `git diff`.
+
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/report")
+}
+
+fn cov_report(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cov-report"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdin(Stdio::null())
+        .output()
+        .expect("cov-report runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).expect("UTF-8")
+}
+
+/// Every file under `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out
+}
+
+/// Compares what a run wrote to `got` with `expected/<case>/`, or replaces
+/// the latter with BLESS=1.
+fn golden(case: &str, got: &Path) {
+    let want_dir = fixtures().join("expected").join(case);
+    if std::env::var_os("BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&want_dir);
+        for (rel, bytes) in tree(got) {
+            let p = want_dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        return;
+    }
+    let (want, got) = (tree(&want_dir), tree(got));
+    assert!(!want.is_empty(), "no goldens for {case}: run with BLESS=1");
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>(),
+        "{case}: the files written differ from the goldens"
+    );
+    for (rel, bytes) in &want {
+        assert!(
+            &got[rel] == bytes,
+            "{case}/{rel} differs from its golden; rerun with BLESS=1 and review with git diff:\n{}",
+            text(&got[rel])
+        );
+    }
+}
+
+/// Runs cov-report in the fixture folder with every output going to a
+/// fresh temporary folder, saves stdout/stderr there too, and returns it.
+fn run_case(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let out = tempfile::tempdir().unwrap();
+    let o = |name: &str| out.path().join(name).to_str().unwrap().to_owned();
+    let mut args: Vec<String> = inputs.iter().map(|s| (*s).to_owned()).collect();
+    for (flag, name) in [
+        ("--lcov", "lcov.info"),
+        ("--cobertura", "cobertura.xml"),
+        ("--json-summary", "summary.json"),
+        ("--markdown", "summary.md"),
+        ("--html", "html"),
+    ] {
+        args.push(flag.to_owned());
+        args.push(o(name));
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = cov_report(&fixtures(), &args);
+    std::fs::write(out.path().join("stdout.txt"), &output.stdout).unwrap();
+    std::fs::write(out.path().join("stderr.txt"), &output.stderr).unwrap();
+    (out, output)
+}
+
+#[test]
+fn golden_merged_wasm_native_and_branch_data() {
+    let (dir, out) = run_case(
+        &[
+            "inputs/demo-wasm.json",
+            "inputs/demo-llvm-cov.lcov",
+            "inputs/branches.lcov",
+        ],
+        &["--source-root", "demo", "--show-missing", "--title", "demo"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    golden("merged", dir.path());
+}
+
+#[test]
+fn golden_lcov_from_llvm_cov() {
+    let (dir, out) = run_case(&["inputs/demo-llvm-cov.lcov"], &["--source-root", "demo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The raw export's mangled names come out demangled.
+    let lcov = std::fs::read_to_string(dir.path().join("lcov.info")).unwrap();
+    assert!(lcov.contains("FN:6,demo::classify\n"), "{lcov}");
+    assert!(!lcov.contains("_RNv"), "{lcov}");
+    golden("llvm-cov", dir.path());
+}
+
+#[test]
+fn golden_exclusion_markers() {
+    let (dir, out) = run_case(
+        &["inputs/markers.lcov"],
+        &["--source-root", "markers", "--show-missing"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lcov = std::fs::read_to_string(dir.path().join("lcov.info")).unwrap();
+    // Excluded: 10-12 (LCOV_EXCL_LINE on 10 and 11: 12 is the closing
+    // brace, still counted), 14-18, 22-26; branches of 30 only.
+    for gone in [
+        "DA:10,",
+        "DA:11,",
+        "DA:15,",
+        "DA:16,",
+        "DA:23,",
+        "DA:24,",
+        "BRDA:30,",
+        "BRDA:23,",
+        "debug_only",
+        "unreachable_helper",
+    ] {
+        assert!(!lcov.contains(gone), "{gone} should be excluded:\n{lcov}");
+    }
+    for kept in [
+        "DA:5,0",
+        "DA:12,0",
+        "DA:30,2",
+        "BRDA:4,0,0,0",
+        "FN:29,markers::branchy",
+    ] {
+        assert!(lcov.contains(kept), "{kept} should be kept:\n{lcov}");
+    }
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: warning: src/m.rs:33: LCOV_EXCL_STOP without a LCOV_EXCL_START before it; ignored\n"
+    );
+    golden("markers", dir.path());
+
+    // --no-exclusion-markers keeps everything.
+    let out = cov_report(
+        &fixtures(),
+        &[
+            "inputs/markers.lcov",
+            "--source-root",
+            "markers",
+            "--no-exclusion-markers",
+            "--lcov",
+            "-",
+        ],
+    );
+    assert!(text(&out.stdout).contains("DA:16,0\n"));
+    assert_eq!(text(&out.stderr), "");
+}
+
+/// `xmllint --valid` and `--dtdvalid` on `file`, offline: the catalog maps
+/// the DOCTYPE's address to the DTD in the fixtures.
+fn xmllint(file: &Path) -> Output {
+    let dir = fixtures();
+    Command::new("xmllint")
+        .env("XML_CATALOG_FILES", dir.join("catalog.xml"))
+        .args(["--noout", "--nonet", "--valid", "--dtdvalid"])
+        .arg(dir.join("coverage-04.dtd"))
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cobertura_is_valid_against_the_dtd() {
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        println!("note: xmllint not installed (Debian: libxml2-utils); DTD check skipped");
+        return;
+    }
+    let runs = [
+        run_case(
+            &[
+                "inputs/demo-wasm.json",
+                "inputs/demo-llvm-cov.lcov",
+                "inputs/branches.lcov",
+            ],
+            &["--source-root", "demo"],
+        ),
+        run_case(&["inputs/demo-llvm-cov.lcov"], &[]),
+        run_case(&["inputs/markers.lcov"], &["--source-root", "markers"]),
+    ];
+    for (dir, _) in &runs {
+        let file = dir.path().join("cobertura.xml");
+        let out = xmllint(&file);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "xmllint rejects {}:\n{}",
+            file.display(),
+            text(&out.stderr)
+        );
+    }
+    // The check can fail: a class without its required filename does.
+    let xml = std::fs::read_to_string(runs[0].0.path().join("cobertura.xml")).unwrap();
+    let bad = runs[0].0.path().join("bad.xml");
+    std::fs::write(&bad, xml.replace(" filename=\"src/lib.rs\"", "")).unwrap();
+    let out = xmllint(&bad);
+    assert!(
+        !out.status.success(),
+        "xmllint accepted an invalid document"
+    );
+    assert!(
+        text(&out.stderr).contains("filename"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// genhtml on `lcov`, with sources read from `sources`; returns its stderr.
+fn genhtml(lcov: &Path, sources: &Path, out: &Path) -> Result<String, String> {
+    // Not --quiet: that would hide the warnings this is looking for.
+    let o = Command::new("genhtml")
+        .args([
+            "--branch-coverage",
+            "--function-coverage",
+            "--output-directory",
+        ])
+        .arg(out)
+        .arg(lcov)
+        .current_dir(sources)
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    let lower = err.to_lowercase();
+    if o.status.success() && !lower.contains("warning") && !lower.contains("error") {
+        Ok(err)
+    } else {
+        Err(err)
+    }
+}
+
+#[test]
+fn genhtml_accepts_our_lcov_without_warnings() {
+    if Command::new("genhtml").arg("--version").output().is_err() {
+        println!("note: genhtml not installed (Debian: lcov); genhtml check skipped");
+        return;
+    }
+    let cases = [
+        (
+            run_case(
+                &[
+                    "inputs/demo-wasm.json",
+                    "inputs/demo-llvm-cov.lcov",
+                    "inputs/branches.lcov",
+                ],
+                &["--source-root", "demo"],
+            ),
+            "demo",
+        ),
+        (run_case(&["inputs/demo-llvm-cov.lcov"], &[]), "demo"),
+        (
+            run_case(&["inputs/markers.lcov"], &["--source-root", "markers"]),
+            "markers",
+        ),
+    ];
+    for ((dir, _), sources) in &cases {
+        let html = dir.path().join("genhtml");
+        if let Err(e) = genhtml(
+            &dir.path().join("lcov.info"),
+            &fixtures().join(sources),
+            &html,
+        ) {
+            panic!("genhtml complained about {sources}'s LCOV:\n{e}");
+        }
+        assert!(html.join("index.html").exists());
+    }
+    // The check can fail: genhtml does complain about a missing source.
+    let dir = &cases[0].0 .0;
+    let bad = dir.path().join("bad.lcov");
+    std::fs::write(&bad, "TN:\nSF:src/nope.rs\nDA:1,1\nend_of_record\n").unwrap();
+    assert!(genhtml(&bad, &fixtures().join("demo"), &dir.path().join("bad")).is_err());
+}
+
+#[test]
+fn thresholds_exit_1_and_say_by_how_much() {
+    let out = cov_report(
+        &fixtures(),
+        &[
+            "inputs/demo-wasm.json",
+            "--fail-under-lines",
+            "80",
+            "--fail-under-functions",
+            "70",
+            "--fail-under-branches",
+            "10",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: lines: 71.42% (20/28) is below --fail-under-lines 80 by 8.58 points; 3 more lines must be covered\n\
+         cov-report: branches: no branches in the report to measure, so --fail-under-branches 10 is not met\n"
+    );
+    let out = cov_report(
+        &fixtures(),
+        &[
+            "inputs/demo-wasm.json",
+            "--fail-under-lines",
+            "71.4",
+            "--fail-under-functions",
+            "70",
+            "-q",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    // A bad bar is a usage error.
+    let out = cov_report(
+        &fixtures(),
+        &["inputs/demo-wasm.json", "--fail-under-lines", "101"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a percentage"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn include_and_exclude_filter_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.lcov"),
+        "SF:src/a.rs\nDA:1,1\nend_of_record\nSF:src/gen/b.rs\nDA:1,0\nend_of_record\n\
+         SF:tests/t.rs\nDA:1,1\nend_of_record\n",
+    )
+    .unwrap();
+    let out = cov_report(
+        dir.path(),
+        &[
+            "a.lcov",
+            "--include",
+            "^src/",
+            "--exclude",
+            "/gen/",
+            "--lcov",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lcov = text(&out.stdout);
+    assert!(lcov.contains("SF:src/a.rs\n"), "{lcov}");
+    assert!(
+        !lcov.contains("gen/b.rs") && !lcov.contains("tests/t.rs"),
+        "{lcov}"
+    );
+    let out = cov_report(dir.path(), &["a.lcov", "--exclude", "("]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("cov-report: error: --exclude \"(\": "),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn source_root_merges_absolute_and_relative_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("proj");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "fn a() {}\n").unwrap();
+    let abs = format!("SF:{}/src/lib.rs\nDA:1,2\nend_of_record\n", root.display());
+    std::fs::write(dir.path().join("abs.lcov"), abs).unwrap();
+    std::fs::write(
+        dir.path().join("rel.lcov"),
+        "SF:src/lib.rs\nDA:1,3\nend_of_record\n",
+    )
+    .unwrap();
+    let out = cov_report(
+        dir.path(),
+        &[
+            "abs.lcov",
+            "rel.lcov",
+            "--source-root",
+            "proj",
+            "--lcov",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "TN:\nSF:src/lib.rs\nFNF:0\nFNH:0\nDA:1,5\nLF:1\nLH:1\nend_of_record\n"
+    );
+}
+
+#[test]
+fn one_output_at_most_on_stdout() {
+    let out = cov_report(
+        &fixtures(),
+        &["inputs/demo-wasm.json", "--lcov", "-", "--markdown", "-"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: error: --lcov and --markdown both write to standard output (`-`); give one of them a file\n"
+    );
+    let out = cov_report(
+        &fixtures(),
+        &["inputs/demo-wasm.json", "--json-summary", "-"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["totals"]["lines"]["covered"], 20);
+    assert_eq!(v["totals"]["lines"]["pct"], 71.43);
+}
+
+/// Names a hostile coverage file could hold, each with a line of hostile
+/// source where the name allows writing one.
+const HOSTILE: &[&str] = &[
+    "../../escape.rs",
+    "../../../../../../../../tmp/cov-report-escape.rs",
+    "/etc/cov-report-abs.rs",
+    "C:\\Windows\\evil.rs",
+    "C:/Windows/evil2.rs",
+    "src/<script>alert(1)</script>.rs",
+    "src/\"><img src=x onerror=alert(1)>.rs",
+    "src/a'b&c.rs",
+    "..",
+    ".",
+    "con",
+    "src/\u{202e}gnp.rs",
+];
+
+#[test]
+fn html_with_hostile_names_stays_inside_and_escapes_everything() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    // A real source whose text is markup, and one named like markup.
+    let evil_src = "fn f() {} // </td></tr></table><script>alert('src')</script>\n\
+                    let s = \"<img src=x onerror=alert(2)>\"; // & &amp; \u{0}\u{1b}[31m\n";
+    std::fs::write(root.join("src/evil.rs"), evil_src).unwrap();
+    std::fs::write(root.join("src/<b>bold.rs"), evil_src).unwrap();
+
+    let long = format!("{}x.rs", "verylongdirectoryname/".repeat(400));
+    let mut lcov = String::new();
+    let mut names: Vec<String> = HOSTILE.iter().map(|s| (*s).to_owned()).collect();
+    names.push(long);
+    names.push("src/evil.rs".to_owned());
+    names.push("src/<b>bold.rs".to_owned());
+    for name in &names {
+        lcov.push_str(&format!(
+            "SF:{name}\nFN:1,<script>alert('fn')</script>\nFNDA:1,<script>alert('fn')</script>\nDA:1,1\nDA:2,0\nend_of_record\n"
+        ));
+    }
+    std::fs::write(work.path().join("hostile.lcov"), &lcov).unwrap();
+    // The mapper's JSON can carry what LCOV cannot: a NUL and a newline.
+    std::fs::write(
+        work.path().join("hostile.json"),
+        r#"{"format":"wasm-cov-mapper","version":1,"files":[
+            {"path":"src/nul\u0000byte.rs","lines":[{"line":1,"count":1}]},
+            {"path":"src/new\nline</title>.rs","lines":[{"line":1,"count":0}]}]}"#,
+    )
+    .unwrap();
+
+    let html_dir = work.path().join("out/html");
+    let out = cov_report(
+        work.path(),
+        &[
+            "hostile.lcov",
+            "hostile.json",
+            "--source-root",
+            "root",
+            "--html",
+            "out/html",
+            "--title",
+            "<script>alert('title')</script>",
+            "-q",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Nothing outside out/html: the work folder holds what it held.
+    let mut top: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    top.sort();
+    assert_eq!(top, ["hostile.json", "hostile.lcov", "out", "root"]);
+    assert_eq!(
+        std::fs::read_dir(work.path().join("out")).unwrap().count(),
+        1,
+        "only out/html"
+    );
+    assert!(!Path::new("/tmp/cov-report-escape.rs").exists());
+    assert!(!Path::new("/etc/cov-report-abs.html").exists());
+    let written = tree(&html_dir);
+    // One index and one page per file, all directly in files/.
+    assert_eq!(written.len(), 1 + names.len() + 2, "{:?}", written.keys());
+    for rel in written.keys() {
+        let ok = rel == "index.html"
+            || (rel.starts_with("files/")
+                && !rel["files/".len()..].contains('/')
+                && cov_report::is_safe_page_name(&rel["files/".len()..]));
+        assert!(ok, "unexpected file {rel:?}");
+    }
+
+    // No markup from the data survives unescaped, anywhere.
+    for (rel, bytes) in &written {
+        let page = text(bytes);
+        for bad in [
+            "<script>alert",
+            "<img src=x",
+            "<b>bold",
+            "</td></tr></table><script>",
+            "\u{0}",
+            "\u{1b}",
+        ] {
+            assert!(!page.contains(bad), "{rel} contains {bad:?}");
+        }
+        // The only scripts are our own: exactly one per page.
+        assert_eq!(page.matches("<script").count(), 1, "{rel}");
+        assert_eq!(page.matches("</script>").count(), 1, "{rel}");
+    }
+    let index = text(&written["index.html"]);
+    assert!(index.contains("src/&lt;script&gt;alert(1)&lt;/script&gt;.rs"));
+    assert!(index.contains("&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;"));
+    let evil = written
+        .iter()
+        .find(|(k, _)| k.starts_with("files/src_evil.rs"))
+        .map(|(_, v)| text(v))
+        .unwrap();
+    assert!(
+        evil.contains("// &lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;alert(&#39;src&#39;)")
+    );
+    assert!(evil.contains("&lt;script&gt;alert(&#39;fn&#39;)&lt;/script&gt;"));
+
+    // A missing source still gets a page, with counts and a note.
+    let missing = written
+        .iter()
+        .find(|(k, _)| k.contains("escape.rs"))
+        .map(|(_, v)| text(v))
+        .unwrap();
+    assert!(missing.contains("was not found"), "{missing}");
+    assert!(missing.contains("<tr id=\"L2\" class=\"m\">"), "{missing}");
+    assert!(
+        text(&out.stderr).contains("source files not found"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn html_rerun_replaces_stale_pages_and_keeps_other_files() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("a.lcov"),
+        "SF:a.rs\nDA:1,1\nend_of_record\nSF:b.rs\nDA:1,1\nend_of_record\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("b.lcov"),
+        "SF:a.rs\nDA:1,1\nend_of_record\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(work.path().join("out")).unwrap();
+    std::fs::write(work.path().join("out/keep.txt"), "mine").unwrap();
+    for input in ["a.lcov", "b.lcov"] {
+        let out = cov_report(work.path(), &[input, "--html", "out", "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let got: Vec<String> = tree(&work.path().join("out")).into_keys().collect();
+    assert_eq!(got, ["files/a.rs.html", "index.html", "keep.txt"]);
+
+    // --html naming a file is an error that names it; nothing changes.
+    let out = cov_report(work.path(), &["a.lcov", "--html", "a.lcov"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: error: a.lcov: exists and is not a directory\n"
+    );
+}
