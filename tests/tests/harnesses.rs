@@ -202,28 +202,114 @@ fn bindgen_wasm() -> PathBuf {
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().lines().next().unwrap())
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
 }
 
 #[test]
 fn wasm_bindgen_suites_run_under_the_real_runner() {
     let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
-    assert!(runner.is_file(), "{} is missing: `make test` (or `make setup`) installs it", runner.display());
+    assert!(
+        runner.is_file(),
+        "{} is missing: `make test` (or `make setup`) installs it",
+        runner.display()
+    );
     let wasm = bindgen_wasm();
-    assert!(wasm.to_string_lossy().contains("wasm32-unknown-unknown"), "{}", wasm.display());
+    assert!(
+        wasm.to_string_lossy().contains("wasm32-unknown-unknown"),
+        "{}",
+        wasm.display()
+    );
     let cov_dir = scratch("bindgen").join("cov");
-    let r = run(Command::new(tool("wasm-run")).arg("--out").arg(&cov_dir).arg(&wasm)).expect(0);
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--out")
+        .arg(&cov_dir)
+        .arg(&wasm))
+    .expect(0);
     let rep = report(&cov_dir);
     assert_eq!(rep.harness, "wasm-bindgen");
-    assert_eq!((rep.passed, rep.failed), (2, 0), "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        (rep.passed, rep.failed),
+        (2, 0),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     // The module that ran is the one wasm-bindgen rewrote, not the input.
     let input_hash = wasm_cov_format::sha256_hex(&std::fs::read(&wasm).unwrap());
-    let saved: Vec<_> = std::fs::read_dir(cov_dir.join("modules")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let saved: Vec<_> = std::fs::read_dir(cov_dir.join("modules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(saved.len(), 1, "{saved:?}");
     assert_ne!(saved[0].to_string_lossy(), format!("{input_hash}.wasm"));
     let cov = map(&cov_dir, "bindgen");
     assert!(count(&cov, "bindgen", "bindgen-doubled") >= 2);
     assert_eq!(count(&cov, "bindgen", "bindgen-too-big"), 0);
     assert_eq!(count(&cov, "bindgen", "bindgen-unused"), 0);
+}
+
+#[test]
+fn exec_around_cargo_test_with_the_wasm_bindgen_runner() {
+    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
+    assert!(
+        runner.is_file(),
+        "{} is missing: `make test` (or `make setup`) installs it",
+        runner.display()
+    );
+    let krate = root().join("examples/bindgen");
+    let cov_dir = scratch("exec-cargo").join("cov");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--exec")
+        .arg("--out")
+        .arg(&cov_dir)
+        .arg("--")
+        .arg(cargo)
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--manifest-path",
+        ])
+        .arg(krate.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(krate.join("target/wasm-cov"))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code",
+        ))
+    .expect(0);
+    let rep = report(&cov_dir);
+    assert_eq!(rep.harness, "exec");
+    let passed: Vec<_> = rep
+        .tests
+        .iter()
+        .filter(|t| t.outcome == Outcome::Passed)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(
+        passed.iter().any(|n| n.ends_with("doubles_small_numbers")),
+        "{passed:?}\n{}",
+        r.stdout
+    );
+    assert!(
+        passed.iter().any(|n| n.ends_with("doubles_zero")),
+        "{passed:?}"
+    );
+    let cov = map(&cov_dir, "bindgen");
+    assert!(count(&cov, "bindgen", "bindgen-doubled") >= 2);
+    assert_eq!(count(&cov, "bindgen", "bindgen-too-big"), 0);
 }
