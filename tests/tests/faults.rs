@@ -100,7 +100,14 @@ fn every_kind_of_failure_is_reported_and_its_coverage_kept() {
     let r = run(Command::new(tool("wasm-run"))
         .arg("--out")
         .arg(&cov_dir)
-        .args(["--timeout", "2", "--test-threads", "2"])
+        .args([
+            "--timeout",
+            "2",
+            "--test-threads",
+            "2",
+            "--env",
+            "FAULTS_GREETING=hello",
+        ])
         .arg(faults_wasm()))
     .expect(1);
     assert!(
@@ -116,13 +123,27 @@ fn every_kind_of_failure_is_reported_and_its_coverage_kept() {
     );
     assert!(
         r.stdout
-            .contains("test result: FAILED. 1 passed; 4 failed; 0 ignored;"),
+            .contains("test result: FAILED. 4 passed; 4 failed; 0 ignored;"),
         "{}",
         r.stdout
     );
 
     let rep = report(&cov_dir);
-    assert_eq!((rep.passed, rep.failed, rep.ignored), (1, 4, 0));
+    assert_eq!((rep.passed, rep.failed, rep.ignored), (4, 4, 0));
+    // What tests need from their world: fixtures by absolute path, the
+    // crate folder as the current one, variables given with --env.
+    assert_eq!(
+        outcome(&rep, "tests::reads_its_manifest_by_absolute_path").0,
+        Outcome::Passed
+    );
+    assert_eq!(
+        outcome(&rep, "tests::reads_relative_to_the_crate").0,
+        Outcome::Passed
+    );
+    assert_eq!(
+        outcome(&rep, "tests::sees_the_environment").0,
+        Outcome::Passed
+    );
     assert!(!rep.interrupted);
     assert_eq!(outcome(&rep, "tests::passes").0, Outcome::Passed);
     let (o, msg) = outcome(&rep, "tests::panics");

@@ -56,6 +56,24 @@ mod tests {
     }
 
     #[test]
+    fn reads_its_manifest_by_absolute_path() {
+        // What real suites do for fixtures: a host path baked in at build time.
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+        assert!(text.contains("name = \"faults\"")); // cov: read-manifest
+    }
+
+    #[test]
+    fn reads_relative_to_the_crate() {
+        // cargo runs tests in the crate folder; so does wasm-run.
+        assert!(std::fs::metadata("src/lib.rs").unwrap().is_file());
+    }
+
+    #[test]
+    fn sees_the_environment() {
+        assert_eq!(std::env::var("FAULTS_GREETING").as_deref(), Ok("hello"));
+    }
+
+    #[test]
     fn exhausts_memory() {
         let mut chunks: Vec<Vec<u8>> = Vec::new();
         loop {
