@@ -313,3 +313,59 @@ fn exec_around_cargo_test_with_the_wasm_bindgen_runner() {
     assert!(count(&cov, "bindgen", "bindgen-doubled") >= 2);
     assert_eq!(count(&cov, "bindgen", "bindgen-too-big"), 0);
 }
+
+#[test]
+fn two_modules_in_one_process_are_told_apart() {
+    let cov_dir = scratch("exec-two").join("cov");
+    let demo = integration_tests::demo_wasm(&[]);
+    run(Command::new(tool("wasm-run"))
+        .arg("--exec")
+        .arg("--out")
+        .arg(&cov_dir)
+        .args(["--", "node", "--disable-warning=ExperimentalWarning"])
+        .arg(root().join("tests/fixtures/exec/run-two.cjs"))
+        .arg(compat_wasm())
+        .arg(&demo))
+    .expect(0);
+    let doc: V8Coverage =
+        serde_json::from_slice(&std::fs::read(cov_dir.join("v8-coverage.json")).unwrap()).unwrap();
+    let wasm: Vec<_> = doc.result.iter().filter_map(|s| s.wasm.as_ref()).collect();
+    assert_eq!(wasm.len(), 2, "one entry per module");
+    let demo_hash = wasm_cov_format::sha256_hex(&std::fs::read(&demo).unwrap());
+    let compat_hash = wasm_cov_format::sha256_hex(&std::fs::read(compat_wasm()).unwrap());
+    let mut hashes: Vec<_> = wasm.iter().map(|w| w.sha256.clone()).collect();
+    hashes.sort();
+    let mut want = vec![demo_hash, compat_hash];
+    want.sort();
+    assert_eq!(hashes, want);
+
+    // Mapped together, each module's counts land in its own crate's source.
+    let offsets = cov_dir.join("offsets.csv");
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov_dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(&offsets))
+    .expect(0);
+    let lcov = cov_dir.join("lcov.info");
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(&offsets)
+        .arg("--source-root")
+        .arg(root().join("examples"))
+        .arg("-o")
+        .arg(&lcov))
+    .expect(0);
+    let cov = read_lcov_file(&lcov);
+    let line_in = |krate: &str, marker: &str| {
+        let l = marker_line(krate, marker);
+        cov.files[&format!("{krate}/src/lib.rs")].lines[&l]
+    };
+    assert!(line_in("compat", "gcd-step") >= 1);
+    assert_eq!(
+        line_in("demo", "loop-body"),
+        3,
+        "only sums_squares ran in the demo"
+    );
+    assert_eq!(line_in("demo", "negative-branch"), 0);
+}
