@@ -152,3 +152,51 @@ pub fn demo_line_of(text: &str) -> u32 {
 pub fn read_lcov_file(path: &Path) -> Coverage {
     read_lcov(std::fs::read(path).unwrap().as_slice()).unwrap()
 }
+
+/// The test .wasm of `examples/NAME`, built for wasm32-wasip1 with the
+/// coverage flags (once per test process and example).
+pub fn example_wasm(name: &str) -> PathBuf {
+    static CACHE: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = cache.get(name) {
+        return p.clone();
+    }
+    let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
+        .arg(root().join("examples").join(name))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building examples/{name} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let wasm = PathBuf::from(stdout.lines().next().expect("no test binary built"));
+    cache.insert(name.to_owned(), wasm.clone());
+    wasm
+}
+
+/// The 1-based line of `examples/EXAMPLE/src/lib.rs` that holds
+/// `// cov: MARKER` (exactly once).
+pub fn example_line(example: &str, marker: &str) -> u32 {
+    let path = root().join("examples").join(example).join("src/lib.rs");
+    let src = std::fs::read_to_string(path).unwrap();
+    let needle = format!("// cov: {marker}");
+    let hits: Vec<u32> = src
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&needle))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "marker {marker:?} must appear exactly once in examples/{example}"
+    );
+    hits[0]
+}

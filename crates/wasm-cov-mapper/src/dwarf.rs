@@ -30,6 +30,19 @@ pub struct Subprogram {
     pub low_pc: Option<u64>,
 }
 
+/// A copy of a function inlined into another (`DW_TAG_inlined_subroutine`).
+#[derive(Debug, Clone)]
+pub struct Inlined {
+    /// Where the call is: its rows carry the callee's lines, so without
+    /// this the call line itself would have no row.
+    pub call_file: u32,
+    pub call_line: u32,
+    /// DWARF address where the copy starts; `None` when the code is gone.
+    pub entry: Option<u64>,
+    /// The inlined function, when it is in a file the report keeps.
+    pub origin: Option<(String, u32, u32)>,
+}
+
 /// Everything read from one module's DWARF.
 #[derive(Debug, Default)]
 pub struct DebugInfo {
@@ -41,6 +54,13 @@ pub struct DebugInfo {
     /// and never run.
     pub dead_lines: Vec<(u32, u32)>,
     pub subprograms: Vec<Subprogram>,
+    pub inlined: Vec<Inlined>,
+    /// `(file, decl_line)` of every subprogram DIE, with code or not
+    /// (abstract instances, declarations): a function item found in the
+    /// source at none of these has no code at all.
+    pub declared: Vec<(u32, u32)>,
+    /// The absolute path of each report file, indexed like `files`.
+    pub abs_paths: Vec<PathBuf>,
 }
 
 /// Which files make it into the report and how they are spelled.
@@ -53,6 +73,7 @@ struct FileTable<'f> {
     filter: &'f FileFilter<'f>,
     ids: HashMap<PathBuf, u32>,
     files: Vec<String>,
+    abs: Vec<PathBuf>,
 }
 
 impl FileTable<'_> {
@@ -66,6 +87,7 @@ impl FileTable<'_> {
         } else {
             self.files
                 .push(paths::display(&path, self.filter.source_root));
+            self.abs.push(path.clone());
             (self.files.len() - 1) as u32
         };
         self.ids.insert(path, id);
@@ -94,6 +116,7 @@ pub fn read(
         filter,
         ids: HashMap::new(),
         files: Vec::new(),
+        abs: Vec::new(),
     };
     let mut info = DebugInfo::default();
     let mut units = dwarf.units();
@@ -130,6 +153,7 @@ pub fn read(
         .map_err(|e| e.in_unit(unit_offset))?;
     }
     info.files = table.files;
+    info.abs_paths = table.abs;
     Ok(info)
 }
 
@@ -278,20 +302,10 @@ fn read_subprograms<'a>(
             scopes.push(None);
         }
         scopes.push(own_name);
-        if entry.tag() != gimli::DW_TAG_subprogram {
+        let tag = entry.tag();
+        if tag != gimli::DW_TAG_subprogram && tag != gimli::DW_TAG_inlined_subroutine {
             continue;
         }
-        let low_pc = match entry
-            .attr_value(gimli::DW_AT_low_pc)
-            .map_err(dwarf_err("low_pc"))?
-        {
-            Some(AttributeValue::Addr(a)) => Some(a),
-            Some(AttributeValue::DebugAddrIndex(i)) => {
-                Some(dwarf.address(unit, i).map_err(dwarf_err("low_pc"))?)
-            }
-            _ => continue, // a declaration or an abstract instance: no code of its own
-        };
-        let low_pc = low_pc.filter(|&a| a != 0 && a < code_size);
         // The attributes may live on the DIE this one completes.
         let origin = match entry
             .attr_value(gimli::DW_AT_specification)
@@ -305,48 +319,123 @@ fn read_subprograms<'a>(
             }
             _ => None,
         };
-        let attr = |at: gimli::DwAt| -> Result<Option<AttributeValue<R<'a>>>, MapError> {
-            match entry.attr_value(at).map_err(dwarf_err("attribute"))? {
-                Some(v) => Ok(Some(v)),
-                None => match &origin {
-                    Some(o) => o.attr_value(at).map_err(dwarf_err("attribute")),
-                    None => Ok(None),
-                },
-            }
-        };
-        let name = match attr(gimli::DW_AT_linkage_name)?.or(attr(gimli::DW_AT_MIPS_linkage_name)?)
-        {
-            Some(v) => format!(
-                "{:#}",
-                rustc_demangle::demangle(&attr_text(dwarf, unit, v)?)
-            ),
-            None => match attr(gimli::DW_AT_name)? {
-                Some(v) => {
-                    let mut parts: Vec<&str> =
-                        scopes[..d].iter().flatten().map(String::as_str).collect();
-                    let leaf = attr_text(dwarf, unit, v)?;
-                    parts.push(&leaf);
-                    parts.join("::")
+        // An abstract origin may itself complete a declaration.
+        let origin2 = match &origin {
+            Some(o) => match o
+                .attr_value(gimli::DW_AT_specification)
+                .map_err(dwarf_err("specification"))?
+            {
+                Some(AttributeValue::UnitRef(off)) => {
+                    Some(unit.entry(off).map_err(dwarf_err("DIE reference"))?)
                 }
-                None => continue,
+                _ => None,
             },
+            None => None,
         };
-        let file = match attr(gimli::DW_AT_decl_file)? {
-            Some(AttributeValue::FileIndex(i)) => {
-                file_id(dwarf, unit, header, comp_dir, i, table, cache)?
+        let attr = |at: gimli::DwAt| -> Result<Option<AttributeValue<R<'a>>>, MapError> {
+            if let Some(v) = entry.attr_value(at).map_err(dwarf_err("attribute"))? {
+                return Ok(Some(v));
             }
-            Some(v) => match v.udata_value() {
-                Some(i) => file_id(dwarf, unit, header, comp_dir, i, table, cache)?,
-                None => NO_FILE,
-            },
-            None => NO_FILE,
+            for o in [&origin, &origin2].into_iter().flatten() {
+                if let Some(v) = o.attr_value(at).map_err(dwarf_err("attribute"))? {
+                    return Ok(Some(v));
+                }
+            }
+            Ok(None)
         };
-        if file == NO_FILE {
+        let mut file_of = |v: Option<AttributeValue<R<'a>>>| -> Result<u32, MapError> {
+            Ok(match v {
+                Some(AttributeValue::FileIndex(i)) => {
+                    file_id(dwarf, unit, header, comp_dir, i, table, cache)?
+                }
+                Some(v) => match v.udata_value() {
+                    Some(i) => file_id(dwarf, unit, header, comp_dir, i, table, cache)?,
+                    None => NO_FILE,
+                },
+                None => NO_FILE,
+            })
+        };
+        let line_of = |v: Option<AttributeValue<R<'a>>>| {
+            v.and_then(|v| v.udata_value())
+                .map_or(0, |l| u32::try_from(l).unwrap_or(u32::MAX))
+        };
+        let file = file_of(attr(gimli::DW_AT_decl_file)?)?;
+        let line = line_of(attr(gimli::DW_AT_decl_line)?);
+        if file != NO_FILE && line != 0 {
+            info.declared.push((file, line));
+        }
+        let low_pc = match entry
+            .attr_value(gimli::DW_AT_low_pc)
+            .map_err(dwarf_err("low_pc"))?
+        {
+            Some(AttributeValue::Addr(a)) => Some(a),
+            Some(AttributeValue::DebugAddrIndex(i)) => {
+                Some(dwarf.address(unit, i).map_err(dwarf_err("low_pc"))?)
+            }
+            _ if tag == gimli::DW_TAG_inlined_subroutine => {
+                // A copy split in pieces names them in DW_AT_ranges; it is
+                // entered at its lowest address.
+                let mut lowest: Option<u64> = None;
+                let mut ranges = dwarf.die_ranges(unit, entry).map_err(dwarf_err("ranges"))?;
+                while let Some(r) = ranges.next().map_err(dwarf_err("ranges"))? {
+                    lowest = Some(lowest.map_or(r.begin, |l| l.min(r.begin)));
+                }
+                match lowest {
+                    Some(a) => Some(a),
+                    None => continue,
+                }
+            }
+            _ => continue, // a declaration or an abstract instance: no code of its own
+        };
+        let low_pc = low_pc.filter(|&a| a != 0 && a < code_size);
+        // Demangling is the costly part: only for files the report keeps.
+        let name = |file: u32| -> Result<Option<String>, MapError> {
+            if file == NO_FILE {
+                return Ok(None);
+            }
+            let raw =
+                match attr(gimli::DW_AT_linkage_name)?.or(attr(gimli::DW_AT_MIPS_linkage_name)?) {
+                    Some(v) => format!(
+                        "{:#}",
+                        rustc_demangle::demangle(&attr_text(dwarf, unit, v)?)
+                    ),
+                    None => match attr(gimli::DW_AT_name)? {
+                        Some(v) => {
+                            let mut parts: Vec<&str> =
+                                scopes[..d].iter().flatten().map(String::as_str).collect();
+                            let leaf = attr_text(dwarf, unit, v)?;
+                            parts.push(&leaf);
+                            parts.join("::")
+                        }
+                        None => return Ok(None),
+                    },
+                };
+            Ok(Some(crate::names::normalize(&raw)))
+        };
+        if tag == gimli::DW_TAG_inlined_subroutine {
+            let call_file = file_of(
+                entry
+                    .attr_value(gimli::DW_AT_call_file)
+                    .map_err(dwarf_err("call_file"))?,
+            )?;
+            let call_line = line_of(
+                entry
+                    .attr_value(gimli::DW_AT_call_line)
+                    .map_err(dwarf_err("call_line"))?,
+            );
+            let origin = name(file)?.map(|n| (n, file, line));
+            if (call_file == NO_FILE || call_line == 0) && origin.is_none() {
+                continue;
+            }
+            info.inlined.push(Inlined {
+                call_file,
+                call_line,
+                entry: low_pc,
+                origin,
+            });
             continue;
         }
-        let line = attr(gimli::DW_AT_decl_line)?
-            .and_then(|v| v.udata_value())
-            .map_or(0, |l| u32::try_from(l).unwrap_or(u32::MAX));
+        let Some(name) = name(file)? else { continue };
         info.subprograms.push(Subprogram {
             name,
             file,

@@ -7,12 +7,16 @@
 //! largest count among the blocks it overlaps; a line takes the largest
 //! count among its rows.
 
+mod branches;
 mod dwarf;
 mod fold;
+mod names;
 mod paths;
+mod source;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
@@ -22,6 +26,8 @@ use wasm_cov_format::{
 };
 
 pub use fold::{block_at, check_blocks, fold, Block, RowRange};
+pub use names::normalize as normalize_name;
+pub use source::{FnItem, SourceFacts};
 
 /// An error in the module, its DWARF, or the blocks given for it.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +57,18 @@ impl From<gimli::Error> for MapError {
     fn from(e: gimli::Error) -> Self {
         MapError::Dwarf(e.to_string())
     }
+}
+
+/// Which branches the report keeps (docs/fidelity.md, "Branches").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BranchFilter {
+    /// Every decision except those with an outcome that goes straight to a
+    /// panic: overflow and bounds checks, `unwrap`, `expect`, `assert!`.
+    Panics,
+    /// Every `br_if`, `if` and `br_table` in the crate's code.
+    None,
+    /// No branches at all.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,6 +122,19 @@ pub struct Cli {
     /// Keep the standard library's and dependencies' sources.
     #[arg(long)]
     pub include_deps: bool,
+
+    /// Do not read the Rust sources the DWARF names. Then functions that
+    /// have no code (generics no test instantiates) are not reported, and
+    /// rows on lines without code (derives, the test harness's `main`) are
+    /// kept: the report is the DWARF's alone.
+    #[arg(long)]
+    pub no_sources: bool,
+
+    /// Which branches to report: `panics` leaves out decisions with an
+    /// outcome that only panics (compiler checks, unwrap, assert); `none`
+    /// filters nothing; `off` reports no branches.
+    #[arg(long, value_enum, default_value_t = BranchFilter::Panics)]
+    pub branch_filter: BranchFilter,
 }
 
 /// What mapping one module found, for the note on stderr.
@@ -117,6 +148,81 @@ pub struct MapStats {
 pub struct MapOptions<'a> {
     pub include_deps: bool,
     pub source_root: Option<&'a Path>,
+    pub branch_filter: BranchFilter,
+}
+
+/// The Rust sources read so far, each parsed once however many modules
+/// name it. A file that cannot be read or parsed is remembered as `None`
+/// and its lines are reported as the DWARF has them.
+///
+/// It also gathers, over all modules, what decides which function items
+/// have no code anywhere: [`Sources::finish`] adds those to the report.
+#[derive(Debug, Default)]
+pub struct Sources {
+    disabled: bool,
+    parsed: HashMap<PathBuf, Option<Rc<SourceFacts>>>,
+    /// `(source, decl line)` of every function some module has DWARF for.
+    declared: HashSet<(PathBuf, u32)>,
+    /// Undecidable cfg predicates under which some item has code.
+    cfgs_seen: HashSet<String>,
+    /// Items without DWARF in some module: (report path, decl line) to
+    /// (source, name, lines, cfgs).
+    candidates: BTreeMap<(String, u32), Candidate>,
+}
+
+#[derive(Debug)]
+struct Candidate {
+    source: PathBuf,
+    name: String,
+    lines: Vec<u32>,
+    cfgs: Vec<String>,
+}
+
+impl Sources {
+    /// A cache that never reads a file: the DWARF-only report.
+    pub fn disabled() -> Self {
+        Sources {
+            disabled: true,
+            ..Sources::default()
+        }
+    }
+
+    /// Adds the function items no module has code for (generics never
+    /// instantiated, methods of blanket impls) as functions entered 0 times
+    /// whose code lines count 0. Call once, after every module is mapped.
+    pub fn finish(&mut self, cov: &mut Coverage) {
+        for ((path, line), c) in std::mem::take(&mut self.candidates) {
+            if self.declared.contains(&(c.source.clone(), line))
+                || !c.cfgs.iter().all(|p| self.cfgs_seen.contains(p))
+            {
+                continue;
+            }
+            let file = cov.file_mut(&path);
+            for l in c.lines {
+                file.lines.entry(l).or_insert(0);
+            }
+            file.add_function(&c.name, line, 0);
+        }
+    }
+
+    /// Gives `path` the facts of `text` instead of reading it (for tests).
+    pub fn insert(&mut self, path: PathBuf, text: &str) {
+        self.parsed
+            .insert(path, SourceFacts::parse(text).map(Rc::new));
+    }
+
+    fn get(&mut self, path: &Path) -> Option<Rc<SourceFacts>> {
+        if self.disabled {
+            return None;
+        }
+        self.parsed
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(path).ok()?;
+                SourceFacts::parse(&text).map(Rc::new)
+            })
+            .clone()
+    }
 }
 
 /// Maps one module's blocks (`rows` all belong to it) into `cov`.
@@ -125,6 +231,7 @@ pub fn map_module(
     layout: &ModuleLayout,
     rows: &[OffsetRow],
     opts: &MapOptions<'_>,
+    sources: &mut Sources,
     cov: &mut Coverage,
 ) -> Result<MapStats, MapError> {
     let blocks = to_blocks(layout, rows)?;
@@ -141,6 +248,33 @@ pub fn map_module(
         source_root: opts.source_root,
     };
     let mut info = dwarf::read(&dwarf, code_size, &filter)?;
+    let facts: Vec<Option<Rc<SourceFacts>>> =
+        info.abs_paths.iter().map(|p| sources.get(p)).collect();
+    // A row on a line that holds no code of the user's is no line of the
+    // report (docs/fidelity.md, "Phantom lines").
+    let user_line = |file: u32, line: u32| -> bool {
+        match facts.get(file as usize) {
+            Some(Some(f)) => f.is_user_line(line),
+            _ => true,
+        }
+    };
+
+    // An inlined copy's rows carry the callee's lines; its call line gets a
+    // row at the copy's entry, so the call counts as often as it ran.
+    for inl in &info.inlined {
+        if inl.call_file == dwarf::NO_FILE || inl.call_line == 0 {
+            continue;
+        }
+        match inl.entry {
+            Some(pc) => info.rows.push(RowRange {
+                start: pc,
+                end: pc,
+                file: inl.call_file,
+                line: inl.call_line,
+            }),
+            None => info.dead_lines.push((inl.call_file, inl.call_line)),
+        }
+    }
 
     let mut mapped = vec![false; blocks.len()];
     let counts = fold(&mut info.rows, &blocks, &mut mapped);
@@ -148,20 +282,36 @@ pub fn map_module(
     // A line's count is the largest among its rows.
     let mut lines: HashMap<(u32, u32), u64> = HashMap::new();
     for (row, count) in info.rows.iter().zip(counts) {
-        if row.file == dwarf::NO_FILE {
+        if row.file == dwarf::NO_FILE || !user_line(row.file, row.line) {
             continue;
         }
         let slot = lines.entry((row.file, row.line)).or_insert(0);
         *slot = (*slot).max(count);
     }
     for &(file, line) in &info.dead_lines {
-        lines.entry((file, line)).or_insert(0);
+        if user_line(file, line) {
+            lines.entry((file, line)).or_insert(0);
+        }
     }
 
-    // One function per (file, name): instantiations sum their entries.
-    let mut functions: BTreeMap<(u32, &str), (u32, u64)> = BTreeMap::new();
+    // One function per (file, declaration line): instantiations, inlined
+    // copies and the expansions of one macro sum their entries, under the
+    // name they share (names::common).
+    let mut functions: BTreeMap<(u32, u32), (Vec<&str>, u64)> = BTreeMap::new();
     let mut dead_functions = 0;
     for sp in &info.subprograms {
+        if let Some(Some(f)) = facts.get(sp.file as usize) {
+            // The harness's `main` (on a comment line) and derived impls.
+            if !f.is_user_line(sp.line) {
+                continue;
+            }
+            // The closure libtest wraps each #[test] function in.
+            if sp.name.ends_with("::{{closure}}")
+                && f.fn_declared_at(sp.line).is_some_and(|f| f.is_test)
+            {
+                continue;
+            }
+        }
         let count = match sp.low_pc {
             Some(pc) => block_at(&blocks, pc).map_or(0, |b| b.count),
             None => {
@@ -169,9 +319,81 @@ pub fn map_module(
                 0
             }
         };
-        let slot = functions.entry((sp.file, &sp.name)).or_insert((sp.line, 0));
-        slot.0 = slot.0.min(sp.line);
+        let slot = functions.entry((sp.file, sp.line)).or_default();
+        slot.0.push(&sp.name);
         slot.1 = slot.1.saturating_add(count);
+    }
+    for inl in &info.inlined {
+        let Some((name, file, line)) = &inl.origin else {
+            continue;
+        };
+        let count = inl
+            .entry
+            .and_then(|pc| block_at(&blocks, pc))
+            .map_or(0, |b| b.count);
+        let slot = functions.entry((*file, *line)).or_default();
+        slot.0.push(name);
+        slot.1 = slot.1.saturating_add(count);
+        // The copy has no prologue or epilogue rows: its signature and
+        // closing brace count as often as it was entered.
+        if let Some(Some(f)) = facts.get(*file as usize) {
+            if let Some(item) = f.fn_declared_at(*line) {
+                for l in [item.first, item.last] {
+                    let slot = lines.entry((*file, l)).or_insert(0);
+                    *slot = (*slot).max(count);
+                }
+            }
+        }
+    }
+
+    // Function items with no code in this module: candidates for
+    // `Sources::finish`, which knows whether any module has code for them.
+    let declared: HashSet<(u32, u32)> = info.declared.iter().copied().collect();
+    for (file, f) in facts.iter().enumerate() {
+        let Some(f) = f else { continue };
+        let file = file as u32;
+        let abs = &info.abs_paths[file as usize];
+        let mut prefix = None;
+        for item in f.fns.iter().filter(|i| i.active) {
+            if declared.contains(&(file, item.decl_line)) {
+                sources.declared.insert((abs.clone(), item.decl_line));
+                sources.cfgs_seen.extend(item.cfgs.iter().cloned());
+                continue;
+            }
+            let key = (info.files[file as usize].clone(), item.decl_line);
+            if sources.candidates.contains_key(&key) {
+                continue;
+            }
+            let prefix = prefix
+                .get_or_insert_with(|| module_prefix(&info.subprograms, file, abs))
+                .clone();
+            sources.candidates.insert(
+                key,
+                Candidate {
+                    source: abs.clone(),
+                    name: qualify(&prefix, &item.name),
+                    lines: f.code_lines_in(item.first, item.last).collect(),
+                    cfgs: item.cfgs.clone(),
+                },
+            );
+        }
+    }
+
+    let branches = if opts.branch_filter == BranchFilter::Off {
+        BTreeMap::new()
+    } else {
+        map_branches(
+            bytes,
+            layout,
+            &blocks,
+            &info.rows,
+            opts.branch_filter,
+            &user_line,
+        )?
+    };
+    for ((file, line, block, branch), count) in branches {
+        cov.file_mut(&info.files[file as usize])
+            .add_branch((line, block, branch), count);
     }
 
     let mut by_file: BTreeMap<u32, Vec<(u32, u64)>> = BTreeMap::new();
@@ -184,15 +406,138 @@ pub fn map_module(
             fc.add_line(line, count);
         }
     }
-    for ((file, name), (line, count)) in functions {
+    // Names are keys of the report: two lines whose shared names come out
+    // the same (two macros expanding `write` for different types) keep a
+    // real name each instead, the smallest of their own.
+    let mut taken: HashSet<(u32, String)> = HashSet::new();
+    for ((file, line), (names, count)) in functions {
+        let mut name = names::common(&names);
+        if !taken.insert((file, name.clone())) {
+            name = names.iter().min().map_or(name, |n| (*n).to_owned());
+            taken.insert((file, name.clone()));
+        }
         cov.file_mut(&info.files[file as usize])
-            .add_function(name, line, count);
+            .add_function(&name, line, count);
     }
     Ok(MapStats {
         blocks: blocks.len(),
         unmapped_blocks: mapped.iter().filter(|m| !**m).count(),
         dead_functions,
     })
+}
+
+/// `(file, line, block, branch)` to the times that outcome was taken
+/// (`None`: the decision's block never ran).
+type BranchMap = BTreeMap<(u32, u32, u32, u32), Option<u64>>;
+
+/// Branch outcomes of every function body that holds a row of a reported
+/// file. `rows` are sorted by start (as `fold` leaves them). A decision is
+/// placed on the line of the row covering its instruction; decisions on the
+/// same line of one body are numbered in address order, so instantiations
+/// of one generic function add up outcome by outcome.
+fn map_branches(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    blocks: &[Block],
+    rows: &[RowRange],
+    filter: BranchFilter,
+    user_line: &dyn Fn(u32, u32) -> bool,
+) -> Result<BranchMap, MapError> {
+    let spans: Vec<&RowRange> = rows.iter().filter(|r| r.end > r.start).collect();
+    let panic_fns: HashSet<u32> = layout
+        .names
+        .iter()
+        .filter(|(_, n)| branches::is_panic_name(n))
+        .map(|(&i, _)| i)
+        .collect();
+    let is_panic = |f: u32| panic_fns.contains(&f);
+    let cso = layout.code_section_offset;
+    let mut out = BranchMap::new();
+    let mut j = 0;
+    for body in &layout.bodies {
+        let (start, end) = (body.start - cso, body.end - cso);
+        while j < spans.len() && spans[j].end <= start {
+            j += 1;
+        }
+        let reported = spans[j..]
+            .iter()
+            .take_while(|r| r.start < end)
+            .any(|r| r.file != dwarf::NO_FILE && r.line != 0);
+        if !reported {
+            continue;
+        }
+        let code = bytes
+            .get(body.start as usize..body.end as usize)
+            .ok_or_else(|| {
+                MapError::Blocks(format!("function {} lies outside the module", body.index))
+            })?;
+        let mut numbering: HashMap<(u32, u32), u32> = HashMap::new();
+        for site in branches::analyze(code, start, blocks, &is_panic)? {
+            let k = spans.partition_point(|r| r.start <= site.addr);
+            let Some(row) = k.checked_sub(1).map(|k| spans[k]) else {
+                continue;
+            };
+            if site.addr >= row.end || row.file == dwarf::NO_FILE || row.line == 0 {
+                continue;
+            }
+            if !user_line(row.file, row.line) || (filter == BranchFilter::Panics && site.panics) {
+                continue;
+            }
+            let n = numbering.entry((row.file, row.line)).or_insert(0);
+            let block = *n;
+            *n += 1;
+            for b in 0..site.outcomes {
+                let taken = site.counts.as_ref().and_then(|c| c.get(b).copied());
+                let slot = out
+                    .entry((row.file, row.line, block, b as u32))
+                    .or_insert(None);
+                *slot = match (*slot, taken) {
+                    (None, t) | (t, None) => t,
+                    (Some(a), Some(t)) => Some(a.saturating_add(t)),
+                };
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The module path of a source file, for naming functions that have no
+/// DWARF: the crate (the first segment most of the file's DWARF functions
+/// share) and the modules its path below `src/` names.
+fn module_prefix(subprograms: &[dwarf::Subprogram], file: u32, path: &Path) -> String {
+    let mut crates: BTreeMap<&str, usize> = BTreeMap::new();
+    for sp in subprograms.iter().filter(|s| s.file == file) {
+        let head = sp.name.trim_start_matches('<');
+        if let Some((first, _)) = head.split_once("::") {
+            *crates.entry(first).or_insert(0) += 1;
+        }
+    }
+    let mut parts: Vec<String> = crates
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(c, _)| c.to_owned())
+        .into_iter()
+        .collect();
+    let text = path.to_string_lossy();
+    if let Some((_, below)) = text.rsplit_once("/src/") {
+        let below = below.strip_suffix(".rs").unwrap_or(below);
+        let mut mods: Vec<&str> = below.split('/').collect();
+        if matches!(mods.last(), Some(&("lib" | "main" | "mod"))) {
+            mods.pop();
+        }
+        if !(mods.len() == 1 && text.contains("/src/bin/")) {
+            parts.extend(mods.into_iter().map(str::to_owned));
+        }
+    }
+    parts.join("::")
+}
+
+fn qualify(prefix: &str, name: &str) -> String {
+    match (prefix.is_empty(), name.strip_prefix('<')) {
+        (true, _) => name.to_owned(),
+        (false, Some(rest)) if !rest.starts_with("impl ") => format!("<{prefix}::{rest}"),
+        (false, _) => format!("{prefix}::{name}"),
+    }
 }
 
 /// Checks the module's blocks against its layout and converts them to
@@ -307,6 +652,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let opts = MapOptions {
         include_deps: cli.include_deps,
         source_root: cli.source_root.as_deref(),
+        branch_filter: cli.branch_filter,
     };
     let root_abs;
     let opts = match opts.source_root {
@@ -321,16 +667,22 @@ pub fn run(cli: &Cli) -> Result<u8> {
         None => opts,
     };
     let mut cov = Coverage::default();
+    let mut sources = if cli.no_sources {
+        Sources::disabled()
+    } else {
+        Sources::default()
+    };
     let (mut blocks, mut unmapped) = (0, 0);
     for m in &modules {
         let rows = by_module
             .get(m.layout.sha256.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let stats = map_module(&m.bytes, &m.layout, rows, &opts, &mut cov)
+        let stats = map_module(&m.bytes, &m.layout, rows, &opts, &mut sources, &mut cov)
             .with_context(|| m.path.display().to_string())?;
         blocks += stats.blocks;
         unmapped += stats.unmapped_blocks;
     }
+    sources.finish(&mut cov);
     if unmapped > 0 {
         // Usually compiler builtins and other code linked in without line
         // tables: said once, so it is known, not repeated per module.
@@ -370,6 +722,20 @@ pub fn module_hash(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn names_of_functions_without_code() {
+        assert_eq!(qualify("demo", "f"), "demo::f");
+        assert_eq!(qualify("demo::m", "<P as T>::f"), "<demo::m::P as T>::f");
+        assert_eq!(
+            qualify(
+                "semver::impls",
+                "<impl FromIterator for VersionReq>::from_iter"
+            ),
+            "semver::impls::<impl FromIterator for VersionReq>::from_iter"
+        );
+        assert_eq!(qualify("", "f"), "f");
+    }
 
     #[test]
     fn cli_is_well_formed() {

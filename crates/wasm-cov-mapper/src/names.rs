@@ -1,0 +1,133 @@
+//! Function names as the report shows them: one name per source function,
+//! whatever its instantiations.
+
+/// Removes generic arguments from a demangled path, so every
+/// instantiation of a function (and of a method of a generic type) has the
+/// same name: `demo::Wrapper<u8>::get` and `demo::Wrapper<T>::get` are both
+/// `demo::Wrapper::get`; `<demo::P<T> as core::fmt::Debug>::fmt` is
+/// `<demo::P as core::fmt::Debug>::fmt`. A `<` that opens a qualified path
+/// (at the start, or after `::`, `<`, `(`, `[`, `&`, `*`, `,` or a space) is
+/// kept; one that follows a name or `>` opens generic arguments and is
+/// dropped with everything up to its matching `>`.
+pub fn normalize(name: &str) -> String {
+    let b = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let opens_args = c == b'<'
+            && i > 0
+            && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'>');
+        if !opens_args {
+            // Copy one UTF-8 scalar value.
+            let len = name[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&name[i..i + len]);
+            i += len;
+            continue;
+        }
+        let mut depth = 0usize;
+        while i < b.len() {
+            match b[i] {
+                b'-' if b.get(i + 1) == Some(&b'>') => i += 1, // `fn() -> T`
+                b'<' => depth += 1,
+                b'>' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        i += 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// One name for several functions declared on one line (the expansions of
+/// one macro, such as `<impl Sealed for u8>::write` and `<impl Sealed for
+/// u16>::write`): their common beginning and end, cut at a path boundary,
+/// with `_` for what differs. Names are normalized already; duplicates and
+/// order do not matter.
+pub fn common(names: &[&str]) -> String {
+    let mut uniq: Vec<&str> = names.to_vec();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let (first, rest) = match uniq.split_first() {
+        Some((f, r)) if !r.is_empty() => (*f, r),
+        Some((f, _)) => return (*f).to_owned(),
+        None => return String::new(),
+    };
+    let boundary = |c: u8| matches!(c, b':' | b'<' | b'>' | b' ' | b'(' | b')' | b',');
+    let fb = first.as_bytes();
+    let mut pre = fb.len();
+    let mut suf = fb.len();
+    for n in rest {
+        let nb = n.as_bytes();
+        pre = pre.min(fb.iter().zip(nb).take_while(|(a, b)| a == b).count());
+        suf = suf.min(
+            fb.iter()
+                .rev()
+                .zip(nb.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    // Back off to boundaries so no identifier is cut in two.
+    while pre > 0 && !boundary(fb[pre - 1]) {
+        pre -= 1;
+    }
+    let mut s = fb.len() - suf;
+    while s < fb.len() && !boundary(fb[s]) {
+        s += 1;
+    }
+    let s = s.max(pre);
+    format!("{}_{}", &first[..pre], &first[s..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common, normalize};
+
+    #[test]
+    fn one_name_for_the_expansions_of_a_macro() {
+        assert_eq!(
+            common(&[
+                "itoa::<impl itoa::Sealed for u8>::write",
+                "itoa::<impl itoa::Sealed for u16>::write",
+                "itoa::<impl itoa::Sealed for u8>::write",
+            ]),
+            "itoa::<impl itoa::Sealed for _>::write"
+        );
+        assert_eq!(common(&["a::f", "a::f"]), "a::f");
+        assert_eq!(
+            common(&["<u8 as a::T>::f", "<u16 as a::T>::f"]),
+            "<_ as a::T>::f"
+        );
+    }
+
+    #[test]
+    fn drops_generic_arguments_only() {
+        assert_eq!(
+            normalize("demo::Wrapper<T>::widened"),
+            "demo::Wrapper::widened"
+        );
+        assert_eq!(
+            normalize("<hashbrown::map::HashMap<String, u32, S>>::insert"),
+            "<hashbrown::map::HashMap>::insert"
+        );
+        assert_eq!(
+            normalize("<demo::P<alloc::vec::Vec<u8>> as core::fmt::Debug>::fmt"),
+            "<demo::P as core::fmt::Debug>::fmt"
+        );
+        assert_eq!(
+            normalize("<&T as demo::Tr<fn() -> u8>>::f"),
+            "<&T as demo::Tr>::f"
+        );
+        assert_eq!(normalize("demo::f::{{closure}}"), "demo::f::{{closure}}");
+        assert_eq!(normalize("<[T] as demo::Tr>::f"), "<[T] as demo::Tr>::f");
+        // Unbalanced input never panics.
+        assert_eq!(normalize("a<b"), "a");
+    }
+}
