@@ -18,7 +18,7 @@ WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)
 WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
 TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report
 
-.PHONY: coverage test setup node targets wasm-bindgen report-tools tools clean help
+.PHONY: coverage compare test setup node targets wasm-bindgen report-tools tools clean help
 
 help:
 	@echo "make coverage [CRATE=dir]  build CRATE's tests for wasm, run them, report coverage"
@@ -64,6 +64,11 @@ report-tools:
 
 tools:
 	cargo build --release $(addprefix --bin ,$(TOOLS))
+
+# How closely this matches LLVM's own coverage of the same tests, natively
+# (docs/fidelity.md).
+compare: setup tools
+	scripts/compare-llvm.sh $(CRATE)
 
 clean:
 	rm -rf coverage
