@@ -128,16 +128,7 @@ impl Ran {
 
 /// The 1-based line of `src/lib.rs` in the demo that holds `// cov: MARKER`.
 pub fn demo_line(marker: &str) -> u32 {
-    let src = std::fs::read_to_string(root().join("examples/demo/src/lib.rs")).unwrap();
-    let needle = format!("// cov: {marker}");
-    let hits: Vec<u32> = src
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(&needle))
-        .map(|(i, _)| i as u32 + 1)
-        .collect();
-    assert_eq!(hits.len(), 1, "marker {marker:?} must appear exactly once");
-    hits[0]
+    example_line("demo", marker)
 }
 
 /// The first line of `src/lib.rs` in the demo containing `text`.
@@ -199,4 +190,27 @@ pub fn example_line(example: &str, marker: &str) -> u32 {
         "marker {marker:?} must appear exactly once in examples/{example}"
     );
     hits[0]
+}
+
+/// Runs v8cov-extract and wasm-cov-mapper on what wasm-run wrote to
+/// `cov_dir` (its `offsets.csv` and `lcov.info` go there too) and returns
+/// the coverage, with paths relative to `source_root`.
+pub fn map_coverage(cov_dir: &Path, source_root: &Path) -> Coverage {
+    let offsets = cov_dir.join("offsets.csv");
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov_dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(&offsets))
+    .expect(0);
+    let lcov = cov_dir.join("lcov.info");
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(&offsets)
+        .arg("--source-root")
+        .arg(source_root)
+        .arg("-o")
+        .arg(&lcov))
+    .expect(0);
+    read_lcov_file(&lcov)
 }

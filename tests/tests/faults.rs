@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use integration_tests::{read_lcov_file, root, run, scratch, tool};
+use integration_tests::{example_line, map_coverage, root, run, scratch, tool};
 use wasm_cov_format::{Coverage, Outcome, TestReport};
 
 /// The faults crate's test .wasm, with memory capped at 256 MiB so the
@@ -46,30 +46,12 @@ fn faults_wasm() -> PathBuf {
 }
 
 fn line(marker: &str) -> u32 {
-    let src = std::fs::read_to_string(root().join("examples/faults/src/lib.rs")).unwrap();
-    let needle = format!("// cov: {marker}");
-    src.lines().position(|l| l.contains(&needle)).unwrap() as u32 + 1
+    example_line("faults", marker)
 }
 
 /// Extracts and maps `cov_dir`'s coverage; returns the LCOV model.
 fn map(cov_dir: &Path) -> Coverage {
-    let offsets = cov_dir.join("offsets.csv");
-    run(Command::new(tool("v8cov-extract"))
-        .arg(cov_dir.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(&offsets))
-    .expect(0);
-    let lcov = cov_dir.join("lcov.info");
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(cov_dir.join("modules"))
-        .arg(&offsets)
-        .arg("--source-root")
-        .arg(root().join("examples/faults"))
-        .arg("-o")
-        .arg(&lcov))
-    .expect(0);
-    read_lcov_file(&lcov)
+    map_coverage(cov_dir, &root().join("examples/faults"))
 }
 
 fn count(cov: &Coverage, marker: &str) -> u64 {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use integration_tests::{read_lcov_file, root, run, scratch, tool};
+use integration_tests::{example_line, map_coverage, read_lcov_file, root, run, scratch, tool};
 use wasm_cov_format::{Coverage, Outcome, TestReport, V8Coverage};
 
 const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code -C link-arg=--no-gc-sections";
@@ -44,33 +44,11 @@ fn compat_wasm() -> PathBuf {
 }
 
 fn marker_line(krate: &str, marker: &str) -> u32 {
-    let src =
-        std::fs::read_to_string(root().join("examples").join(krate).join("src/lib.rs")).unwrap();
-    let needle = format!("// cov: {marker}");
-    src.lines()
-        .position(|l| l.contains(&needle))
-        .unwrap_or_else(|| panic!("no {marker}")) as u32
-        + 1
+    example_line(krate, marker)
 }
 
 fn map(cov_dir: &Path, krate: &str) -> Coverage {
-    let offsets = cov_dir.join("offsets.csv");
-    run(Command::new(tool("v8cov-extract"))
-        .arg(cov_dir.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(&offsets))
-    .expect(0);
-    let lcov = cov_dir.join("lcov.info");
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(cov_dir.join("modules"))
-        .arg(&offsets)
-        .arg("--source-root")
-        .arg(root().join("examples").join(krate))
-        .arg("-o")
-        .arg(&lcov))
-    .expect(0);
-    read_lcov_file(&lcov)
+    map_coverage(cov_dir, &root().join("examples").join(krate))
 }
 
 fn count(cov: &Coverage, krate: &str, marker: &str) -> u64 {
