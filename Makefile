@@ -18,12 +18,13 @@ WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)
 WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
 TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report
 
-.PHONY: coverage compare test setup node targets wasm-bindgen report-tools tools clean help
+.PHONY: bench coverage compare test setup node targets wasm-bindgen report-tools tools clean help
 
 help:
 	@echo "make coverage [CRATE=dir]  build CRATE's tests for wasm, run them, report coverage"
 	@echo "make test                  run every test of this project"
 	@echo "make setup                 install the rustup targets and the pinned Node only"
+	@echo "make bench                 benchmark against the anchors; rewrites docs/performance.md (~6-10 min)"
 
 coverage: setup tools
 	scripts/coverage.sh $(CRATE) $(OUT) $(CARGO_FLAGS)
@@ -69,6 +70,12 @@ tools:
 # (docs/fidelity.md).
 compare: setup tools
 	scripts/compare-llvm.sh $(CRATE)
+
+# Benchmarks (bench/run.sh): ratios against genhtml, lcov, llvm-dwarfdump,
+# Node without counters and native instrument-coverage; third-party crates
+# are fetched by cargo into target/bench. Not part of `make test`.
+bench: setup tools
+	bench/run.sh
 
 clean:
 	rm -rf coverage

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# `make bench`: measures the pipeline against what users would run instead,
+# each figure a ratio of two commands timed side by side in the same run,
+# and rewrites docs/performance.md from the results.
+#
+#   bench/run.sh
+#
+# Environment:
+#   BENCH_DIR   scratch folder (default target/bench): crate sources, their
+#               wasm and native builds (cached, so a rerun is quick), results
+#   BENCH_RUNS  timed runs per command (default 5; the slow ones use fewer)
+#   BENCH_DOC   where the report goes (default docs/performance.md)
+#   BENCH_SKIP  sections to leave out, for working on the others:
+#               any of "overhead mapper report e2e"
+#
+# Needs hyperfine, genhtml/lcov, llvm-dwarfdump and GNU time (installed from
+# Debian when run as root), the rustup component llvm-tools-preview (added
+# here), and what `make setup` installs (Node 26, the wasm32 targets).
+# Third-party crates are fetched by cargo into BENCH_DIR, never committed.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+B=${BENCH_DIR:-$repo/target/bench}
+mkdir -p "$B"
+B=$(cd "$B" && pwd)
+RUNS=${BENCH_RUNS:-5}
+DOC=${BENCH_DOC:-$repo/docs/performance.md}
+node=$repo/node_modules/.bin/node
+bin=$repo/target/release
+res=$B/results
+started=$(date +%s)
+# A partial run (BENCH_SKIP) keeps the other sections' results.
+[[ -n ${BENCH_SKIP:-} ]] || rm -rf "$res"
+rm -rf "$B/tmp"
+mkdir -p "$res" "$B/logs" "$B/tmp" "$B/runs"
+
+want() { [[ " ${BENCH_SKIP:-} " != *" $1 "* ]]; }
+say() { printf '\nbench: %s\n' "$*" >&2; }
+# meta KEY VALUE: a number or word for the report (JSON lines).
+meta() { printf '{"key":"%s","value":"%s"}\n' "$1" "$2" >>"$res/meta.jsonl"; }
+# hf NAME HYPERFINE-ARGS...: one side-by-side measurement, kept as NAME.json.
+hf() {
+    local name=$1
+    shift
+    hyperfine --style basic --export-json "$res/$name.json" "$@" >&2
+}
+# rss NAME COMMAND...: peak resident set of one run, in KB.
+rss() {
+    local name=$1
+    shift
+    /usr/bin/time -f '%M' -o "$B/tmp/rss" "$@" >/dev/null 2>&1 || true
+    meta "rss.$name" "$(tail -1 "$B/tmp/rss")"
+}
+
+# ------------------------------------------------------------------ tools
+say "tools"
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+command -v genhtml >/dev/null || missing+=(lcov)
+command -v llvm-dwarfdump >/dev/null || missing+=(llvm)
+[[ -x /usr/bin/time ]] || missing+=(time)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) = 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "bench: install ${missing[*]} (Debian package names) first" >&2
+        exit 2
+    fi
+fi
+rustup component add llvm-tools-preview >/dev/null 2>&1 || true
+cargo build --quiet --release --bin wasm-run --bin v8cov-extract --bin wasm-cov-mapper --bin cov-report
+meta machine.cpus "$(nproc)"
+meta machine.cpu "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+meta machine.load "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta version.node "$("$node" --version)"
+meta version.rustc "$(rustc --version)"
+meta version.hyperfine "$(hyperfine --version)"
+meta version.genhtml "$(genhtml --version | sed 's/.*version //')"
+meta version.dwarfdump "$(llvm-dwarfdump --version | sed -n 's/.*LLVM version //p' | head -1)"
+meta runs "$RUNS"
+
+# ------------------------------------------------------- crates and builds
+say "crates (cargo fetch, copied into $B/crates)"
+"$repo/bench/fetch-crates.sh" "$B"
+semver=$B/crates/semver-1.0.28
+rsyntax=$B/crates/regex-syntax-0.8.10
+sjson=$B/crates/serde_json-1.0.149
+
+say "building the test wasm (cached in each crate's target/wasm-cov)"
+pick() { grep -E "/$2-[0-9a-f]{16}\.wasm\$" "$B/logs/$1.list" | head -1; }
+for c in "$semver" "$rsyntax" "$sjson"; do
+    name=$(basename "$c")
+    s=$SECONDS
+    "$repo/scripts/build-wasm-tests.sh" "$c" >"$B/logs/$name.list" 2>"$B/logs/$name.build.log" \
+        || { tail -20 "$B/logs/$name.build.log" >&2; exit 2; }
+    printf 'bench:   %-22s %4d s\n' "$name" "$((SECONDS - s))" >&2
+done
+# The mapper's inputs, small to large: name, wasm, crate.
+cases=(
+    "semver|$(pick semver-1.0.28 semver)|$semver"
+    "serde_json-regression|$(pick serde_json-1.0.149 regression)|$sjson"
+    "regex-syntax|$(pick regex-syntax-0.8.10 regex_syntax)|$rsyntax"
+    "serde_json-test|$(pick serde_json-1.0.149 test)|$sjson"
+)
+
+say "running each test wasm once under wasm-run (the mapper's inputs; cached)"
+for case in "${cases[@]}"; do
+    IFS='|' read -r name wasm crate <<<"$case"
+    run=$B/runs/$name
+    if [[ ! -f $run/offsets.csv || $run/offsets.csv -ot $wasm ]]; then
+        rm -rf "$run"
+        rc=0
+        "$bin/wasm-run" --out "$run" "$wasm" >"$B/logs/$name.run.log" 2>&1 || rc=$?
+        # 1 is "some test failed": serde_json's TCP test cannot pass on WASI.
+        [[ $rc -le 1 ]] || { tail -20 "$B/logs/$name.run.log" >&2; exit 2; }
+        "$bin/v8cov-extract" "$run/v8-coverage.json" -o "$run/offsets.csv"
+    fi
+    sizes=$("$node" "$repo/bench/lib/wasm-sizes.cjs" "$wasm")
+    meta "case.$name.sizes" "$(sed 's/"/\\"/g' <<<"$sizes")"
+    meta "case.$name.wasm" "$(basename "$wasm")"
+    meta "case.$name.blocks" "$(($(wc -l <"$run/offsets.csv") - 1))"
+    meta "case.$name.rows" "$(llvm-dwarfdump --debug-line "$wasm" | grep -c '^0x0')"
+done
+
+# ------------------------------------------------------------ run overhead
+if want overhead; then
+say "run overhead: regex-syntax's own tests under the runner, counters on vs off"
+wasm=$(pick regex-syntax-0.8.10 regex_syntax)
+rdir=$B/runner
+mkdir -p "$rdir/scratch"
+cp crates/wasm-run/src/js/runner.cjs "$rdir/runner.cjs"
+# %DebugCollectWasmCoverage() crashes Node 26 (SIGSEGV) when the counters
+# are off, so the baseline runs a copy that collects nothing; the line
+# replaced is checked, so a changed runner fails here instead of lying.
+sed 's|^  const collect = new Function(.return %DebugCollectWasmCoverage().);|  const collect = () => [];|' \
+    "$rdir/runner.cjs" >"$rdir/runner-nocov.cjs"
+if [[ $(diff "$rdir/runner.cjs" "$rdir/runner-nocov.cjs" | grep -c '^>') != 1 ]]; then
+    echo "bench: runner.cjs changed; update the collect() line bench/run.sh replaces" >&2
+    exit 2
+fi
+# The config wasm-run writes (crates/wasm-run/src/lib.rs, run_direct).
+for t in "$(nproc)" 1; do
+    cat >"$rdir/config-t$t.json" <<JSON
+{"harness":"libtest","wasm":"$wasm","args":[],"rawOut":"$rdir/raw.json","resultsOut":"$rdir/results.json",
+ "scratch":"$rdir/scratch","programName":"$(basename "$wasm")","threads":$t,"timeoutMs":0,"flushMs":2000,
+ "env":{},"preopens":{".":"$rsyntax","$rsyntax":"$rsyntax","${TMPDIR:-/tmp}":"${TMPDIR:-/tmp}"}}
+JSON
+done
+nf="--allow-natives-syntax --no-wasm-lazy-compilation --disable-warning=ExperimentalWarning --stack-size=2048"
+# Extra V8 flags must come before the script: ON FLAGS RUNNER CONFIG.
+on="$node --wasm-code-coverage $nf"
+off="$node $nf"
+ron=$rdir/runner.cjs
+roff=$rdir/runner-nocov.cjs
+c="$rdir/config-t$(nproc).json"
+c1=$rdir/config-t1.json
+meta overhead.tests "$(grep -o '"outcome":"passed"' "$B/runs/regex-syntax/tests.json" | wc -l)"
+hf overhead -N -w 1 -r "$RUNS" -n "counters off" "$off $roff $c" -n "counters on (wasm-run's flags)" "$on $ron $c"
+hf overhead-flags -N -r 3 \
+    -n "off --liftoff-only" "$off --liftoff-only $roff $c" \
+    -n "on --no-liftoff" "$on --no-liftoff $ron $c" \
+    -n "on --no-wasm-dynamic-tiering" "$on --no-wasm-dynamic-tiering $ron $c" \
+    -n "off, 1 thread" "$off $roff $c1" \
+    -n "on, 1 thread" "$on $ron $c1"
+hf overhead-tool -N -r 3 -n "wasm-run (whole tool)" "$bin/wasm-run --out $B/tmp/wasm-run $wasm"
+# The tier each function ends in, on a hot loop (see bench/lib/tier.js).
+for f in "" "--wasm-code-coverage" "--liftoff-only" "--wasm-code-coverage --no-liftoff"; do
+    # shellcheck disable=SC2086
+    meta "tier.${f:-none}" "$("$node" --allow-natives-syntax --no-wasm-lazy-compilation $f "$repo/bench/lib/tier.js")"
+done
+
+fi
+
+# ------------------------------------------------------------------ mapper
+if want mapper; then
+say "mapper vs llvm-dwarfdump --debug-line, small to large"
+for case in "${cases[@]}"; do
+    IFS='|' read -r name wasm crate <<<"$case"
+    run=$B/runs/$name
+    map=("$bin/wasm-cov-mapper" --modules "$run/modules" "$run/offsets.csv" --source-root "$crate" --format json -o "$B/tmp/$name.json")
+    hf "mapper-$name" -N -w 1 -r "$RUNS" -n "wasm-cov-mapper" "${map[*]}" -n "llvm-dwarfdump --debug-line" "llvm-dwarfdump --debug-line $wasm"
+    rss "mapper.$name" "${map[@]}"
+    rss "dwarfdump.$name" llvm-dwarfdump --debug-line "$wasm"
+done
+IFS='|' read -r name wasm crate <<<"${cases[3]}"
+run=$B/runs/$name
+hf mapper-variants -N -w 1 -r "$RUNS" \
+    -n "mapper (default)" "$bin/wasm-cov-mapper --modules $run/modules $run/offsets.csv --source-root $crate -o $B/tmp/v.json --format json" \
+    -n "mapper --no-sources --branch-filter off" "$bin/wasm-cov-mapper --modules $run/modules $run/offsets.csv --source-root $crate -o $B/tmp/v.json --format json --no-sources --branch-filter off" \
+    -n "mapper --include-deps" "$bin/wasm-cov-mapper --modules $run/modules $run/offsets.csv --include-deps -o $B/tmp/v.json --format json" \
+    -n "v8cov-extract" "$bin/v8cov-extract $run/v8-coverage.json -o $B/tmp/v.csv"
+meta v8json.bytes "$(stat -c %s "$run/v8-coverage.json")"
+rss extract "$bin/v8cov-extract" "$run/v8-coverage.json" -o "$B/tmp/v.csv"
+
+fi
+
+# ------------------------------------------------------------------ report
+if want report; then
+say "cov-report vs genhtml and lcov -a, on regex-syntax's LCOV"
+run=$B/runs/regex-syntax
+"$bin/wasm-cov-mapper" --modules "$run/modules" "$run/offsets.csv" --source-root "$rsyntax" -o "$run/lcov.info" 2>/dev/null
+meta report.files "$(grep -c '^SF:' "$run/lcov.info")"
+meta report.lines "$(grep -c '^DA:' "$run/lcov.info")"
+meta report.branches "$(grep -c '^BRDA:' "$run/lcov.info")"
+# genhtml reads the sources relative to the current folder, as cov-report does.
+hf html -w 1 -r "$RUNS" \
+    -n "cov-report --html" "cd $rsyntax && $bin/cov-report $run/lcov.info --html $B/tmp/html-cov -q" \
+    -n "genhtml --branch-coverage" "cd $rsyntax && genhtml -q --branch-coverage $run/lcov.info -o $B/tmp/html-genhtml"
+# 50 CI shards: the same files, counts varied per shard (deterministic).
+mkdir -p "$B/tmp/shards"
+args=()
+for i in $(seq 1 50); do
+    awk -v i="$i" -F'[:,]' '
+        /^DA:/ { print "DA:" $2 "," $3 * (($2 * 7 + i) % 5); next }
+        /^BRDA:/ && $5 != "-" { print "BRDA:" $2 "," $3 "," $4 "," $5 * (($2 + i) % 3); next }
+        { print }' "$run/lcov.info" >"$B/tmp/shards/shard-$i.info"
+    args+=(-a "$B/tmp/shards/shard-$i.info")
+done
+hf merge -N -w 1 -r 3 \
+    -n "cov-report (50 shards)" "$bin/cov-report $(echo "$B"/tmp/shards/shard-*.info) --no-exclusion-markers --lcov $B/tmp/merged-cov.info -q" \
+    -n "lcov -a (50 shards)" "lcov -q --rc lcov_branch_coverage=1 ${args[*]} -o $B/tmp/merged-lcov.info"
+
+fi
+
+# -------------------------------------------------------------- end to end
+if want e2e; then
+say "end to end on regex-syntax: make coverage (wasm) vs instrument-coverage (native)"
+# Dependencies stay built; the crate's own code is rebuilt each run, as in
+# CI with a warm cache.
+# scripts/coverage.sh is what `make coverage` runs once its prerequisites
+# (setup, tools) are done; calling it directly keeps a rebuild of the tools
+# (someone editing the workspace) out of the timing.
+hf e2e -r 3 --prepare "touch $rsyntax/src/lib.rs" \
+    -n "make coverage (wasm)" "BIN=$bin $repo/scripts/coverage.sh $rsyntax $B/tmp/e2e-wasm" \
+    -n "native -C instrument-coverage" "$repo/bench/native-coverage.sh $rsyntax $B/tmp/e2e-native"
+fi
+
+[[ -n ${BENCH_SKIP:-} ]] || meta bench.seconds "$(($(date +%s) - started))"
+say "writing $DOC"
+"$node" "$repo/bench/lib/report.cjs" "$res" "$repo/bench/analysis.md" >"$DOC.tmp"
+mv "$DOC.tmp" "$DOC"
+sed -n '/^## Summary/,/^## Run overhead/p' "$DOC" | sed '$d' >&2
+say "done in $(($(date +%s) - started)) s"
