@@ -19,7 +19,34 @@ pub struct Esc<'a>(pub &'a str);
 #[derive(Clone, Copy)]
 pub struct EscAttr<'a>(pub &'a str);
 
+/// Bytes that may need a replacement: the markup characters, ASCII controls
+/// (tab, LF and CR only in attributes) and 0xEF, the first byte of U+FFFE and
+/// U+FFFF. Most source lines hold none of them and are written in one piece
+/// without decoding a char (this was the HTML report's hottest loop).
+const fn special(attr: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = attr || !matches!(b, 0x09 | 0x0a | 0x0d);
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0x7f] = true;
+    t[0xef] = true;
+    t
+}
+const SPECIAL_TEXT: [bool; 256] = special(false);
+const SPECIAL_ATTR: [bool; 256] = special(true);
+
 fn write_escaped(f: &mut fmt::Formatter<'_>, s: &str, attr: bool) -> fmt::Result {
+    let table = if attr { &SPECIAL_ATTR } else { &SPECIAL_TEXT };
+    if !s.bytes().any(|b| table[b as usize]) {
+        return f.write_str(s);
+    }
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {
@@ -71,5 +98,10 @@ mod tests {
         assert_eq!(EscAttr("a\tb\nc\r").to_string(), "a&#9;b&#10;c&#13;");
         assert_eq!(Esc("plain é ✓").to_string(), "plain é ✓");
         assert_eq!(Esc("").to_string(), "");
+        assert_eq!(
+            Esc("x\u{fffe}y\u{ffff}z\u{feff}\u{7f}").to_string(),
+            "x\u{fffd}y\u{fffd}z\u{feff}\u{fffd}"
+        );
+        assert_eq!(EscAttr("plain").to_string(), "plain");
     }
 }

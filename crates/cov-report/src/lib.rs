@@ -23,13 +23,13 @@ mod threshold;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use regex::Regex;
 use wasm_cov_format::{
-    detect_kind, read_input, read_lcov, write_lcov, AtomicOutput, Coverage, FormatError, InputKind,
+    detect_kind, open_input, read_lcov, write_lcov, AtomicOutput, Coverage, FormatError, InputKind,
     MappedCoverage,
 };
 
@@ -326,12 +326,14 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
     let mut merged = Coverage::default();
     for input in inputs {
         let name = display_name(input);
-        let bytes = read_input(input).map_err(|error| Error::Read {
+        // Streamed: an LCOV file is read a line at a time (each line
+        // capped), never held whole.
+        let reader = open_input(input).map_err(|error| Error::Read {
             name: name.clone(),
             error,
         })?;
-        let cov = parse_coverage(&name, &bytes)?;
-        merge_into(&mut merged, &cov, &rewriter);
+        let cov = read_coverage(&name, reader)?;
+        merge_owned(&mut merged, cov, &rewriter);
     }
     filter_paths(&mut merged, &include, &exclude);
 
@@ -495,13 +497,30 @@ fn source_date_epoch() -> u64 {
 /// Parses one input document of whatever kind it is. `name` is only for
 /// the error message.
 pub fn parse_coverage(name: &str, bytes: &[u8]) -> Result<Coverage, Error> {
+    read_coverage(name, bytes)
+}
+
+/// [`parse_coverage`] from a stream: the kind is told from the first 4096
+/// bytes, then LCOV is read a line at a time and JSON straight into its
+/// document, so the input is never held whole.
+pub fn read_coverage(name: &str, mut r: impl Read) -> Result<Coverage, Error> {
     let parse = |error| Error::Parse {
         name: name.to_owned(),
         error,
     };
-    match detect_kind(bytes) {
-        InputKind::Lcov => read_lcov(bytes).map_err(parse),
-        InputKind::MappedJson => Ok(MappedCoverage::from_json(bytes)
+    let mut head = Vec::with_capacity(4096);
+    (&mut r)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|error| Error::Read {
+            name: name.to_owned(),
+            error,
+        })?;
+    let kind = detect_kind(&head);
+    let all = BufReader::new(io::Cursor::new(head).chain(r));
+    match kind {
+        InputKind::Lcov => read_lcov(all).map_err(parse),
+        InputKind::MappedJson => Ok(MappedCoverage::from_reader(all)
             .map_err(parse)?
             .to_coverage()),
         InputKind::V8Json => Err(Error::V8Input {
@@ -524,6 +543,30 @@ pub fn demangle(name: &str) -> Cow<'_, str> {
         }
     }
     Cow::Borrowed(name)
+}
+
+/// [`merge_into`] for a `cov` that is no longer needed: a file `into` does
+/// not have yet is moved in whole instead of being added line by line, which
+/// is most of the work when one input is read (and the first of many).
+pub fn merge_owned(into: &mut Coverage, cov: Coverage, rewriter: &PathRewriter) {
+    for (path, mut file) in cov.files {
+        if file
+            .functions
+            .keys()
+            .any(|n| matches!(demangle(n), Cow::Owned(_)))
+        {
+            // Two mangled names may demangle to one; add_function sums them.
+            for (name, f) in std::mem::take(&mut file.functions) {
+                file.add_function(&demangle(&name), f.line, f.count);
+            }
+        }
+        match into.files.entry(rewriter.rewrite(&path)) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(file);
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => slot.get_mut().merge(&file),
+        }
+    }
 }
 
 /// Merges `cov` into `into` under rewritten paths, so that spellings of one

@@ -1,7 +1,7 @@
 //! Reading inputs (`-` is stdin) and writing outputs atomically.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Opens `path` for reading; `-` means standard input.
@@ -18,6 +18,160 @@ pub fn read_input(path: &Path) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     open_input(path)?.read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+/// The largest JSON document (v8-coverage.json, mapper JSON) the readers
+/// take. JSON is one line, so no line cap applies; this keeps a hostile
+/// file from making a reader hold gigabytes. Real v8-coverage.json files
+/// are about 60 bytes per wasm block: 1 GiB is some 17 million blocks.
+pub const MAX_JSON_BYTES: u64 = 1 << 30;
+
+/// Opens a JSON input (`-` is stdin) limited to [`MAX_JSON_BYTES`]. A
+/// regular file over the limit is refused from its size alone, before a
+/// byte of it is read; a pipe is cut off when it passes the limit.
+pub fn open_json_input(path: &Path) -> io::Result<SizeLimit<Box<dyn Read>>> {
+    if path.as_os_str() != "-" {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_file() && meta.len() > MAX_JSON_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes, larger than {MAX_JSON_BYTES} bytes, the limit for one JSON document",
+                    meta.len()
+                ),
+            ));
+        }
+    }
+    Ok(size_limited(open_input(path)?, MAX_JSON_BYTES))
+}
+
+/// `r`, failing with an `InvalidData` error once more than `max` bytes have
+/// come out of it.
+pub fn size_limited<R: Read>(r: R, max: u64) -> SizeLimit<R> {
+    SizeLimit {
+        inner: r,
+        left: max,
+        max,
+    }
+}
+
+/// See [`size_limited`].
+pub struct SizeLimit<R> {
+    inner: R,
+    left: u64,
+    max: u64,
+}
+
+impl<R: Read> Read for SizeLimit<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        if n as u64 > self.left {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("larger than {} bytes, the limit for one file", self.max),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Why [`read_line_capped`] stopped.
+#[derive(Debug)]
+pub(crate) enum LineError {
+    /// The line is longer than the cap; the rest of it was not read.
+    TooLong,
+    Io(io::Error),
+}
+
+/// Reads one line into `buf` (cleared first, `\n` not included), holding at
+/// most `max` bytes of it: a longer line is an error before the rest of it
+/// is read, so a 2 GB line costs `max` bytes of memory, not 2 GB. Returns
+/// `false` at the end of input when no byte was read.
+pub(crate) fn read_line_capped(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> Result<bool, LineError> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LineError::Io(e)),
+        };
+        if chunk.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take > max {
+            return Err(LineError::TooLong);
+        }
+        buf.extend_from_slice(&chunk[..take]);
+        r.consume(if done { take + 1 } else { take });
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// A line of a text input that is longer than its format allows.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: longer than {max} bytes")]
+pub(crate) struct LineTooLong {
+    pub line: u64,
+    pub max: usize,
+}
+
+/// A reader that fails with [`LineTooLong`] (as an `InvalidData` I/O
+/// error) as soon as a line grows past `max` bytes, for parsers that would
+/// otherwise buffer a whole line or field however long it is (the csv
+/// crate). Line numbers count `\n`s, 1-based.
+pub(crate) struct LineLimit<R> {
+    inner: R,
+    max: usize,
+    line: u64,
+    len: usize,
+}
+
+impl<R> LineLimit<R> {
+    pub(crate) fn new(inner: R, max: usize) -> Self {
+        LineLimit {
+            inner,
+            max,
+            line: 1,
+            len: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        for &b in &out[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.len = 0;
+            } else {
+                self.len += 1;
+                if self.len > self.max {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LineTooLong {
+                            line: self.line,
+                            max: self.max,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// An output that is either standard output or a file that appears only when
@@ -75,7 +229,8 @@ impl AtomicOutput {
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                    tmp.as_file()
+                        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
                 }
                 tmp.as_file().sync_all()?;
                 tmp.persist(&target).map_err(|e| e.error)?;
@@ -109,6 +264,31 @@ impl Write for AtomicOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capped_lines_stop_at_the_cap() {
+        let mut r = io::Cursor::new(b"ab\ncdef\n\nxyz".to_vec());
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while read_line_capped(&mut r, &mut buf, 4).unwrap() {
+            got.push(String::from_utf8(buf.clone()).unwrap());
+        }
+        assert_eq!(got, ["ab", "cdef", "", "xyz"]);
+        let mut r = io::BufReader::with_capacity(2, &b"ok\ntoolong\n"[..]);
+        assert!(read_line_capped(&mut r, &mut buf, 4).unwrap());
+        assert!(matches!(
+            read_line_capped(&mut r, &mut buf, 4),
+            Err(LineError::TooLong)
+        ));
+        assert!(buf.len() <= 4);
+    }
+
+    #[test]
+    fn line_limit_names_the_line() {
+        let mut r = LineLimit::new(&b"a\nbb\nccccc\n"[..], 4);
+        let e = r.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(e.to_string(), "line 3: longer than 4 bytes");
+    }
 
     #[test]
     fn uncommitted_output_leaves_nothing() {

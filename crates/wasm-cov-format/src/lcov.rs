@@ -4,8 +4,15 @@
 
 use std::io::{BufRead, Write};
 
+use crate::io::read_line_capped;
+
 use crate::model::{Coverage, FileCoverage};
 use crate::FormatError;
+
+/// The longest LCOV line the reader accepts, `\n` excluded. The longest
+/// real lines are `FN`/`FNDA` with a Rust name of a deeply generic function,
+/// a few kilobytes; paths end at 4 KiB.
+pub const MAX_LCOV_LINE: usize = 1 << 20;
 
 /// Writes `cov` as an LCOV tracefile: one record per file, sorted by path,
 /// functions sorted by line then name, so equal input gives equal bytes.
@@ -51,16 +58,23 @@ pub fn write_lcov(cov: &Coverage, mut w: impl Write) -> std::io::Result<()> {
 /// checksum, `FNL`/`FNA` (lcov 2.2), `VER`, and the summary lines (`LF`,
 /// `FNF`, ...), which are recomputed rather than trusted. Rejects, with the
 /// line number: data outside a record, a record that never ends, and counts
-/// that are not non-negative integers.
-pub fn read_lcov(r: impl BufRead) -> Result<Coverage, FormatError> {
+/// that are not non-negative integers, and lines longer than
+/// [`MAX_LCOV_LINE`] (read no further, so a hostile file cannot make the
+/// reader hold more than that much of one line).
+pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
     let mut cov = Coverage::default();
     let mut current: Option<(String, FileCoverage)> = None;
     // lcov 2.2 FNL/FNA pairs: index -> (line, names seen).
     let mut fnl: std::collections::BTreeMap<String, u32> = Default::default();
     let mut no = 0u64;
-    for line in r.split(b'\n') {
+    let mut raw = Vec::new();
+    while read_line_capped(&mut r, &mut raw, MAX_LCOV_LINE).map_err(|e| match e {
+        crate::io::LineError::TooLong => {
+            FormatError::line(no + 1, format!("longer than {MAX_LCOV_LINE} bytes"))
+        }
+        crate::io::LineError::Io(e) => FormatError::Io(e),
+    })? {
         no += 1;
-        let raw = line?;
         let text =
             std::str::from_utf8(&raw).map_err(|_| FormatError::line(no, "not valid UTF-8"))?;
         let text = text.trim_end_matches('\r').trim();
@@ -210,6 +224,17 @@ BRF:2\nBRH:1\nDA:3,2\nDA:4,2\nDA:9,0\nLF:3\nLH:2\nend_of_record\n";
     }
 
     #[test]
+    fn line_ending_variants_read_alike() {
+        let a = parse("SF:a.rs\nDA:1,2\nend_of_record\n").unwrap();
+        assert_eq!(parse("SF:a.rs\r\nDA:1,2\r\nend_of_record").unwrap(), a);
+        assert_eq!(
+            parse("\n\n# c\nSF:a.rs\n\nDA:1,2\nend_of_record\n\n").unwrap(),
+            a
+        );
+        assert_eq!(parse("").unwrap(), Coverage::default());
+    }
+
+    #[test]
     fn accepts_lcov2_variants_and_merges_same_path() {
         let cov = parse(
             "VER:2\nSF:a.rs\nFN:3,7,f\nFNDA:1,f\nDA:3,1,abcdef\nend_of_record\n\
@@ -239,5 +264,12 @@ SF:a.rs\nFNL:0,3,7\nFNA:0,2,f\nDA:3,4\nDA:5,0\nend_of_record\n",
         assert!(e.starts_with("line 2:"), "{e}");
         let e = parse("SF:a\nSF:b\n").unwrap_err().to_string();
         assert!(e.starts_with("line 2: SF before end_of_record"), "{e}");
+        let long = format!("SF:a\nFN:1,{}\nend_of_record\n", "x".repeat(MAX_LCOV_LINE));
+        let e = parse(&long).unwrap_err().to_string();
+        assert_eq!(e, format!("line 2: longer than {MAX_LCOV_LINE} bytes"));
+        let e = parse("SF:a\nDA:1,1\nend_of_record\nSF:\u{0}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("line 4: SF path contains a NUL"), "{e}");
     }
 }

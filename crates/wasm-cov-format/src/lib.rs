@@ -21,15 +21,17 @@ mod test_report;
 mod v8;
 
 pub use error::FormatError;
-pub use io::{open_input, read_input, AtomicOutput};
-pub use lcov::{read_lcov, write_lcov};
+pub use io::{
+    open_input, open_json_input, read_input, size_limited, AtomicOutput, SizeLimit, MAX_JSON_BYTES,
+};
+pub use lcov::{read_lcov, write_lcov, MAX_LCOV_LINE};
 pub use mapped::{
     MappedBranch, MappedCoverage, MappedFile, MappedFunction, MappedLine, MAPPED_FORMAT,
     MAPPED_VERSION,
 };
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
-pub use offsets::{read_offsets, write_offsets, OffsetRow, OFFSETS_HEADER};
+pub use offsets::{read_offsets, write_offsets, OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER};
 pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,

@@ -119,7 +119,20 @@ impl MappedCoverage {
 
     /// Parses and checks the format name and version.
     pub fn from_json(bytes: &[u8]) -> Result<Self, FormatError> {
-        let doc: MappedCoverage = serde_json::from_slice(bytes)?;
+        Self::check(serde_json::from_slice(bytes)?)
+    }
+
+    /// [`MappedCoverage::from_json`] from a reader (buffer it), without
+    /// holding the file's bytes beside the document, and refusing more than
+    /// [`crate::MAX_JSON_BYTES`].
+    pub fn from_reader(r: impl std::io::Read) -> Result<Self, FormatError> {
+        Self::check(serde_json::from_reader(crate::size_limited(
+            r,
+            crate::MAX_JSON_BYTES,
+        ))?)
+    }
+
+    fn check(doc: MappedCoverage) -> Result<Self, FormatError> {
         if doc.format != MAPPED_FORMAT {
             return Err(FormatError::Invalid(format!(
                 "format is {:?}, expected {MAPPED_FORMAT:?}",

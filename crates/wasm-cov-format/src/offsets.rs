@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::io::{LineLimit, LineTooLong};
 use crate::FormatError;
 
 pub const OFFSETS_HEADER: &str = "module,function,start,end,count";
@@ -37,9 +38,16 @@ pub fn write_offsets<'a>(
     Ok(())
 }
 
+/// The longest line the offsets reader accepts. A row is at most about 140
+/// bytes; the cap keeps the csv crate from buffering a hostile multi-GB
+/// field.
+pub const MAX_OFFSETS_LINE: usize = 64 << 10;
+
 /// Reads and validates an offsets CSV: exact header, 64-hex module hashes,
-/// `start < end`, non-negative counts that fit in 64 bits.
+/// `start < end`, non-negative counts that fit in 64 bits, lines of at most
+/// [`MAX_OFFSETS_LINE`] bytes. Memory is the rows read, not the file.
 pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
+    let r = LineLimit::new(r, MAX_OFFSETS_LINE);
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(r);
     let mut records = rdr.records();
     match records.next() {
@@ -104,6 +112,9 @@ fn describe_field(rec: &csv::StringRecord, e: &csv::Error) -> String {
 fn csv_err(e: csv::Error) -> FormatError {
     if e.is_io_error() {
         if let csv::ErrorKind::Io(io) = e.into_kind() {
+            if let Some(long) = io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                return FormatError::line(long.line, format!("longer than {} bytes", long.max));
+            }
             return FormatError::Io(io);
         }
         return FormatError::Invalid("I/O error".into());
@@ -175,6 +186,13 @@ mod tests {
                 "line 2: 3 fields, expected 5",
             ),
             (String::new(), "line 1: empty file"),
+            (
+                format!(
+                    "{OFFSETS_HEADER}\n{H},1,1,3,1\n{H},1,1,3,{}\n",
+                    "9".repeat(70_000)
+                ),
+                "line 3: longer than 65536 bytes",
+            ),
         ];
         for (text, want) in cases {
             let e = read_offsets(text.as_bytes()).unwrap_err().to_string();

@@ -141,6 +141,15 @@ pub fn read(
             )
             .map_err(|e| e.in_unit(unit_offset))?;
         }
+        // A DIE's decl_file and call_file index this unit's own file table,
+        // so a unit none of whose files is kept (std, wasi-libc, registry
+        // crates) has no subprogram, inlined call or dead code to report:
+        // skip its DIE walk, the costliest part of reading DWARF.
+        if !keeps_any_file(dwarf, &unit, comp_dir.as_deref(), &mut table, &mut file_ids)
+            .map_err(|e| e.in_unit(unit_offset))?
+        {
+            continue;
+        }
         read_subprograms(
             dwarf,
             &unit,
@@ -155,6 +164,30 @@ pub fn read(
     info.files = table.files;
     info.abs_paths = table.abs;
     Ok(info)
+}
+
+/// Whether any file in `unit`'s line-table file list makes it into the
+/// report.
+fn keeps_any_file(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    comp_dir: Option<&str>,
+    table: &mut FileTable<'_>,
+    cache: &mut HashMap<u64, u32>,
+) -> Result<bool, MapError> {
+    let Some(program) = unit.line_program.as_ref() else {
+        return Ok(false);
+    };
+    let header = program.header();
+    // DWARF 5 numbers files from 0, earlier versions from 1.
+    let first = u64::from(header.version() < 5);
+    let count = header.file_names().len() as u64;
+    for index in first..first + count {
+        if file_id(dwarf, unit, header, comp_dir, index, table, cache)? != NO_FILE {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn dwarf_err(what: &'static str) -> impl Fn(gimli::Error) -> MapError {

@@ -632,12 +632,15 @@ pub fn run(cli: &Cli) -> Result<u8> {
         wasm_cov_format::open_input(&input).with_context(|| format!("cannot read {input_name}"))?;
     let rows = read_offsets(reader).with_context(|| input_name.clone())?;
 
-    let mut by_module: BTreeMap<&str, Vec<OffsetRow>> = BTreeMap::new();
-    for r in &rows {
-        by_module
-            .entry(r.module.as_str())
-            .or_default()
-            .push(r.clone());
+    // Rows arrive sorted by module, so grouping moves them, never copies.
+    let mut by_module: BTreeMap<String, Vec<OffsetRow>> = BTreeMap::new();
+    for r in rows {
+        match by_module.get_mut(r.module.as_str()) {
+            Some(v) => v.push(r),
+            None => {
+                by_module.insert(r.module.clone(), vec![r]);
+            }
+        }
     }
 
     // Which modules to map: every --wasm (even one with no blocks: all its
@@ -646,8 +649,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     for w in &cli.wasm {
         modules.push(load_module(w)?);
     }
-    for &sha in by_module.keys() {
-        if modules.iter().any(|m| m.layout.sha256 == sha) {
+    for sha in by_module.keys() {
+        if modules.iter().any(|m| &m.layout.sha256 == sha) {
             continue;
         }
         if cli.modules.is_empty() {
@@ -669,7 +672,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
             );
         };
         let m = load_module(&path)?;
-        if m.layout.sha256 != sha {
+        if &m.layout.sha256 != sha {
             bail!(
                 "{}: its SHA-256 is {}, not the {sha} its name says",
                 path.display(),
