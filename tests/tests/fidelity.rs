@@ -217,3 +217,59 @@ fn branch_filter_none_shows_the_compiler_checks() {
     assert!(off.branches.is_empty());
     assert_eq!(off.lines, report().lines);
 }
+
+#[test]
+fn a_partly_run_line_keeps_its_unrun_columns_in_the_json() {
+    let wasm = example_wasm("fidelity");
+    let dir = scratch("fidelity-segments");
+    let out = dir.join("cov");
+    run(Command::new(tool("wasm-run"))
+        .arg("--out")
+        .arg(&out)
+        .arg(&wasm))
+    .expect(0);
+    run(Command::new(tool("v8cov-extract"))
+        .arg(out.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(dir.join("offsets.csv")))
+    .expect(0);
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(out.join("modules"))
+        .arg(dir.join("offsets.csv"))
+        .arg("--source-root")
+        .arg(integration_tests::root().join("examples/fidelity"))
+        .args(["--format", "json", "-o"])
+        .arg(dir.join("coverage.json")))
+    .expect(0);
+    let doc = wasm_cov_format::MappedCoverage::from_json(
+        &std::fs::read(dir.join("coverage.json")).unwrap(),
+    )
+    .unwrap();
+    let f = &doc.to_coverage().files["src/lib.rs"];
+    let l = line("one-line-if");
+    let text =
+        std::fs::read_to_string(integration_tests::root().join("examples/fidelity/src/lib.rs"))
+            .unwrap();
+    let src = text.lines().nth(l as usize - 1).unwrap();
+    // `if x < 0 { -1 } else { 1 }` with a negative x: the part from the
+    // `1` of the else arm on never ran; the rest did.
+    let else_col = src.find("else { 1").unwrap() as u32 + 1 + "else { ".len() as u32;
+    let segs: Vec<_> = f
+        .segments
+        .range((l, 0)..=(l, u32::MAX))
+        .map(|(&(_, c), s)| (c, s.end_col, s.count > 0))
+        .collect();
+    assert_eq!(segs.len(), 2, "{segs:?}");
+    assert!(
+        segs[0].2 && segs[0].1 == else_col,
+        "{segs:?} (else value at column {else_col})"
+    );
+    assert_eq!((segs[1].0, segs[1].2), (else_col, false), "{segs:?}");
+    // Lines that ran whole have none.
+    assert!(f
+        .segments
+        .range((line("generic-if"), 0)..=(line("generic-if"), u32::MAX))
+        .next()
+        .is_none());
+}

@@ -177,6 +177,7 @@ pub fn apply_exclusions(file: &mut FileCoverage, ex: &Exclusions) -> usize {
         .retain(|&(l, _, _), _| !ex.lines.contains(l) && !ex.branches.contains(l));
     file.functions
         .retain(|_, f| f.line == 0 || !ex.lines.contains(f.line));
+    file.segments.retain(|&(l, _), _| !ex.lines.contains(l));
     before - file.lines.len()
 }
 

@@ -26,10 +26,10 @@ pub use io::{
 };
 pub use lcov::{read_lcov, write_lcov, MAX_LCOV_LINE};
 pub use mapped::{
-    MappedBranch, MappedCoverage, MappedFile, MappedFunction, MappedLine, MAPPED_FORMAT,
-    MAPPED_VERSION,
+    MappedBranch, MappedCoverage, MappedFile, MappedFunction, MappedLine, MappedSegment,
+    MAPPED_FORMAT, MAPPED_VERSION,
 };
-pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Totals};
+pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{read_offsets, write_offsets, OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER};
 pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};

@@ -28,6 +28,23 @@ pub struct MappedFile {
     pub functions: Vec<MappedFunction>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<MappedBranch>,
+    /// Parts of partly run lines (optional, version 1 readers MUST accept
+    /// it; older writers never emit it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<MappedSegment>,
+}
+
+/// A column span of a partly run line: from `line:col` to `endLine:endCol`
+/// (exclusive, 1-based; `endCol` 0 is the end of `endLine`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct MappedSegment {
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +63,7 @@ pub struct MappedFunction {
 }
 
 /// A branch outcome. `count` is `null` when the block holding the branch
-/// never ran. Version 1 writers emit none yet; readers must accept them.
+/// never ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct MappedBranch {
@@ -90,6 +107,17 @@ impl MappedCoverage {
                             count,
                         })
                         .collect(),
+                    segments: f
+                        .segments
+                        .iter()
+                        .map(|(&(line, col), seg)| MappedSegment {
+                            line,
+                            col,
+                            end_line: seg.end_line,
+                            end_col: seg.end_col,
+                            count: seg.count,
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -109,6 +137,16 @@ impl MappedCoverage {
             }
             for func in &f.functions {
                 file.add_function(&func.name, func.line, func.count);
+            }
+            for seg in &f.segments {
+                file.add_segment(
+                    (seg.line, seg.col),
+                    crate::model::Segment {
+                        end_line: seg.end_line,
+                        end_col: seg.end_col,
+                        count: seg.count,
+                    },
+                );
             }
             for b in &f.branches {
                 file.add_branch((b.line, b.block, b.branch), b.count);
@@ -155,7 +193,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_json_and_model() {
-        let text = r#"{"format":"wasm-cov-mapper","version":1,"files":[{"path":"src/lib.rs","lines":[{"line":3,"count":2},{"line":9,"count":0}],"functions":[{"name":"demo::f","line":3,"count":2}],"branches":[{"line":3,"block":0,"branch":1,"count":null}]}]}"#;
+        let text = r#"{"format":"wasm-cov-mapper","version":1,"files":[{"path":"src/lib.rs","lines":[{"line":3,"count":2},{"line":9,"count":0}],"functions":[{"name":"demo::f","line":3,"count":2}],"branches":[{"line":3,"block":0,"branch":1,"count":null}],"segments":[{"line":3,"col":5,"endLine":3,"endCol":12,"count":2},{"line":3,"col":12,"endLine":3,"endCol":0,"count":0}]}]}"#;
         let doc = MappedCoverage::from_json(text.as_bytes()).unwrap();
         let again = MappedCoverage::from_coverage(&doc.to_coverage());
         assert_eq!(doc, again);

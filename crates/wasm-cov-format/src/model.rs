@@ -22,6 +22,19 @@ pub struct FileCoverage {
     /// `(line, block, branch)` to the times that branch was taken; `None`
     /// means the block holding the branch never ran (LCOV's `-`).
     pub branches: BTreeMap<(u32, u32, u32), Option<u64>>,
+    /// Parts of partly run lines: `(line, column)` (1-based) to where the
+    /// part ends and its count. Only lines whose parts disagree have any.
+    /// LCOV cannot say this; the mapper JSON can.
+    pub segments: BTreeMap<(u32, u32), Segment>,
+}
+
+/// A part of a line, from its key's column up to `end_line:end_col`
+/// (exclusive; `end_col` 0 means to the end of `end_line`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Segment {
+    pub end_line: u32,
+    pub end_col: u32,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,6 +124,26 @@ impl FileCoverage {
         }
         for (&key, &taken) in &other.branches {
             self.add_branch(key, taken);
+        }
+        for (&key, seg) in &other.segments {
+            self.add_segment(key, *seg);
+        }
+    }
+
+    /// Adds a segment's count; the same start seen again sums, keeping the
+    /// later end.
+    pub fn add_segment(&mut self, start: (u32, u32), seg: Segment) {
+        match self.segments.get_mut(&start) {
+            Some(s) => {
+                s.count = s.count.saturating_add(seg.count);
+                if (seg.end_line, seg.end_col) > (s.end_line, s.end_col) {
+                    s.end_line = seg.end_line;
+                    s.end_col = seg.end_col;
+                }
+            }
+            None => {
+                self.segments.insert(start, seg);
+            }
         }
     }
 

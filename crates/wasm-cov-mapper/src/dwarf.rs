@@ -251,8 +251,8 @@ fn read_lines<'a>(
     info: &mut DebugInfo,
 ) -> Result<(), MapError> {
     let mut rows = program.rows();
-    // Rows of the current sequence: (address, file id, line).
-    let mut seq: Vec<(u64, u32, u32)> = Vec::new();
+    // Rows of the current sequence: (address, file id, line, column).
+    let mut seq: Vec<(u64, u32, u32, u32)> = Vec::new();
     while let Some((header, row)) = rows.next_row().map_err(dwarf_err("line program"))? {
         if row.end_sequence() {
             let end = row.address();
@@ -261,8 +261,8 @@ fn read_lines<'a>(
             // live code starts at 0, where the function count lies.
             let dead = seq
                 .first()
-                .is_some_and(|&(a, _, _)| a == 0 || a >= code_size);
-            for (i, &(start, file, line)) in seq.iter().enumerate() {
+                .is_some_and(|&(a, _, _, _)| a == 0 || a >= code_size);
+            for (i, &(start, file, line, col)) in seq.iter().enumerate() {
                 if dead {
                     if file != NO_FILE && line != 0 {
                         info.dead_lines.push((file, line));
@@ -276,6 +276,7 @@ fn read_lines<'a>(
                     end: next.max(start),
                     file,
                     line,
+                    col,
                 });
             }
             seq.clear();
@@ -293,7 +294,11 @@ fn read_lines<'a>(
             table,
             cache,
         )?;
-        seq.push((row.address(), file, line));
+        let col = match row.column() {
+            gimli::ColumnType::LeftEdge => 0,
+            gimli::ColumnType::Column(c) => u32::try_from(c.get()).unwrap_or(u32::MAX),
+        };
+        seq.push((row.address(), file, line, col));
     }
     Ok(())
 }

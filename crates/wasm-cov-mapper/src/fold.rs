@@ -24,6 +24,8 @@ pub struct RowRange {
     /// mapped).
     pub file: u32,
     pub line: u32,
+    /// 1-based column of the row; 0 when DWARF does not say.
+    pub col: u32,
 }
 
 /// Gives each row the largest count among the blocks overlapping it (0 if
@@ -87,6 +89,7 @@ mod tests {
             end,
             file: 0,
             line,
+            col: 0,
         }
     }
     fn block(start: u64, end: u64, count: u64) -> Block {

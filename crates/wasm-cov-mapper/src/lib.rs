@@ -272,6 +272,7 @@ pub fn map_module(
                 end: pc,
                 file: inl.call_file,
                 line: inl.call_line,
+                col: 0,
             }),
             None => info.dead_lines.push((inl.call_file, inl.call_line)),
         }
@@ -280,14 +281,22 @@ pub fn map_module(
     let mut mapped = vec![false; blocks.len()];
     let counts = fold(&mut info.rows, &blocks, &mut mapped);
 
-    // A line's count is the largest among its rows.
+    // A line's count is the largest among its rows; its columns are kept
+    // for the lines only partly run.
     let mut lines: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut columns: HashMap<(u32, u32), Vec<(u32, u64)>> = HashMap::new();
     for (row, count) in info.rows.iter().zip(counts) {
         if row.file == dwarf::NO_FILE || !user_line(row.file, row.line) {
             continue;
         }
         let slot = lines.entry((row.file, row.line)).or_insert(0);
         *slot = (*slot).max(count);
+        if row.col != 0 {
+            columns
+                .entry((row.file, row.line))
+                .or_default()
+                .push((row.col, count));
+        }
     }
     for &(file, line) in &info.dead_lines {
         if user_line(file, line) {
@@ -405,6 +414,11 @@ pub fn map_module(
         let fc = cov.file_mut(&info.files[file as usize]);
         for (line, count) in lines {
             fc.add_line(line, count);
+            if let Some(cols) = columns.get_mut(&(file, line)) {
+                for (col, seg) in segments(line, cols) {
+                    fc.add_segment((line, col), seg);
+                }
+            }
         }
     }
     // Names are keys of the report: two lines whose shared names come out
@@ -539,6 +553,53 @@ fn qualify(prefix: &str, name: &str) -> String {
         (false, Some(rest)) if !rest.starts_with("impl ") => format!("<{prefix}::{rest}"),
         (false, _) => format!("{prefix}::{name}"),
     }
+}
+
+/// The column segments of one line from its rows' `(column, count)`: empty
+/// unless some part ran and some did not. Each distinct column starts a
+/// segment with the largest count of its rows (instantiations and inlined
+/// copies agree on columns, so the maximum is the line rule applied per
+/// column), running to the next column or the end of the line; neighbours
+/// that both ran, or both did not, are joined (keeping the larger count).
+pub fn segments(line: u32, cols: &mut [(u32, u64)]) -> Vec<(u32, wasm_cov_format::Segment)> {
+    cols.sort_unstable();
+    let mut parts: Vec<(u32, u64)> = Vec::new();
+    for &(col, count) in cols.iter() {
+        match parts.last_mut() {
+            Some(last) if last.0 == col => last.1 = last.1.max(count),
+            _ => parts.push((col, count)),
+        }
+    }
+    // Execution enters a line at its start: code at the first column that
+    // never ran while a later part did (an `if`'s join, say) is not a part
+    // of the line a person could have left unrun.
+    if parts.len() > 1 && parts[0].1 == 0 {
+        if let Some(ran) = parts[1..].iter().find(|p| p.1 > 0) {
+            parts[0].1 = ran.1;
+        }
+    }
+    if !(parts.iter().any(|c| c.1 == 0) && parts.iter().any(|c| c.1 > 0)) {
+        return Vec::new();
+    }
+    parts.dedup_by(|b, a| {
+        (a.1 == 0) == (b.1 == 0) && {
+            a.1 = a.1.max(b.1);
+            true
+        }
+    });
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, &(col, count)) in parts.iter().enumerate() {
+        let end_col = parts.get(i + 1).map_or(0, |n| n.0);
+        out.push((
+            col,
+            wasm_cov_format::Segment {
+                end_line: line,
+                end_col,
+                count,
+            },
+        ));
+    }
+    out
 }
 
 /// Refuses DWARF that does not describe this code: every live line-table
@@ -756,6 +817,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn segments_mark_the_unrun_part_of_a_line() {
+        // `if x < 0 { -1 } else { 1 }`: columns 5 (if), 8 (x < 0), 16 (-1),
+        // 28 (1); called with a positive x only.
+        let mut cols = vec![(8, 1), (28, 1), (5, 0), (16, 0), (8, 1)];
+        let segs = segments(54, &mut cols);
+        let got: Vec<_> = segs.iter().map(|(c, s)| (*c, s.end_col, s.count)).collect();
+        assert_eq!(got, [(5, 16, 1), (16, 28, 0), (28, 0, 1)]);
+        // Rows of one column that disagree (a bounds check's panic path
+        // beside the access) make no segments: the column ran.
+        assert!(segments(19, &mut [(20, 1), (20, 0), (20, 1)]).is_empty());
+        // A line that ran whole, or not at all, has none.
+        assert!(segments(1, &mut [(3, 2), (9, 5)]).is_empty());
+        assert!(segments(1, &mut [(3, 0), (9, 0)]).is_empty());
+    }
+
+    #[test]
     fn dwarf_rows_outside_the_bodies_are_refused() {
         // (import "e" "f" (func)) (func nop) (func nop): bodies at module
         // offsets 32..35 and 36..39, code payload at 30, so DWARF addresses
@@ -771,6 +848,7 @@ mod tests {
             end: start + 1,
             file: 0,
             line: 1,
+            col: 0,
         };
         let good: Vec<_> = (0..2000).map(|i| row(2 + i % 3)).collect();
         assert!(check_rows_in_bodies(&layout, &good).is_ok());

@@ -505,7 +505,25 @@ fn write_code(
         }
         s.push_str("<td>");
         if let Some(line) = text.and_then(|t| t.get(l as usize - 1)) {
-            let _ = write!(s, "{}", Esc(line));
+            match unrun_spans(f, l, line) {
+                None => {
+                    let _ = write!(s, "{}", Esc(line));
+                }
+                // A partly run line: the parts that never ran are marked.
+                Some(spans) => {
+                    let mut at = 0;
+                    for (from, to) in spans {
+                        let _ = write!(
+                            s,
+                            "{}<span class=\"nr\" title=\"this part never ran\">{}</span>",
+                            Esc(&line[at..from]),
+                            Esc(&line[from..to])
+                        );
+                        at = to;
+                    }
+                    let _ = write!(s, "{}", Esc(&line[at..]));
+                }
+            }
         }
         s.push('\n');
         if s.len() > 1 << 16 {
@@ -515,6 +533,80 @@ fn write_code(
     }
     s.push_str("</tbody></table></div>\n");
     w.write_all(s.as_bytes())
+}
+
+/// Byte ranges of `text` (line `l`) that the segments say never ran, or
+/// `None` when the line has no segments. Columns are 1-based characters;
+/// ranges past the end of the text are clipped.
+fn unrun_spans(f: &FileCoverage, l: u32, text: &str) -> Option<Vec<(usize, usize)>> {
+    let mut segs = f.segments.range((l, 0)..=(l, u32::MAX)).peekable();
+    segs.peek()?;
+    // Byte offset of each character, plus the end.
+    let offsets: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let byte = |col: u32| offsets[(col.saturating_sub(1) as usize).min(offsets.len() - 1)];
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (&(_, col), seg) in segs {
+        if seg.count != 0 {
+            continue;
+        }
+        let from = byte(col);
+        let to = if seg.end_line != l || seg.end_col == 0 {
+            // To the end of the code: a trailing `//` comment and spaces
+            // are no part of what did not run.
+            let code = text[from..].find("//").map_or(text.len(), |i| from + i);
+            from + text[from..code].trim_end().len()
+        } else {
+            byte(seg.end_col)
+        };
+        if from < to {
+            match spans.last_mut() {
+                Some(last) if last.1 >= from => last.1 = last.1.max(to),
+                _ => spans.push((from, to)),
+            }
+        }
+    }
+    Some(spans)
+}
+
+#[cfg(test)]
+mod segment_tests {
+    use super::*;
+    use wasm_cov_format::Segment;
+
+    #[test]
+    fn unrun_parts_are_byte_ranges_without_trailing_comments() {
+        let mut f = FileCoverage::default();
+        let seg = |end_col, count| Segment {
+            end_line: 3,
+            end_col,
+            count,
+        };
+        f.add_segment((3, 5), seg(28, 1));
+        f.add_segment((3, 28), seg(0, 0));
+        let text = "    if x < 0 { -1 } else { 1 } // note";
+        let spans = unrun_spans(&f, 3, text).unwrap();
+        assert_eq!(
+            spans.iter().map(|&(a, b)| &text[a..b]).collect::<Vec<_>>(),
+            ["1 }"]
+        );
+        assert_eq!(unrun_spans(&f, 4, text), None);
+        // Columns count characters, not bytes; past the end is clipped.
+        let mut g = FileCoverage::default();
+        g.add_segment(
+            (1, 3),
+            Segment {
+                end_line: 1,
+                end_col: 99,
+                count: 0,
+            },
+        );
+        let text = "é→ab";
+        assert_eq!(unrun_spans(&g, 1, text).unwrap(), [(5, 7)]);
+    }
 }
 
 /// Writes the whole report into `dir`: the file pages into a fresh
