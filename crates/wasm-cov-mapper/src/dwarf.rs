@@ -106,6 +106,47 @@ pub fn load_dwarf<'a>(
     gimli::Dwarf::load(load)
 }
 
+/// The absolute paths of the source files the report will name, from the
+/// units' line-table headers alone (no rows, no DIEs): cheap, so the
+/// sources can be parsed while the rest of the DWARF is read.
+pub fn kept_sources(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    filter: &FileFilter<'_>,
+) -> Result<Vec<PathBuf>, MapError> {
+    let mut table = FileTable {
+        filter,
+        ids: HashMap::new(),
+        files: Vec::new(),
+        abs: Vec::new(),
+    };
+    let mut units = dwarf.units();
+    while let Some(header) = units.next().map_err(dwarf_err("unit header"))? {
+        let unit = dwarf.unit(header).map_err(dwarf_err("unit"))?;
+        let comp_dir = unit
+            .comp_dir
+            .as_ref()
+            .map(|d| d.to_string_lossy().into_owned());
+        let Some(program) = unit.line_program.as_ref() else {
+            continue;
+        };
+        let header = program.header();
+        let first = u64::from(header.version() < 5);
+        let mut cache = HashMap::new();
+        for index in first..first + header.file_names().len() as u64 {
+            file_id(
+                dwarf,
+                &unit,
+                header,
+                comp_dir.as_deref(),
+                index,
+                &mut table,
+                &mut cache,
+            )?;
+        }
+    }
+    Ok(table.abs)
+}
+
 /// Reads line rows and subprograms of every compilation unit.
 pub fn read(
     dwarf: &gimli::Dwarf<R<'_>>,

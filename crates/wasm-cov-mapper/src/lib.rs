@@ -217,12 +217,25 @@ impl Sources {
         }
         self.parsed
             .entry(path.to_path_buf())
-            .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
-                SourceFacts::parse(&text).map(Rc::new)
-            })
+            .or_insert_with(|| load_facts(path).map(Rc::new))
             .clone()
     }
+}
+
+/// The largest source file read; a bigger one (or anything that is not a
+/// regular file, such as a device a hostile path names) is taken from the
+/// DWARF alone.
+const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Reads and parses one source file, if it is a readable regular file of
+/// reasonable size that parses as Rust.
+fn load_facts(path: &Path) -> Option<SourceFacts> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_SOURCE_BYTES {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    SourceFacts::parse(&text)
 }
 
 /// Maps one module's blocks (`rows` all belong to it) into `cov`.
@@ -247,7 +260,38 @@ pub fn map_module(
         include_deps: opts.include_deps,
         source_root: opts.source_root,
     };
-    let mut info = dwarf::read(&dwarf, code_size, &filter)?;
+    // Parse the sources on a second thread while this one reads the DWARF:
+    // on a large crate, syn takes about as long as gimli.
+    let wanted = if sources.disabled {
+        Vec::new()
+    } else {
+        let mut paths = dwarf::kept_sources(&dwarf, &filter)?;
+        paths.retain(|p| !sources.parsed.contains_key(p));
+        paths
+    };
+    let (info, parsed) = std::thread::scope(|scope| {
+        let parser = scope.spawn(|| {
+            wanted
+                .iter()
+                .map(|p| (p.clone(), load_facts(p)))
+                .collect::<Vec<_>>()
+        });
+        let info = dwarf::read(&dwarf, code_size, &filter);
+        (info, parser.join())
+    });
+    let mut info = info?;
+    // A panic in the parser is a bug; the report is still right without
+    // the source rules, so say so and go on.
+    match parsed {
+        Ok(parsed) => {
+            for (path, facts) in parsed {
+                sources.parsed.insert(path, facts.map(Rc::new));
+            }
+        }
+        Err(_) => {
+            eprintln!("wasm-cov-mapper: warning: parsing the sources failed; using the DWARF alone")
+        }
+    }
     check_rows_in_bodies(layout, &info.rows)?;
     let facts: Vec<Option<Rc<SourceFacts>>> =
         info.abs_paths.iter().map(|p| sources.get(p)).collect();
