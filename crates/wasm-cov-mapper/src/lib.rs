@@ -599,6 +599,42 @@ fn qualify(prefix: &str, name: &str) -> String {
     }
 }
 
+/// One source file compiled into several test binaries (a `tests/util`
+/// module each integration test includes with `mod util;`) gives each of
+/// its functions once per binary, named after that binary's crate:
+/// `test_version::util::f` and `test_parse::util::f`, same file, same line.
+/// They are one source function: merge them, summing their counts, under
+/// the smallest of the names, so a helper one binary does not call is not
+/// reported as an uncovered function beside the same helper covered.
+pub fn merge_across_crates(cov: &mut Coverage) {
+    for file in cov.files.values_mut() {
+        let mut by_key: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
+        for (name, f) in &file.functions {
+            if let Some(rest) = names::without_crate(name) {
+                by_key
+                    .entry((f.line, rest.to_owned()))
+                    .or_default()
+                    .push(name.clone());
+            }
+        }
+        for ((line, _), mut group) in by_key {
+            if group.len() < 2 {
+                continue;
+            }
+            group.sort();
+            let keep = group[0].clone();
+            let mut count = 0u64;
+            for name in &group {
+                if let Some(f) = file.functions.remove(name) {
+                    count = count.saturating_add(f.count);
+                }
+            }
+            file.functions
+                .insert(keep, wasm_cov_format::FnCoverage { line, count });
+        }
+    }
+}
+
 /// The column segments of one line from its rows' `(column, count)`: empty
 /// unless some part ran and some did not. Each distinct column starts a
 /// segment with the largest count of its rows (instantiations and inlined
@@ -821,6 +857,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
         unmapped += stats.unmapped_blocks;
     }
     sources.finish(&mut cov);
+    merge_across_crates(&mut cov);
     if unmapped > 0 {
         // Usually compiler builtins and other code linked in without line
         // tables: said once, so it is known, not repeated per module.
@@ -859,6 +896,30 @@ pub fn module_hash(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_file_in_several_test_binaries_is_one_set_of_functions() {
+        let mut cov = Coverage::default();
+        let f = cov.file_mut("tests/util/mod.rs");
+        f.add_function("test_version::util::req", 10, 3);
+        f.add_function("test_parse::util::req", 10, 0);
+        f.add_function("test_parse::util::other", 20, 0);
+        f.add_function("<test_parse::X as core::fmt::Debug>::fmt", 30, 1);
+        merge_across_crates(&mut cov);
+        let got: Vec<_> = cov.files["tests/util/mod.rs"]
+            .functions
+            .iter()
+            .map(|(n, f)| (n.as_str(), f.line, f.count))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("<test_parse::X as core::fmt::Debug>::fmt", 30, 1),
+                ("test_parse::util::other", 20, 0),
+                ("test_parse::util::req", 10, 3),
+            ]
+        );
+    }
 
     #[test]
     fn segments_mark_the_unrun_part_of_a_line() {

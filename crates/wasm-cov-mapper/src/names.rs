@@ -1,6 +1,17 @@
 //! Function names as the report shows them: one name per source function,
 //! whatever its instantiations.
 
+/// The name without its first path segment, the crate: `tests::util::f`
+/// of the `test_version` binary is `test_version::util::f`, of the
+/// `test_parse` binary `test_parse::util::f`. `None` for a name with one
+/// segment or a qualified path (`<T as Trait>::f`).
+pub fn without_crate(name: &str) -> Option<&str> {
+    if name.starts_with('<') {
+        return None;
+    }
+    name.split_once("::").map(|(_, rest)| rest)
+}
+
 /// Removes generic arguments from a demangled path, so every
 /// instantiation of a function (and of a method of a generic type) has the
 /// same name: `demo::Wrapper<u8>::get` and `demo::Wrapper<T>::get` are both
