@@ -45,6 +45,15 @@ flags=(--sanitizer none --debug-assertions --release)
 cargo fuzz build "${flags[@]}"
 
 found=0
+# Every crash found so far, first: each must stay fixed.
+for t in $targets; do
+    for f in fuzz/regressions/$t/*; do
+        if ! cargo fuzz run "${flags[@]}" "$t" "$f" >"fuzz/last-regression-$t.log" 2>&1; then
+            echo "fuzz.sh: regression $f crashes again (fuzz/last-regression-$t.log)"
+            found=1
+        fi
+    done
+done
 for t in $targets; do
     case $t in
         mapper) max_len=65536 ;;

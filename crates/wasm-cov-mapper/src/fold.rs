@@ -40,7 +40,7 @@ pub fn fold(rows: &mut [RowRange], blocks: &[Block], mapped: &mut [bool]) -> Vec
     let mut counts = Vec::with_capacity(rows.len());
     let mut j = 0;
     for row in rows.iter() {
-        let end = row.end.max(row.start + 1);
+        let end = row.end.max(row.start.saturating_add(1));
         // Blocks ending at or before this row's start can never overlap a
         // later row either, since rows are sorted by start.
         while j < blocks.len() && blocks[j].end <= row.start {
