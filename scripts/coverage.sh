@@ -17,6 +17,10 @@ bin=${BIN:-$here/target/release}
 crate=${1:?usage: coverage.sh CRATE_DIR OUT_DIR [cargo args...]}
 out=${2:?usage: coverage.sh CRATE_DIR OUT_DIR [cargo args...]}
 shift 2
+if [[ ! -f "$crate/Cargo.toml" ]]; then
+    echo "coverage: $crate/Cargo.toml not found (CRATE must be a crate's folder)" >&2
+    exit 2
+fi
 crate=$(cd "$crate" && pwd)
 
 mapfile -t wasms < <("$here/scripts/build-wasm-tests.sh" "$crate" "$@")
