@@ -594,10 +594,7 @@ pub fn merge_into(into: &mut Coverage, cov: &Coverage, rewriter: &PathRewriter) 
 /// True if `err` (or what caused it) is a write to a closed pipe, which the
 /// binary treats as a normal end (`cov-report | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    wasm_cov_format::is_broken_pipe(err.as_ref())
 }
 
 fn is_stdio(path: &Path) -> bool {

@@ -6,18 +6,11 @@ fn main() -> ExitCode {
     let cli = v8cov_extract::Cli::parse();
     match v8cov_extract::run(&cli) {
         Ok(code) => ExitCode::from(code),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // `| head` closing the pipe early is not an error.
+        Err(e) if wasm_cov_format::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v8cov-extract: error: {e:#}");
             ExitCode::from(2)
         }
     }
-}
-
-/// `| head` closing the pipe early is not an error.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -4,6 +4,21 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// True if `err` or anything that caused it is a write to a closed pipe,
+/// which every tool treats as a normal end (`tool | head`), exiting 0.
+pub fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
 /// Opens `path` for reading; `-` means standard input.
 pub fn open_input(path: &Path) -> io::Result<Box<dyn Read>> {
     if path.as_os_str() == "-" {

@@ -22,7 +22,8 @@ mod v8;
 
 pub use error::FormatError;
 pub use io::{
-    open_input, open_json_input, read_input, size_limited, AtomicOutput, SizeLimit, MAX_JSON_BYTES,
+    is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicOutput, SizeLimit,
+    MAX_JSON_BYTES,
 };
 pub use lcov::{read_lcov, write_lcov, MAX_LCOV_LINE};
 pub use mapped::{
