@@ -285,3 +285,30 @@ fn wasm_run_refuses_a_node_that_cannot_count_wasm() {
     assert!(msg.contains("Node >= 25"), "{msg}");
     assert!(!dir.join("cov/v8-coverage.json").exists());
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    // `v8cov-extract ... | head -1`: the tool sees a closed pipe mid-write.
+    let p = passing();
+    let mut child = Command::new(tool("v8cov-extract"))
+        .arg(p.dir.join("cov/v8-coverage.json"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -9,9 +9,14 @@ use std::path::{Path, PathBuf};
 pub fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur = Some(err);
     while let Some(e) = cur {
-        if e.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-        {
+        // FormatError::Io is transparent: its io::Error is not a source.
+        let io = e
+            .downcast_ref::<io::Error>()
+            .or(match e.downcast_ref::<crate::FormatError>() {
+                Some(crate::FormatError::Io(io)) => Some(io),
+                _ => None,
+            });
+        if io.is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
             return true;
         }
         cur = e.source();
@@ -303,6 +308,14 @@ mod tests {
         let mut r = LineLimit::new(&b"a\nbb\nccccc\n"[..], 4);
         let e = r.read_to_end(&mut Vec::new()).unwrap_err();
         assert_eq!(e.to_string(), "line 3: longer than 4 bytes");
+    }
+
+    #[test]
+    fn broken_pipes_are_found_inside_format_errors() {
+        let pipe = || io::Error::new(io::ErrorKind::BrokenPipe, "closed");
+        assert!(is_broken_pipe(&pipe()));
+        assert!(is_broken_pipe(&crate::FormatError::Io(pipe())));
+        assert!(!is_broken_pipe(&crate::FormatError::Invalid("x".into())));
     }
 
     #[test]
