@@ -162,7 +162,7 @@ pub fn read(
     let mut info = DebugInfo::default();
     let mut units = dwarf.units();
     while let Some(header) = units.next().map_err(dwarf_err("unit header"))? {
-        let unit_offset = header.offset().as_debug_info_offset().map_or(0, |o| o.0);
+        let unit_offset = header.offset().to_debug_info_offset(&header).map_or(0, |o| o.0);
         let unit = dwarf.unit(header).map_err(dwarf_err("unit"))?;
         let comp_dir = unit
             .comp_dir
@@ -364,11 +364,9 @@ fn read_subprograms<'a>(
     // Names of the enclosing namespaces, for subprograms without a linkage
     // name; indexed by depth.
     let mut scopes: Vec<Option<String>> = Vec::new();
-    let mut depth: isize = 0;
     let mut entries = unit.entries();
-    while let Some((delta, entry)) = entries.next_dfs().map_err(dwarf_err("DIE"))? {
-        depth += delta;
-        let d = usize::try_from(depth).unwrap_or(0);
+    while let Some(entry) = entries.next_dfs().map_err(dwarf_err("DIE"))? {
+        let d = usize::try_from(entry.depth()).unwrap_or(0);
         scopes.truncate(d);
         let own_name = match entry.tag() {
             gimli::DW_TAG_namespace
@@ -388,10 +386,8 @@ fn read_subprograms<'a>(
         // The attributes may live on the DIE this one completes.
         let origin = match entry
             .attr_value(gimli::DW_AT_specification)
-            .map_err(dwarf_err("specification"))?
             .or(entry
-                .attr_value(gimli::DW_AT_abstract_origin)
-                .map_err(dwarf_err("abstract_origin"))?)
+                .attr_value(gimli::DW_AT_abstract_origin))
         {
             Some(AttributeValue::UnitRef(off)) => {
                 Some(unit.entry(off).map_err(dwarf_err("DIE reference"))?)
@@ -402,7 +398,6 @@ fn read_subprograms<'a>(
         let origin2 = match &origin {
             Some(o) => match o
                 .attr_value(gimli::DW_AT_specification)
-                .map_err(dwarf_err("specification"))?
             {
                 Some(AttributeValue::UnitRef(off)) => {
                     Some(unit.entry(off).map_err(dwarf_err("DIE reference"))?)
@@ -412,11 +407,11 @@ fn read_subprograms<'a>(
             None => None,
         };
         let attr = |at: gimli::DwAt| -> Result<Option<AttributeValue<R<'a>>>, MapError> {
-            if let Some(v) = entry.attr_value(at).map_err(dwarf_err("attribute"))? {
+            if let Some(v) = entry.attr_value(at) {
                 return Ok(Some(v));
             }
             for o in [&origin, &origin2].into_iter().flatten() {
-                if let Some(v) = o.attr_value(at).map_err(dwarf_err("attribute"))? {
+                if let Some(v) = o.attr_value(at) {
                     return Ok(Some(v));
                 }
             }
@@ -445,7 +440,6 @@ fn read_subprograms<'a>(
         }
         let low_pc = match entry
             .attr_value(gimli::DW_AT_low_pc)
-            .map_err(dwarf_err("low_pc"))?
         {
             Some(AttributeValue::Addr(a)) => Some(a),
             Some(AttributeValue::DebugAddrIndex(i)) => {
@@ -494,13 +488,11 @@ fn read_subprograms<'a>(
         if tag == gimli::DW_TAG_inlined_subroutine {
             let call_file = file_of(
                 entry
-                    .attr_value(gimli::DW_AT_call_file)
-                    .map_err(dwarf_err("call_file"))?,
+                    .attr_value(gimli::DW_AT_call_file),
             )?;
             let call_line = line_of(
                 entry
-                    .attr_value(gimli::DW_AT_call_line)
-                    .map_err(dwarf_err("call_line"))?,
+                    .attr_value(gimli::DW_AT_call_line),
             );
             let origin = name(file)?.map(|n| (n, file, line));
             if (call_file == NO_FILE || call_line == 0) && origin.is_none() {
@@ -528,11 +520,10 @@ fn read_subprograms<'a>(
 fn name_of(
     dwarf: &gimli::Dwarf<R<'_>>,
     unit: &gimli::Unit<R<'_>>,
-    entry: &gimli::DebuggingInformationEntry<'_, '_, R<'_>>,
+    entry: &gimli::DebuggingInformationEntry<R<'_>>,
 ) -> Result<Option<String>, MapError> {
     match entry
         .attr_value(gimli::DW_AT_name)
-        .map_err(dwarf_err("name"))?
     {
         Some(v) => Ok(Some(attr_text(dwarf, unit, v)?)),
         None => Ok(None),
