@@ -68,8 +68,21 @@ pub fn scratch(name: &str) -> PathBuf {
 /// The demo crate's test .wasm, built for wasm32-wasip1 with the coverage
 /// flags and the given cargo arguments (once per argument list).
 pub fn demo_wasm(cargo_args: &[&str]) -> PathBuf {
-    static CACHE: OnceLock<Mutex<HashMap<Vec<String>, PathBuf>>> = OnceLock::new();
-    let key: Vec<String> = cargo_args.iter().map(|s| s.to_string()).collect();
+    build_example("demo", cargo_args, "")
+}
+
+/// The first test .wasm of `examples/NAME`, built by
+/// `scripts/build-wasm-tests.sh` with `cargo_args` and, after the coverage
+/// flags, `extra_rustflags` (`WASM_COV_EXTRA_RUSTFLAGS`); once per test
+/// process and combination.
+pub fn build_example(name: &str, cargo_args: &[&str], extra_rustflags: &str) -> PathBuf {
+    type Key = (String, Vec<String>, String);
+    static CACHE: OnceLock<Mutex<HashMap<Key, PathBuf>>> = OnceLock::new();
+    let key: Key = (
+        name.to_owned(),
+        cargo_args.iter().map(|s| s.to_string()).collect(),
+        extra_rustflags.to_owned(),
+    );
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()
@@ -78,15 +91,16 @@ pub fn demo_wasm(cargo_args: &[&str]) -> PathBuf {
         return p.clone();
     }
     let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
-        .arg(root().join("examples/demo"))
+        .arg(root().join("examples").join(name))
         .args(cargo_args)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("WASM_COV_EXTRA_RUSTFLAGS", extra_rustflags)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "building the demo failed:\n{}",
+        "building examples/{name} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -144,32 +158,10 @@ pub fn read_lcov_file(path: &Path) -> Coverage {
     read_lcov(std::fs::read(path).unwrap().as_slice()).unwrap()
 }
 
-/// The test .wasm of `examples/NAME`, built for wasm32-wasip1 with the
+/// The test .wasm of `examples/NAME`, built for its wasm target with the
 /// coverage flags (once per test process and example).
 pub fn example_wasm(name: &str) -> PathBuf {
-    static CACHE: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = cache.get(name) {
-        return p.clone();
-    }
-    let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
-        .arg(root().join("examples").join(name))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "building examples/{name} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let wasm = PathBuf::from(stdout.lines().next().expect("no test binary built"));
-    cache.insert(name.to_owned(), wasm.clone());
-    wasm
+    build_example(name, &[], "")
 }
 
 /// The 1-based line of `examples/EXAMPLE/src/lib.rs` that holds

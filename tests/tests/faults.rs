@@ -9,40 +9,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use integration_tests::{example_line, map_coverage, root, run, scratch, tool};
+use integration_tests::{build_example, example_line, map_coverage, root, run, scratch, tool};
 use wasm_cov_format::{Coverage, Outcome, TestReport};
 
 /// The faults crate's test .wasm, with memory capped at 256 MiB so the
 /// memory test fails in a moment instead of growing to 4 GiB.
 fn faults_wasm() -> PathBuf {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
-            .arg(root().join("examples/faults"))
-            .env_remove("RUSTFLAGS")
-            .env(
-                "WASM_COV_EXTRA_RUSTFLAGS",
-                "-C link-arg=--max-memory=268435456",
-            )
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .next()
-                .unwrap(),
-        )
-    })
-    .clone()
+    build_example("faults", &[], "-C link-arg=--max-memory=268435456")
 }
 
 fn line(marker: &str) -> u32 {

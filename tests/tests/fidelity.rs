@@ -8,14 +8,16 @@
 )]
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use integration_tests::{example_line, example_wasm, read_lcov_file, run, scratch, tool};
 use wasm_cov_format::FileCoverage;
 
-/// LCOV of the fidelity example, as `args` make the mapper write it.
-fn lcov(name: &str, args: &[&str]) -> FileCoverage {
+/// Runs the fidelity example and maps it with `args`, into
+/// `target/it/NAME/FILE`; returns that path.
+fn mapped(name: &str, args: &[&str], file: &str) -> PathBuf {
     let wasm = example_wasm("fidelity");
     let dir = scratch(name);
     let out = dir.join("cov");
@@ -37,9 +39,14 @@ fn lcov(name: &str, args: &[&str]) -> FileCoverage {
         .arg(integration_tests::root().join("examples/fidelity"))
         .args(args)
         .arg("-o")
-        .arg(dir.join("lcov.info")))
+        .arg(dir.join(file)))
     .expect(0);
-    let mut cov = read_lcov_file(&dir.join("lcov.info"));
+    dir.join(file)
+}
+
+/// LCOV of the fidelity example, as `args` make the mapper write it.
+fn lcov(name: &str, args: &[&str]) -> FileCoverage {
+    let mut cov = read_lcov_file(&mapped(name, args, "lcov.info"));
     assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["src/lib.rs"]);
     cov.files.remove("src/lib.rs").unwrap()
 }
@@ -220,32 +227,8 @@ fn branch_filter_none_shows_the_compiler_checks() {
 
 #[test]
 fn a_partly_run_line_keeps_its_unrun_columns_in_the_json() {
-    let wasm = example_wasm("fidelity");
-    let dir = scratch("fidelity-segments");
-    let out = dir.join("cov");
-    run(Command::new(tool("wasm-run"))
-        .arg("--out")
-        .arg(&out)
-        .arg(&wasm))
-    .expect(0);
-    run(Command::new(tool("v8cov-extract"))
-        .arg(out.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(dir.join("offsets.csv")))
-    .expect(0);
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(out.join("modules"))
-        .arg(dir.join("offsets.csv"))
-        .arg("--source-root")
-        .arg(integration_tests::root().join("examples/fidelity"))
-        .args(["--format", "json", "-o"])
-        .arg(dir.join("coverage.json")))
-    .expect(0);
-    let doc = wasm_cov_format::MappedCoverage::from_json(
-        &std::fs::read(dir.join("coverage.json")).unwrap(),
-    )
-    .unwrap();
+    let json = mapped("fidelity-segments", &["--format", "json"], "coverage.json");
+    let doc = wasm_cov_format::MappedCoverage::from_json(&std::fs::read(&json).unwrap()).unwrap();
     let f = &doc.to_coverage().files["src/lib.rs"];
     let l = line("one-line-if");
     let text =

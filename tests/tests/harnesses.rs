@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use integration_tests::{example_line, map_coverage, read_lcov_file, root, run, scratch, tool};
+use integration_tests::{example_line, example_wasm, map_coverage, root, run, scratch, tool};
 use wasm_cov_format::{Coverage, Outcome, TestReport, V8Coverage};
 
 const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code -C link-arg=--no-gc-sections";
@@ -175,23 +175,7 @@ fn check_rejects_the_machines_old_node() {
 
 /// examples/bindgen's #[wasm_bindgen_test] suite for wasm32-unknown-unknown.
 fn bindgen_wasm() -> PathBuf {
-    let out = Command::new(root().join("scripts/build-wasm-tests.sh"))
-        .arg(root().join("examples/bindgen"))
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
+    example_wasm("bindgen")
 }
 
 #[test]
@@ -318,23 +302,7 @@ fn two_modules_in_one_process_are_told_apart() {
     assert_eq!(hashes, want);
 
     // Mapped together, each module's counts land in its own crate's source.
-    let offsets = cov_dir.join("offsets.csv");
-    run(Command::new(tool("v8cov-extract"))
-        .arg(cov_dir.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(&offsets))
-    .expect(0);
-    let lcov = cov_dir.join("lcov.info");
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(cov_dir.join("modules"))
-        .arg(&offsets)
-        .arg("--source-root")
-        .arg(root().join("examples"))
-        .arg("-o")
-        .arg(&lcov))
-    .expect(0);
-    let cov = read_lcov_file(&lcov);
+    let cov = map_coverage(&cov_dir, &root().join("examples"));
     let line_in = |krate: &str, marker: &str| {
         let l = marker_line(krate, marker);
         cov.files[&format!("{krate}/src/lib.rs")].lines[&l]
