@@ -1,16 +1,8 @@
-use std::process::ExitCode;
+//! The `v8cov-extract` binary: parse the arguments, run, exit.
 
 use clap::Parser;
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = v8cov_extract::Cli::parse();
-    match v8cov_extract::run(&cli) {
-        Ok(code) => ExitCode::from(code),
-        // `| head` closing the pipe early is not an error.
-        Err(e) if wasm_cov_format::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("v8cov-extract: error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    wasm_cov_cli::main("v8cov-extract", || v8cov_extract::run(&cli))
 }
