@@ -1,0 +1,291 @@
+//! The command line: what `cargo test` and cargo-llvm-cov users already
+//! type. Parsing only; `run` and the modules it calls do the work.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use cov_report::Percent;
+
+const AFTER_HELP: &str = "\
+Examples:
+  cargo wasm-cov                          # test the current package, print a table
+  cargo wasm-cov --workspace --html --open
+  cargo wasm-cov -p core --features extra --lcov --output-path lcov.info
+  cargo wasm-cov --no-report --features a && cargo wasm-cov --no-report --features b
+  cargo wasm-cov report --merge native.lcov --html
+  cargo wasm-cov -v -- some_test_name     # -v prints each stage's command line
+
+Artifacts go to --output-dir (default <target dir>/wasm-cov): runs/<test binary>/
+(v8-coverage.json, modules/, tests.json, run.log), offsets.csv, coverage.json
+(mapper JSON) and lcov.info; html/ with --html. The build uses
+<target dir>/wasm-cov-target so ordinary builds stay warm.
+
+Exit status: 0 ok, 1 a test failed or a --fail-under bar was missed (reports
+are still written), 2 an error. Settings in Cargo.toml:
+[package.metadata.wasm-cov] / [workspace.metadata.wasm-cov] (docs/cargo-wasm-cov.md).";
+
+/// Code coverage of a project's tests on WebAssembly (wasm32-wasip1 libtest
+/// or wasm-bindgen-test), on stable Rust.
+///
+/// Builds the tests for wasm with DWARF, runs them under Node with V8's
+/// block counters (wasm-run), and maps and reports the counts
+/// (v8cov-extract, wasm-cov-mapper, cov-report), leaving every stage's
+/// artifacts in --output-dir.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-wasm-cov",
+    bin_name = "cargo wasm-cov",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub test: TestArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report on the runs already in --output-dir (after --no-report runs),
+    /// merged, optionally with other tools' LCOV.
+    Report(ReportCmd),
+    /// Remove --output-dir (the runs and reports), not the build.
+    Clean(CleanCmd),
+    /// The runner cargo calls for each doctest (set as
+    /// CARGO_TARGET_WASM32_WASIP1_RUNNER by cargo wasm-cov itself).
+    #[command(name = "__doctest-runner", hide = true)]
+    DoctestRunner(DoctestRunnerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportCmd {
+    /// Also merge this LCOV file (e.g. `cargo llvm-cov --lcov` of the
+    /// native tests). Repeatable.
+    #[arg(long, value_name = "FILE.lcov")]
+    pub merge: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanCmd {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctestRunnerArgs {
+    /// The folder that gets one run folder per doctest.
+    #[arg(long, value_name = "DIR")]
+    pub runs: PathBuf,
+    /// The Node to run it with.
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
+    /// Timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Print the wasm-run command line.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// The doctest's .wasm and its arguments, as cargo passes them to a runner.
+    #[arg(last = true, required = true)]
+    pub program: Vec<OsString>,
+}
+
+/// What to build and run: `cargo test`'s selection flags, passed on to it.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Package selection")]
+pub struct TestArgs {
+    /// Package to test (repeatable).
+    #[arg(short, long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Test every member of the workspace.
+    #[arg(long, alias = "all")]
+    pub workspace: bool,
+    /// Leave out this package (with --workspace; repeatable).
+    #[arg(long, value_name = "SPEC", requires = "workspace")]
+    pub exclude: Vec<String>,
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Features to turn on (space- or comma-separated; repeatable).
+    #[arg(
+        short = 'F',
+        long,
+        value_name = "FEATURES",
+        help_heading = "Feature selection"
+    )]
+    pub features: Vec<String>,
+    /// Turn on every feature.
+    #[arg(long, help_heading = "Feature selection")]
+    pub all_features: bool,
+    /// Do not turn on the `default` feature.
+    #[arg(long, help_heading = "Feature selection")]
+    pub no_default_features: bool,
+
+    /// Test only the library's unit tests.
+    #[arg(long, help_heading = "Target selection")]
+    pub lib: bool,
+    /// Test every binary's unit tests.
+    #[arg(long, help_heading = "Target selection")]
+    pub bins: bool,
+    /// Test every target that has `test = true` (lib, bins, tests/*).
+    #[arg(long, help_heading = "Target selection")]
+    pub tests: bool,
+    /// Test this integration test (tests/NAME.rs; repeatable).
+    #[arg(long = "test", value_name = "NAME", help_heading = "Target selection")]
+    pub test: Vec<String>,
+    /// Test only the library's doctests (wasm32-wasip1 only). Without any
+    /// target selection flag, doctests run too, as under `cargo test`.
+    #[arg(long, help_heading = "Target selection")]
+    pub doc: bool,
+    /// Leave out the doctests (they run by default with no target selection).
+    #[arg(long, help_heading = "Target selection", conflicts_with = "doc")]
+    pub no_doc: bool,
+
+    /// The wasm target: wasm32-wasip1 or wasm32-unknown-unknown.
+    /// Default, per package: wasm32-unknown-unknown when it depends on
+    /// wasm-bindgen-test, else wasm32-wasip1.
+    #[arg(long, value_name = "TRIPLE", help_heading = "Compilation")]
+    pub target: Option<String>,
+    /// Build with the release profile (the coverage flags still set
+    /// opt-level=0 and full debuginfo).
+    #[arg(long, short = 'r', help_heading = "Compilation")]
+    pub release: bool,
+
+    /// End a test that runs longer than SECS (wasm-run --timeout).
+    #[arg(long, value_name = "SECS", help_heading = "Running")]
+    pub timeout: Option<f64>,
+    /// Tests run at once per binary (wasm-run --test-threads).
+    #[arg(long, value_name = "N", help_heading = "Running")]
+    pub test_threads: Option<usize>,
+    /// Build and run, but write no report (merge later with `cargo wasm-cov report`).
+    #[arg(long, help_heading = "Running")]
+    pub no_report: bool,
+
+    /// Arguments for the test binaries (libtest filters, --skip, --exact, ...).
+    #[arg(last = true, value_name = "TEST ARGS")]
+    pub args: Vec<OsString>,
+}
+
+/// What to write. The table goes to stdout unless a format goes there.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Report")]
+pub struct ReportArgs {
+    /// Write the HTML report to <output-dir>/html/.
+    #[arg(long)]
+    pub html: bool,
+    /// Write the HTML report and open it in a browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Print LCOV (to --output-path, or stdout). <output-dir>/lcov.info is
+    /// always written.
+    #[arg(long, group = "format")]
+    pub lcov: bool,
+    /// Print Cobertura XML (to --output-path, or stdout).
+    #[arg(long, group = "format")]
+    pub cobertura: bool,
+    /// Print the JSON summary (totals and per file; to --output-path, or stdout).
+    #[arg(long, group = "format")]
+    pub json: bool,
+    /// Print a Markdown summary (to --output-path, or stdout), e.g.
+    /// --output-path "$GITHUB_STEP_SUMMARY".
+    #[arg(long, group = "format")]
+    pub markdown: bool,
+    /// Where --lcov, --cobertura, --json or --markdown go.
+    #[arg(long, value_name = "PATH", requires = "format")]
+    pub output_path: Option<PathBuf>,
+    /// List the uncovered lines in the table.
+    #[arg(long)]
+    pub show_missing: bool,
+    /// Exit 1 if less than P percent of lines are covered.
+    #[arg(long, value_name = "P")]
+    pub fail_under_lines: Option<Percent>,
+    /// Exit 1 if less than P percent of functions are covered.
+    #[arg(long, value_name = "P")]
+    pub fail_under_functions: Option<Percent>,
+    /// Exit 1 if less than P percent of branches are covered.
+    #[arg(long, value_name = "P")]
+    pub fail_under_branches: Option<Percent>,
+    /// Leave out files whose path (relative to the workspace root) matches
+    /// REGEX. Repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub ignore_filename_regex: Vec<String>,
+}
+
+/// Where things are, and which tools to use.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Environment")]
+pub struct CommonArgs {
+    /// Folder for the runs and reports [default: <target dir>/wasm-cov].
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Node (>= 25) to run the tests with. Default: $WASM_RUN_NODE, a
+    /// node_modules/.bin/node above this program, a new enough node on
+    /// PATH, else Node 26 installed with npm into the cache.
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
+    /// wasm-bindgen-test-runner to use. Default: $WASM_BINDGEN_TEST_RUNNER,
+    /// then one of the locked wasm-bindgen version found or installed into
+    /// the cache.
+    #[arg(long, value_name = "PATH")]
+    pub wasm_bindgen_runner: Option<PathBuf>,
+    /// Install nothing and let cargo use no network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print each stage's equivalent command line.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn test_args_and_report_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "cargo-wasm-cov",
+            "-p",
+            "a",
+            "--features",
+            "x y",
+            "--lcov",
+            "--output-path",
+            "l.info",
+            "--fail-under-lines",
+            "80",
+            "--",
+            "filter",
+        ])
+        .unwrap();
+        assert_eq!(cli.test.package, ["a"]);
+        assert!(cli.report.lcov);
+        assert_eq!(cli.test.args, ["filter"]);
+        let report =
+            Cli::try_parse_from(["cargo-wasm-cov", "report", "--merge", "n.lcov"]).unwrap();
+        assert!(matches!(report.command, Some(Command::Report(r)) if r.merge.len() == 1));
+        assert!(Cli::try_parse_from(["cargo-wasm-cov", "--json", "--lcov"]).is_err());
+    }
+}

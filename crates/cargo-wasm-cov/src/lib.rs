@@ -1,0 +1,282 @@
+//! `cargo wasm-cov`: the driver of the wasm coverage pipeline for a user's
+//! own crate or workspace.
+//!
+//! It adds no stage and hides no artifact: it builds the tests with
+//! `cargo test --no-run` for the wasm target (the user's rustflags kept,
+//! the coverage flags added), then runs the same four stages the Makefile
+//! runs (wasm-run for each test binary, v8cov-extract, wasm-cov-mapper,
+//! cov-report), in-process, through their own command lines, leaving their
+//! files in `--output-dir`. `-v` prints each stage's command line.
+//!
+//! - `cli`: the command line.
+//! - `workspace`: packages, targets and `[*.metadata.wasm-cov]` settings.
+//! - `flags`: the rustflags cargo would use, plus ours.
+//! - `compile`: `cargo test --no-run` and its JSON messages.
+//! - `provision`: Node and wasm-bindgen-test-runner, found or installed.
+//! - `doctest`: doctests through a runner that is this program.
+//! - `stages`: the four stage tools, in-process.
+//! - `report`: the runs in the output folder to the reports.
+
+/// Builds an argument list from anything path- or string-like.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => {
+        vec![$(::std::ffi::OsString::from($a)),*]
+    };
+}
+
+mod cli;
+mod compile;
+mod doctest;
+mod flags;
+mod provision;
+mod report;
+mod stages;
+mod workspace;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use wasm_cov_cli::Exit;
+
+pub use cli::{Cli, Command, CommonArgs, ReportArgs, TestArgs};
+pub use flags::{coverage_flags, BuildFlags};
+pub use stages::{command_line, Stages};
+
+/// Runs what the command line asks.
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Some(Command::Report(r)) => {
+            let cwd = std::env::current_dir()?;
+            let meta = workspace::load(None, r.common.offline)?;
+            let settings = workspace::Settings::load(&meta, &[])?;
+            let out = output_dir(&r.common, &meta, &cwd);
+            report::report(
+                &out,
+                meta.workspace_root.as_std_path(),
+                &r.report,
+                &settings,
+                &r.merge,
+                Stages {
+                    verbose: r.common.verbose,
+                },
+            )
+        }
+        Some(Command::Clean(c)) => {
+            let cwd = std::env::current_dir()?;
+            let meta = workspace::load(None, c.common.offline)?;
+            let out = output_dir(&c.common, &meta, &cwd);
+            if out.exists() {
+                std::fs::remove_dir_all(&out)
+                    .with_context(|| format!("cannot remove {}", out.display()))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Some(Command::DoctestRunner(d)) => doctest::runner(&d),
+        None => test(&cli.test, &cli.report, &cli.common),
+    }
+}
+
+fn output_dir(common: &CommonArgs, meta: &cargo_metadata::Metadata, cwd: &Path) -> PathBuf {
+    match &common.output_dir {
+        Some(d) => cwd.join(d),
+        None => meta.target_directory.as_std_path().join("wasm-cov"),
+    }
+}
+
+/// Build, run, report.
+fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Result<Exit> {
+    let cwd = std::env::current_dir()?;
+    let stages = Stages {
+        verbose: common.verbose,
+    };
+    let meta = workspace::load(args.manifest_path.as_deref(), common.offline)?;
+    let selected = workspace::select(&meta, args, &cwd)?;
+    if selected.is_empty() {
+        anyhow::bail!("no package selected");
+    }
+    let settings = workspace::Settings::load(&meta, &selected)?;
+    let out = output_dir(common, &meta, &cwd);
+    let build_dir = meta.target_directory.as_std_path().join("wasm-cov-target");
+
+    // One build per target; the user's own selection flags pass through
+    // unchanged unless the selection needs both targets.
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in &selected {
+        let t = match args.target.as_deref().or(settings.target.as_deref()) {
+            Some(t) => t.to_owned(),
+            None => workspace::auto_target(p).to_owned(),
+        };
+        groups.entry(t).or_default().push(p.name.to_string());
+    }
+    let split = groups.len() > 1;
+    let any_kind = args.lib || args.bins || args.tests || !args.test.is_empty();
+    let run_doc = args.doc || (!any_kind && !args.no_doc);
+
+    let mut bins = Vec::new();
+    let mut flags_by_target = BTreeMap::new();
+    for (target, pkgs) in &groups {
+        let flags = flags::resolve(&cwd, target)?;
+        if !args.doc {
+            let mut cargo_args = compile::selection_args(args, split.then_some(pkgs.as_slice()));
+            cargo_args.extend(compile::kind_args(args));
+            bins.extend(compile::build(
+                &meta,
+                target,
+                &build_dir,
+                &flags,
+                &cargo_args,
+                common.offline,
+                common.verbose,
+                args.manifest_path.as_deref(),
+            )?);
+        }
+        flags_by_target.insert(target.clone(), flags);
+    }
+    let doc_pkgs: Vec<&cargo_metadata::Package> = selected
+        .iter()
+        .copied()
+        .filter(|p| p.targets.iter().any(|t| t.is_lib()))
+        .collect();
+    let doctests_to_run = run_doc && !doc_pkgs.is_empty();
+    if bins.is_empty() && !doctests_to_run {
+        anyhow::bail!("no test binaries were built (is there a #[test] in the selected packages?)");
+    }
+
+    let node = provision::node(common.node.as_deref(), common.offline)?;
+    let bindgen_runner = if groups.contains_key(flags::UNKNOWN) && !args.doc {
+        let bindgen_pkgs: Vec<_> = selected
+            .iter()
+            .copied()
+            .filter(|p| workspace::uses_wasm_bindgen_test(p))
+            .collect();
+        let version = workspace::locked_wasm_bindgen(&meta, &bindgen_pkgs);
+        Some(provision::wasm_bindgen_runner(
+            common.wasm_bindgen_runner.as_deref(),
+            version.as_deref(),
+            common.offline,
+        )?)
+    } else {
+        None
+    };
+
+    let runs = out.join("runs");
+    if !args.no_report && runs.exists() {
+        std::fs::remove_dir_all(&runs)
+            .with_context(|| format!("cannot remove the old runs in {}", runs.display()))?;
+    }
+    std::fs::create_dir_all(&runs).with_context(|| format!("cannot create {}", runs.display()))?;
+
+    let timeout = args.timeout.or(settings.timeout);
+    let threads = args.test_threads.or(settings.test_threads);
+    let mut failed = false;
+    for (i, bin) in bins.iter().enumerate() {
+        eprintln!(
+            "     Running {}/{} {} ({})",
+            i + 1,
+            bins.len(),
+            bin.source,
+            bin.package
+        );
+        let stem = bin
+            .wasm
+            .file_stem()
+            .map_or_else(|| "tests".into(), |s| s.to_string_lossy().into_owned());
+        let run_dir = unique_dir(&runs, &stem);
+        let mut a: Vec<OsString> = args!["--out", &run_dir, "--node", &node];
+        if let Some(r) = &bindgen_runner {
+            a.extend(args!["--wasm-bindgen-runner", r]);
+        }
+        if let Some(t) = timeout {
+            a.extend(args!["--timeout", t.to_string()]);
+        }
+        if let Some(n) = threads {
+            a.extend(args!["--test-threads", n.to_string()]);
+        }
+        a.push(bin.wasm.clone().into());
+        if !args.args.is_empty() {
+            a.push("--".into());
+            a.extend(args.args.iter().cloned());
+        }
+        match stages.wasm_run(&a)? {
+            Exit::Ok => {}
+            Exit::No => failed = true,
+            Exit::Error => anyhow::bail!("wasm-run failed on {}", bin.wasm.display()),
+        }
+    }
+
+    if run_doc {
+        for (target, pkgs) in &groups {
+            let pkgs: Vec<&cargo_metadata::Package> = doc_pkgs
+                .iter()
+                .copied()
+                .filter(|p| pkgs.iter().any(|n| n == p.name.as_str()))
+                .collect();
+            if pkgs.is_empty() {
+                continue;
+            }
+            if target != flags::WASIP1 {
+                let names: Vec<&str> = pkgs.iter().map(|p| p.name.as_str()).collect();
+                eprintln!(
+                    "cargo-wasm-cov: doctests of {} not run on {target}: wasm-bindgen-test-runner \
+                     skips them (\"no tests to run!\"); they are not counted as passed",
+                    names.join(", ")
+                );
+                continue;
+            }
+            let names: Vec<String> = pkgs.iter().map(|p| p.name.to_string()).collect();
+            let mut cargo_args = compile::selection_args(args, Some(&names));
+            if !args.args.is_empty() {
+                cargo_args.push("--".into());
+                cargo_args.extend(args.args.iter().cloned());
+            }
+            let ok = doctest::run_doctests(&doctest::DoctestRun {
+                target,
+                target_dir: &build_dir,
+                flags: &flags_by_target[target.as_str()],
+                cargo_args: &cargo_args,
+                runs: &runs.join("doctests"),
+                node: &node,
+                timeout,
+                offline: common.offline,
+                verbose: common.verbose,
+            })?;
+            failed |= !ok;
+        }
+    }
+
+    if args.no_report {
+        eprintln!(
+            "cargo-wasm-cov: runs saved in {}; `cargo wasm-cov report` merges them",
+            runs.display()
+        );
+        return Ok(Exit::no_if(failed));
+    }
+    let exit = report::report(
+        &out,
+        meta.workspace_root.as_std_path(),
+        report_args,
+        &settings,
+        &[],
+        stages,
+    )?;
+    if failed {
+        eprintln!("cargo-wasm-cov: some tests failed (see above); the report covers what ran");
+        return Ok(Exit::No);
+    }
+    Ok(exit)
+}
+
+/// `dir/name`, or `dir/name.2`, `.3`, ... if taken (runs kept for a
+/// later `report` are never overwritten).
+fn unique_dir(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|i| dir.join(format!("{name}.{i}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}

@@ -1,0 +1,30 @@
+//! Needs the `--cfg from_build_rustflags` of .cargo/config.toml's `[build]`.
+
+#[cfg(not(from_build_rustflags))]
+compile_error!("built without the [build] rustflags of .cargo/config.toml");
+
+/// Called by the test.
+pub fn answer() -> u8 {
+    42 // cov: answer
+}
+
+/// Exists only in a coverage build (`--cfg wasm_cov`); the test calls it there.
+#[cfg(wasm_cov)]
+pub fn measured() -> bool {
+    true // cov: measured
+}
+
+/// No test calls this.
+pub fn unused() -> u8 {
+    7 // cov: unused
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn answers() {
+        assert_eq!(super::answer(), 42);
+        #[cfg(wasm_cov)]
+        assert!(super::measured());
+    }
+}
