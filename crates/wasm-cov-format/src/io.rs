@@ -281,6 +281,81 @@ impl Write for AtomicOutput {
     }
 }
 
+/// A directory that replaces `target` whole or not at all: the directory
+/// beside [`AtomicOutput`].
+///
+/// Its contents are written into a fresh staging directory next to
+/// `target` ([`AtomicDir::path`]); [`AtomicDir::commit`] then swaps it in
+/// with one rename, so nothing that was in the old `target` lingers (a page
+/// of a file that left a report) and a reader sees the old directory or the
+/// new one, never a mix. Dropping it uncommitted deletes the staging
+/// directory.
+///
+/// Errors are the plain I/O errors: the caller knows which name a message
+/// should show (the folder it writes into, or `target`).
+pub struct AtomicDir {
+    staging: tempfile::TempDir,
+    target: PathBuf,
+}
+
+impl AtomicDir {
+    /// Creates the staging directory in `target`'s parent (which must
+    /// exist), so the final rename stays on one file system.
+    pub fn create(target: &Path) -> io::Result<Self> {
+        let parent = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let staging = tempfile::Builder::new()
+            .prefix(".wasm-cov-")
+            .suffix(".tmp")
+            .tempdir_in(parent)?;
+        Ok(AtomicDir {
+            staging,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Where to write what `target` should hold.
+    pub fn path(&self) -> &Path {
+        self.staging.path()
+    }
+
+    /// Puts the staging directory in place of `target`, which may be a
+    /// directory, a file or absent. If the swap fails, the old `target` is
+    /// put back.
+    pub fn commit(self) -> io::Result<()> {
+        let target = self.target;
+        let old = self.staging.path().with_extension("old");
+        let had_old = std::fs::symlink_metadata(&target).is_ok();
+        if had_old {
+            std::fs::rename(&target, &old)?;
+        }
+        let staged = self.staging.keep();
+        // tempfile makes its directory private (0700); an output is for
+        // reading.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755));
+        }
+        if let Err(e) = std::fs::rename(&staged, &target) {
+            let _ = std::fs::remove_dir_all(&staged);
+            if had_old {
+                let _ = std::fs::rename(&old, &target);
+            }
+            return Err(e);
+        }
+        if had_old {
+            let _ = match std::fs::symlink_metadata(&old) {
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(&old),
+                _ => std::fs::remove_file(&old),
+            };
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +414,50 @@ mod tests {
         out.write_all(b"new").unwrap();
         out.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn atomic_dir_replaces_the_old_directory_whole() {
+        let parent = tempfile::tempdir().unwrap();
+        let target = parent.path().join("files");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("stale.html"), "old").unwrap();
+        std::fs::write(parent.path().join("keep.txt"), "mine").unwrap();
+
+        // Uncommitted: the old directory stays and no staging is left.
+        {
+            let dir = AtomicDir::create(&target).unwrap();
+            std::fs::write(dir.path().join("half.html"), "half").unwrap();
+        }
+        let names = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(parent.path()), ["files", "keep.txt"]);
+        assert_eq!(names(&target), ["stale.html"]);
+
+        let dir = AtomicDir::create(&target).unwrap();
+        std::fs::write(dir.path().join("new.html"), "new").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(names(parent.path()), ["files", "keep.txt"]);
+        assert_eq!(names(&target), ["new.html"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o755);
+        }
+
+        // A file where the directory goes is replaced too.
+        std::fs::remove_dir_all(&target).unwrap();
+        std::fs::write(&target, "a file").unwrap();
+        let dir = AtomicDir::create(&target).unwrap();
+        dir.commit().unwrap();
+        assert!(target.is_dir());
+        assert_eq!(names(parent.path()), ["files", "keep.txt"]);
     }
 }

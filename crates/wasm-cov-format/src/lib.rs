@@ -17,13 +17,14 @@ mod mapped;
 mod model;
 mod module;
 mod offsets;
+mod paths;
 mod test_report;
 mod v8;
 
 pub use error::FormatError;
 pub use io::{
-    is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicOutput, SizeLimit,
-    MAX_JSON_BYTES,
+    is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicDir, AtomicOutput,
+    SizeLimit, MAX_JSON_BYTES,
 };
 pub use lcov::{read_lcov, write_lcov, MAX_LCOV_LINE};
 pub use mapped::{
@@ -33,6 +34,7 @@ pub use mapped::{
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{read_offsets, write_offsets, OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER};
+pub use paths::normalize_report_path;
 pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,
