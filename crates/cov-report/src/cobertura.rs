@@ -15,6 +15,8 @@ use std::io::{self, Write};
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
 use crate::escape::{Esc, EscAttr};
+use crate::paths::{base_of, dir_of};
+use crate::ratio::Ratio;
 
 /// What the document says beyond the coverage itself.
 #[derive(Debug, Clone, Default)]
@@ -24,48 +26,6 @@ pub struct CoberturaOptions {
     /// The `timestamp` attribute (seconds). Kept fixed (0, or
     /// `SOURCE_DATE_EPOCH`) so equal input gives equal bytes.
     pub timestamp: u64,
-}
-
-/// `hit/found` as Cobertura rates it.
-fn rate(hit: u64, found: u64) -> String {
-    if found == 0 {
-        return "1".to_owned();
-    }
-    // Four decimals, rounded half up, in integers; as in the table, a
-    // partial result never reads as complete and a non-zero one never as 0.
-    let (hit, found) = (u128::from(hit.min(found)), u128::from(found));
-    let mut r = (hit * 20_000 + found) / (2 * found);
-    if hit < found {
-        r = r.min(9_999);
-    }
-    if hit > 0 {
-        r = r.max(1);
-    }
-    if r == 10_000 {
-        "1".to_owned()
-    } else {
-        let s = format!("0.{r:04}");
-        let s = s.trim_end_matches('0');
-        if s == "0." {
-            "0".to_owned()
-        } else {
-            s.to_owned()
-        }
-    }
-}
-
-/// The directory part of a report path, `.` for a top-level file.
-pub fn dir_of(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) => "/",
-        Some(i) => &path[..i],
-        None => ".",
-    }
-}
-
-/// The file-name part of a report path.
-pub fn base_of(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Per line: branches found and covered.
@@ -96,8 +56,8 @@ pub fn write_cobertura(
     writeln!(
         w,
         r#"<coverage line-rate="{}" branch-rate="{}" lines-covered="{}" lines-valid="{}" branches-covered="{}" branches-valid="{}" complexity="0" version="cov-report {}" timestamp="{}">"#,
-        rate(t.lines_hit, t.lines_found),
-        rate(t.branches_hit, t.branches_found),
+        Ratio::lines(&t).fraction(),
+        Ratio::branches(&t).fraction(),
         t.lines_hit,
         t.lines_found,
         t.branches_hit,
@@ -124,8 +84,8 @@ pub fn write_cobertura(
             w,
             r#"    <package name="{}" line-rate="{}" branch-rate="{}" complexity="0">"#,
             EscAttr(dir),
-            rate(pt.lines_hit, pt.lines_found),
-            rate(pt.branches_hit, pt.branches_found)
+            Ratio::lines(&pt).fraction(),
+            Ratio::branches(&pt).fraction()
         )?;
         writeln!(w, "      <classes>")?;
         for (path, f) in files {
@@ -146,8 +106,8 @@ fn write_class(w: &mut impl Write, path: &str, f: &FileCoverage) -> io::Result<(
         r#"        <class name="{}" filename="{}" line-rate="{}" branch-rate="{}" complexity="0">"#,
         EscAttr(base_of(path)),
         EscAttr(path),
-        rate(t.lines_hit, t.lines_found),
-        rate(t.branches_hit, t.branches_found)
+        Ratio::lines(&t).fraction(),
+        Ratio::branches(&t).fraction()
     )?;
     let mut fns: Vec<_> = f.functions.iter().collect();
     fns.sort_by(|a, b| (a.1.line, a.0).cmp(&(b.1.line, b.0)));
@@ -161,7 +121,7 @@ fn write_class(w: &mut impl Write, path: &str, f: &FileCoverage) -> io::Result<(
                 w,
                 r#"            <method name="{}" signature="" line-rate="{}" branch-rate="1" complexity="0">"#,
                 EscAttr(name),
-                rate(hit, 1)
+                Ratio::new(hit, 1).fraction()
             )?;
             if func.line == 0 {
                 writeln!(w, "              <lines/>")?;
@@ -191,11 +151,14 @@ fn write_class(w: &mut impl Write, path: &str, f: &FileCoverage) -> io::Result<(
         writeln!(w, "          <lines>")?;
         for (line, hits) in &lines {
             match branches.get(line) {
-                Some(&(found, hit)) => writeln!(
-                    w,
-                    r#"            <line number="{line}" hits="{hits}" branch="true" condition-coverage="{}% ({hit}/{found})"/>"#,
-                    u128::from(hit) * 100 / u128::from(found)
-                )?,
+                Some(&(found, hit)) => {
+                    let r = Ratio::new(hit, found);
+                    writeln!(
+                        w,
+                        r#"            <line number="{line}" hits="{hits}" branch="true" condition-coverage="{}% ({r})"/>"#,
+                        r.floor_percent()
+                    )?
+                }
                 None => writeln!(
                     w,
                     r#"            <line number="{line}" hits="{hits}" branch="false"/>"#
@@ -212,28 +175,6 @@ fn write_class(w: &mut impl Write, path: &str, f: &FileCoverage) -> io::Result<(
 #[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rates_like_coverage_py() {
-        assert_eq!(rate(0, 0), "1");
-        assert_eq!(rate(3, 3), "1");
-        assert_eq!(rate(0, 3), "0");
-        assert_eq!(rate(1, 3), "0.3333");
-        assert_eq!(rate(2, 3), "0.6667");
-        assert_eq!(rate(1, 2), "0.5");
-        assert_eq!(rate(99_999, 100_000), "0.9999");
-        assert_eq!(rate(1, 100_000), "0.0001");
-        assert_eq!(rate(u64::MAX - 1, u64::MAX), "0.9999");
-    }
-
-    #[test]
-    fn splits_paths() {
-        assert_eq!(dir_of("src/a/b.rs"), "src/a");
-        assert_eq!(dir_of("b.rs"), ".");
-        assert_eq!(dir_of("/b.rs"), "/");
-        assert_eq!(base_of("src/a/b.rs"), "b.rs");
-        assert_eq!(base_of("b.rs"), "b.rs");
-    }
 
     #[test]
     fn escapes_names() {

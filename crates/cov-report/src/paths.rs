@@ -1,60 +1,32 @@
-//! Lexical path clean-up, so that one source file reached by several
-//! spellings (`./src/lib.rs`, `src/x/../lib.rs`) is one record.
+//! Report paths: the lexical clean-up that makes one source file reached
+//! by several spellings (`./src/lib.rs`, `src/x/../lib.rs`) one record,
+//! `--strip-prefix`, and the directory / file-name split every writer
+//! groups by.
 //!
-//! Only `/` separates components. Backslashes are left alone: on the
-//! platforms the pipeline runs on they are ordinary file-name bytes, and
-//! guessing otherwise would merge files that differ.
+//! The clean-up itself is the contract crate's, shared with the mapper, so
+//! both stages spell a path the same way.
 
-/// A path split into its components, `.` and empty components dropped and
-/// `..` folded lexically.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Components<'a> {
-    absolute: bool,
-    parts: Vec<&'a str>,
-}
+pub use wasm_cov_format::normalize_report_path as normalize_path;
 
-impl<'a> Components<'a> {
-    fn parse(path: &'a str) -> Self {
-        let absolute = path.starts_with('/');
-        let mut parts: Vec<&str> = Vec::new();
-        for part in path.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => match parts.last() {
-                    Some(&last) if last != ".." => {
-                        parts.pop();
-                    }
-                    // `/..` is `/`; a relative path keeps the `..` it
-                    // cannot fold.
-                    _ if absolute => {}
-                    _ => parts.push(".."),
-                },
-                _ => parts.push(part),
-            }
-        }
-        Components { absolute, parts }
-    }
-
-    fn render(absolute: bool, parts: &[&str]) -> String {
-        let joined = parts.join("/");
-        match (absolute, joined.is_empty()) {
-            (true, _) => format!("/{joined}"),
-            (false, true) => ".".to_owned(),
-            (false, false) => joined,
-        }
+/// The directory part of a report path, `.` for a top-level file.
+pub fn dir_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => ".",
     }
 }
 
-/// Folds `.`, `..` and repeated `/` out of `path` without touching the file
-/// system, so `src/x/../lib.rs` is `src/lib.rs` even if `x` is a symlink.
-/// Absolute paths stay absolute. URLs (`scheme://...`) are returned as they
-/// are: folding their `//` would change what they name.
-pub fn normalize_path(path: &str) -> String {
-    if path.contains("://") {
-        return path.to_owned();
-    }
-    let c = Components::parse(path);
-    Components::render(c.absolute, &c.parts)
+/// The file-name part of a report path.
+pub fn base_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A normalised path as (absolute, components): the normal form has no
+/// empty or `.` components, so splitting it on `/` is exact.
+fn components(path: &str) -> (bool, Vec<&str>) {
+    let parts = path.split('/').filter(|p| !p.is_empty() && *p != ".");
+    (path.starts_with('/'), parts.collect())
 }
 
 /// Normalises source paths and strips the `--strip-prefix` directories.
@@ -70,11 +42,9 @@ impl PathRewriter {
             .iter()
             .filter(|p| !p.as_ref().contains("://"))
             .map(|p| {
-                let c = Components::parse(p.as_ref());
-                (
-                    c.absolute,
-                    c.parts.iter().map(|s| (*s).to_owned()).collect(),
-                )
+                let norm = normalize_path(p.as_ref());
+                let (absolute, parts) = components(&norm);
+                (absolute, parts.into_iter().map(str::to_owned).collect())
             })
             .filter(|(abs, parts): &(bool, Vec<String>)| *abs || !parts.is_empty())
             .collect();
@@ -90,20 +60,22 @@ impl PathRewriter {
         if path.contains("://") {
             return path.to_owned();
         }
-        let c = Components::parse(path);
+        let norm = normalize_path(path);
+        let (absolute, parts) = components(&norm);
         let strip = self
             .prefixes
             .iter()
             .filter(|(abs, prefix)| {
-                *abs == c.absolute
-                    && prefix.len() < c.parts.len()
-                    && prefix.iter().zip(&c.parts).all(|(a, b)| a == b)
+                *abs == absolute
+                    && prefix.len() < parts.len()
+                    && prefix.iter().zip(&parts).all(|(a, b)| a == b)
             })
             .map(|(_, prefix)| prefix.len())
             .max();
         match strip {
-            Some(n) => Components::render(false, &c.parts[n..]),
-            None => Components::render(c.absolute, &c.parts),
+            // Never empty: a prefix is shorter than the path it strips.
+            Some(n) => parts[n..].join("/"),
+            None => norm,
         }
     }
 }
@@ -113,32 +85,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normalizes_lexically() {
-        let cases = [
-            ("src/lib.rs", "src/lib.rs"),
-            ("./src/lib.rs", "src/lib.rs"),
-            ("src/./lib.rs", "src/lib.rs"),
-            ("src/x/../lib.rs", "src/lib.rs"),
-            ("src//lib.rs", "src/lib.rs"),
-            ("src/lib.rs/", "src/lib.rs"),
-            ("../up/a.rs", "../up/a.rs"),
-            ("a/../../b.rs", "../b.rs"),
-            ("../../a/../b.rs", "../../b.rs"),
-            ("/abs/./x/../y.rs", "/abs/y.rs"),
-            ("/../etc/x", "/etc/x"),
-            ("//net/x", "/net/x"),
-            ("/", "/"),
-            ("./", "."),
-            (r"C:\src\..\lib.rs", r"C:\src\..\lib.rs"),
-            (r"a\b/../c", r"c"),
-            (
-                "https://example.com//a/../b.js",
-                "https://example.com//a/../b.js",
-            ),
-        ];
-        for (input, want) in cases {
-            assert_eq!(normalize_path(input), want, "{input}");
-        }
+    fn splits_paths() {
+        assert_eq!(dir_of("src/a/b.rs"), "src/a");
+        assert_eq!(dir_of("b.rs"), ".");
+        assert_eq!(dir_of("/b.rs"), "/");
+        assert_eq!(base_of("src/a/b.rs"), "b.rs");
+        assert_eq!(base_of("b.rs"), "b.rs");
     }
 
     #[test]

@@ -5,49 +5,29 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, Totals};
 
-use crate::table::{missing_lines, percent};
+use crate::ratio::Ratio;
+use crate::table::missing_lines;
 use crate::threshold::Outcome;
 
 /// Name and version of the JSON summary document.
 pub const SUMMARY_FORMAT: &str = "cov-report-summary";
 pub const SUMMARY_VERSION: u32 = 1;
 
-/// `hit/found` in percent with two decimals as a JSON number, rounded
-/// half up except that a partial result never reads 100 and a non-zero one
-/// never 0; `null` when there is nothing to measure.
-pub fn json_pct(hit: u64, found: u64) -> String {
-    if found == 0 {
-        return "null".to_owned();
-    }
-    let (hit, found) = (u128::from(hit.min(found)), u128::from(found));
-    let mut h = (hit * 20_000 + found) / (2 * found);
-    if hit < found {
-        h = h.min(9_999);
-    }
-    if hit > 0 {
-        h = h.max(1);
-    }
-    let frac = h % 100;
-    match frac {
-        0 => format!("{}", h / 100),
-        f if f % 10 == 0 => format!("{}.{}", h / 100, f / 10),
-        f => format!("{}.{f:02}", h / 100),
-    }
-}
-
 fn json_metrics(w: &mut impl Write, t: &Totals) -> io::Result<()> {
-    let m = |hit: u64, found: u64| {
+    let m = |r: Ratio| {
         format!(
-            r#"{{"total":{found},"covered":{hit},"pct":{}}}"#,
-            json_pct(hit, found)
+            r#"{{"total":{},"covered":{},"pct":{}}}"#,
+            r.found,
+            r.hit,
+            r.percent_json()
         )
     };
     write!(
         w,
         r#""lines":{},"functions":{},"branches":{}"#,
-        m(t.lines_hit, t.lines_found),
-        m(t.functions_hit, t.functions_found),
-        m(t.branches_hit, t.branches_found)
+        m(Ratio::lines(t)),
+        m(Ratio::functions(t)),
+        m(Ratio::branches(t))
     )
 }
 
@@ -108,11 +88,11 @@ pub struct MarkdownOptions {
     pub show_missing: bool,
 }
 
-fn cell(hit: u64, found: u64) -> String {
-    if found == 0 {
+fn cell(r: Ratio) -> String {
+    if r.found == 0 {
         "-".to_owned()
     } else {
-        format!("{} ({hit}/{found})", percent(hit, found))
+        format!("{} ({r})", r.percent_1dp())
     }
 }
 
@@ -136,11 +116,11 @@ pub fn write_markdown(
     write!(
         w,
         "| **Total** | **{}** | {} |",
-        cell(t.lines_hit, t.lines_found),
-        cell(t.functions_hit, t.functions_found)
+        cell(Ratio::lines(&t)),
+        cell(Ratio::functions(&t))
     )?;
     if branches {
-        write!(w, " {} |", cell(t.branches_hit, t.branches_found))?;
+        write!(w, " {} |", cell(Ratio::branches(&t)))?;
     }
     writeln!(w)?;
     if !outcomes.is_empty() {
@@ -177,11 +157,11 @@ pub fn write_markdown(
             w,
             "| {} | {} | {} |",
             Md(path),
-            cell(ft.lines_hit, ft.lines_found),
-            cell(ft.functions_hit, ft.functions_found)
+            cell(Ratio::lines(&ft)),
+            cell(Ratio::functions(&ft))
         )?;
         if branches {
-            write!(w, " {} |", cell(ft.branches_hit, ft.branches_found))?;
+            write!(w, " {} |", cell(Ratio::branches(&ft)))?;
         }
         if opts.show_missing {
             write!(w, " {} |", missing_lines(f))?;
@@ -196,17 +176,6 @@ pub fn write_markdown(
 #[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_percentages() {
-        assert_eq!(json_pct(0, 0), "null");
-        assert_eq!(json_pct(20, 28), "71.43");
-        assert_eq!(json_pct(1, 2), "50");
-        assert_eq!(json_pct(1, 8), "12.5");
-        assert_eq!(json_pct(1, 100_000), "0.01");
-        assert_eq!(json_pct(99_999, 100_000), "99.99");
-        assert_eq!(json_pct(3, 3), "100");
-    }
 
     #[test]
     fn json_summary_is_valid_json_with_escaped_paths() {

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
+use crate::ratio::Ratio;
+
 /// What the table shows beyond the fixed columns.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TableOptions {
@@ -44,16 +46,13 @@ pub fn write_table(cov: &Coverage, opts: TableOptions, w: &mut dyn Write) -> io:
         .collect();
 
     let row = |name: &str, t: &Totals, file: Option<&FileCoverage>| -> Vec<String> {
-        let mut cells = vec![
-            name.to_owned(),
-            format!("{}/{}", t.lines_hit, t.lines_found),
-            percent(t.lines_hit, t.lines_found),
-            format!("{}/{}", t.functions_hit, t.functions_found),
-            percent(t.functions_hit, t.functions_found),
-        ];
+        let mut metrics = vec![Ratio::lines(t), Ratio::functions(t)];
         if branches {
-            cells.push(format!("{}/{}", t.branches_hit, t.branches_found));
-            cells.push(percent(t.branches_hit, t.branches_found));
+            metrics.push(Ratio::branches(t));
+        }
+        let mut cells = vec![name.to_owned()];
+        for r in metrics {
+            cells.extend([r.to_string(), r.percent_1dp()]);
         }
         if opts.show_missing {
             cells.push(file.map(missing_lines).unwrap_or_default());
@@ -129,26 +128,6 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
-/// `hit` of `found` as a percentage with one decimal, `-` when `found` is 0.
-///
-/// Integer arithmetic so the rounding never depends on floating point; and,
-/// as coverage.py does, a partial result never reads `100.0%` and a non-zero
-/// one never reads `0.0%`, because those two would be lies.
-pub fn percent(hit: u64, found: u64) -> String {
-    if found == 0 {
-        return "-".to_owned();
-    }
-    let (hit, found) = (u128::from(hit.min(found)), u128::from(found));
-    let mut tenths = (hit * 2000 + found) / (2 * found);
-    if hit < found {
-        tenths = tenths.min(999);
-    }
-    if hit > 0 {
-        tenths = tenths.max(1);
-    }
-    format!("{}.{}%", tenths / 10, tenths % 10)
-}
-
 /// The uncovered lines of `file` as ranges, e.g. `12-15, 40`.
 ///
 /// A range runs over consecutive *instrumented* lines: lines with no code
@@ -210,20 +189,6 @@ mod tests {
         assert_eq!(missing_lines(&file(&[(1, 1), (2, 3)])), "");
         assert_eq!(missing_lines(&file(&[(7, 0)])), "7");
         assert_eq!(missing_lines(&FileCoverage::default()), "");
-    }
-
-    #[test]
-    fn percentages_round_honestly() {
-        assert_eq!(percent(0, 0), "-");
-        assert_eq!(percent(6, 7), "85.7%");
-        assert_eq!(percent(1, 8), "12.5%");
-        assert_eq!(percent(1, 3), "33.3%");
-        assert_eq!(percent(2, 3), "66.7%");
-        assert_eq!(percent(0, 5), "0.0%");
-        assert_eq!(percent(5, 5), "100.0%");
-        assert_eq!(percent(9999, 10000), "99.9%");
-        assert_eq!(percent(1, 10000), "0.1%");
-        assert_eq!(percent(u64::MAX - 1, u64::MAX), "99.9%");
     }
 
     fn sample() -> Coverage {

@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use wasm_cov_format::Totals;
 
+use crate::ratio::Ratio;
+
 /// A percentage from 0 to 100 as `num / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Percent {
@@ -99,11 +101,11 @@ impl Metric {
         }
     }
 
-    fn of(self, t: &Totals) -> (u64, u64) {
+    fn of(self, t: &Totals) -> Ratio {
         match self {
-            Metric::Lines => (t.lines_hit, t.lines_found),
-            Metric::Functions => (t.functions_hit, t.functions_found),
-            Metric::Branches => (t.branches_hit, t.branches_found),
+            Metric::Lines => Ratio::lines(t),
+            Metric::Functions => Ratio::functions(t),
+            Metric::Branches => Ratio::branches(t),
         }
     }
 }
@@ -130,7 +132,7 @@ impl Outcome {
 pub fn check(totals: &Totals, bars: &[(Metric, Percent)]) -> Vec<Outcome> {
     bars.iter()
         .map(|&(metric, bar)| {
-            let (hit, found) = metric.of(totals);
+            let Ratio { hit, found } = metric.of(totals);
             Outcome {
                 metric,
                 bar,
@@ -139,16 +141,6 @@ pub fn check(totals: &Totals, bars: &[(Metric, Percent)]) -> Vec<Outcome> {
             }
         })
         .collect()
-}
-
-/// `hit/found` as a percentage with two decimals, rounded down, so a value
-/// just under a bar never prints as the bar itself.
-pub fn floor_pct(hit: u64, found: u64) -> String {
-    if found == 0 {
-        return "-".to_owned();
-    }
-    let h = u128::from(hit.min(found)) * 10_000 / u128::from(found);
-    format!("{}.{:02}%", h / 100, h % 100)
 }
 
 impl fmt::Display for Outcome {
@@ -163,7 +155,9 @@ impl fmt::Display for Outcome {
                 self.bar
             );
         }
-        let pct = floor_pct(self.hit, self.found);
+        let pct = Ratio::new(self.hit, self.found)
+            .floor_2dp()
+            .map_or_else(|| "-".to_owned(), |p| format!("{p}%"));
         if self.met() {
             return write!(
                 f,

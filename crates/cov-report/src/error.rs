@@ -1,0 +1,63 @@
+//! Why a run failed, and the warnings about what did not stop it.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use wasm_cov_cli::one_line;
+use wasm_cov_format::FormatError;
+
+use crate::cli::TOOL;
+use crate::html::HtmlError;
+
+/// Why a run failed. Each message names the input or output it is about and
+/// fits on one line.
+//
+// The underlying errors are part of the message, not `#[source]`s:
+// `FormatError::Json` already shows its serde error, so an error chain printed
+// with `{:#}` would repeat it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{name}: {error}")]
+    Read { name: String, error: io::Error },
+    #[error("{name}: {error}")]
+    Parse { name: String, error: FormatError },
+    #[error(
+        "{name}: this is V8 coverage JSON; run v8cov-extract and wasm-cov-mapper on it \
+         first and give cov-report the mapper's output"
+    )]
+    V8Input { name: String },
+    #[error("standard input (`-`) is named more than once")]
+    StdinTwice,
+    #[error("{0} and {1} both write to standard output (`-`); give one of them a file")]
+    StdoutTwice(&'static str, &'static str),
+    #[error("--html needs a directory, not `-`")]
+    HtmlToStdout,
+    #[error("{flag} {pattern:?}: {message}")]
+    Regex {
+        flag: &'static str,
+        pattern: String,
+        message: String,
+    },
+    /// `AtomicOutput::create` names the path itself.
+    #[error("{0}")]
+    CreateOutput(io::Error),
+    // `source` stays an error source so the binary can tell a closed pipe.
+    #[error("{name}")]
+    Write {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Html(#[from] HtmlError),
+}
+
+/// Writes `cov-report: warning: ...` to `stderr`, on one line whatever a
+/// path in it holds.
+///
+/// `run` takes its stderr as an argument so tests can read it, so this
+/// writes there rather than through `wasm_cov_cli::warn!`, with the same
+/// text.
+pub(crate) fn warn(stderr: &mut dyn Write, msg: fmt::Arguments<'_>) -> io::Result<()> {
+    writeln!(stderr, "{TOOL}: warning: {}", one_line(&msg.to_string()))
+}

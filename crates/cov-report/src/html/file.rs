@@ -1,0 +1,349 @@
+//! The page of one source file: a sticky header with its totals, its
+//! functions, then the source with counts, covered and uncovered lines,
+//! partly run lines and branch outcomes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use wasm_cov_format::FileCoverage;
+
+use super::chrome::{chips, foot, head};
+use super::{FileView, HtmlOptions};
+use crate::escape::Esc;
+use crate::paths::{base_of, dir_of};
+use crate::sources::Source;
+
+/// A count as people read it: `999`, `1.2k`, `34M`; the exact number goes
+/// in a `title`.
+pub fn compact_count(n: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1_000_000_000_000, "T"),
+        (1_000_000_000, "G"),
+        (1_000_000, "M"),
+        (1_000, "k"),
+    ];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let tenths = u128::from(n) * 10 / u128::from(size);
+            return if tenths >= 100 {
+                format!("{}{unit}", tenths / 10)
+            } else {
+                format!("{}.{}{unit}", tenths / 10, tenths % 10)
+            };
+        }
+    }
+    n.to_string()
+}
+
+/// Per line: the branches on it, in `(block, branch)` order.
+fn branches_by_line(f: &FileCoverage) -> BTreeMap<u32, Vec<(u32, u32, Option<u64>)>> {
+    let mut m: BTreeMap<u32, Vec<_>> = BTreeMap::new();
+    for (&(line, block, branch), &taken) in &f.branches {
+        m.entry(line).or_default().push((block, branch, taken));
+    }
+    m
+}
+
+/// Writes the page of one source file. Links go up to `../index.html`.
+pub fn write_file_page(
+    w: &mut impl Write,
+    view: &FileView<'_>,
+    opts: &HtmlOptions,
+) -> io::Result<()> {
+    let f = view.coverage;
+    let t = f.totals();
+    let has_branches = t.branches_found > 0;
+    head(w, &format!("{} — {}", view.path, opts.title))?;
+
+    let (dir, base) = (dir_of(view.path), base_of(view.path));
+    write!(w, "<header class=\"top\"><a class=\"brand\" href=\"../index.html\">← {}</a><span class=\"path\">", Esc(&opts.title))?;
+    if view.path.contains('/') {
+        let sep = if dir.ends_with('/') { "" } else { "/" };
+        write!(w, "{}{sep}", Esc(dir))?;
+    }
+    write!(w, "<b>{}</b></span><span class=\"chips\">", Esc(base))?;
+    chips(w, &t, has_branches)?;
+    write!(w, "</span>")?;
+    if t.lines_hit < t.lines_found {
+        write!(
+            w,
+            "<span><button id=\"prev\" title=\"Previous uncovered lines (p)\">↑</button> <button id=\"next\" title=\"Next uncovered lines (n)\">↓ Next uncovered</button></span>"
+        )?;
+    }
+    writeln!(w, "</header>\n<main>")?;
+
+    let text_lines = view.source.and_then(Source::lines);
+    let last_data_line = f
+        .lines
+        .keys()
+        .next_back()
+        .copied()
+        .into_iter()
+        .chain(f.functions.values().map(|x| x.line))
+        .chain(f.branches.keys().map(|k| k.0))
+        .max()
+        .unwrap_or(0);
+    match (&text_lines, view.source) {
+        (None, source) => {
+            let loc = source
+                .map(|s| s.location.display().to_string())
+                .unwrap_or_else(|| view.path.to_owned());
+            writeln!(
+                w,
+                "<div class=\"note\">The source file was not found at <code>{}</code>, so this page lists line numbers and counts without the text. Point <code>--source-root</code> at the directory the paths are relative to.</div>",
+                Esc(&loc)
+            )?;
+        }
+        (Some(lines), _) if (lines.len() as u64) < u64::from(last_data_line) => {
+            writeln!(
+                w,
+                "<div class=\"note\">The source has {} lines but the coverage data names line {last_data_line}: the file has probably changed since the coverage was taken, and the counts may not match the text.</div>",
+                lines.len()
+            )?;
+        }
+        _ => {}
+    }
+
+    if !f.functions.is_empty() {
+        let mut fns: Vec<_> = f.functions.iter().collect();
+        fns.sort_by(|a, b| (a.1.line, a.0).cmp(&(b.1.line, b.0)));
+        let mut s = String::with_capacity(200 * fns.len());
+        let _ = write!(
+            s,
+            "<details class=\"fns\"{}><summary>Functions<span>{} of {} called</span></summary>\n\
+             <table class=\"list sortable compact\"><thead><tr><th>Function</th><th class=\"num\">Line</th><th class=\"num\">Calls</th></tr></thead><tbody>\n",
+            // A long list would push the code out of sight; it starts folded.
+            if fns.len() <= 12 { " open" } else { "" },
+            t.functions_hit,
+            t.functions_found
+        );
+        for (name, func) in fns {
+            let cls = if func.count == 0 {
+                " class=\"fn0\""
+            } else {
+                ""
+            };
+            let line = if func.line == 0 {
+                format!(
+                    "<td class=\"name\">{}</td><td class=\"num\" data-v=\"0\">-</td>",
+                    Esc(name)
+                )
+            } else {
+                format!(
+                    "<td class=\"name\"><a href=\"#L{l}\">{}</a></td><td class=\"num\" data-v=\"{l}\"><a href=\"#L{l}\">{l}</a></td>",
+                    Esc(name),
+                    l = func.line
+                )
+            };
+            let cnt = if func.count == 0 {
+                "<span class=\"cnt0\">0</span>".to_owned()
+            } else {
+                format!(
+                    "<span title=\"{}\">{}</span>",
+                    func.count,
+                    compact_count(func.count)
+                )
+            };
+            let _ = writeln!(
+                s,
+                "<tr{cls}>{line}<td class=\"num\" data-v=\"{}\">{cnt}</td></tr>",
+                func.count
+            );
+        }
+        s.push_str("</tbody></table></details>\n");
+        w.write_all(s.as_bytes())?;
+    }
+
+    write_code(w, view, text_lines.as_deref(), has_branches)?;
+    writeln!(
+        w,
+        "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span><span>keys: <b>n</b> / <b>p</b> next / previous uncovered</span></div>\n</main>"
+    )?;
+    foot(w)
+}
+
+fn write_code(
+    w: &mut impl Write,
+    view: &FileView<'_>,
+    text: Option<&[&str]>,
+    has_branches: bool,
+) -> io::Result<()> {
+    let f = view.coverage;
+    let branches = if has_branches {
+        branches_by_line(f)
+    } else {
+        BTreeMap::new()
+    };
+    let excluded = |l: u32| view.exclusions.is_some_and(|e| e.lines.contains(l));
+    // Which lines get a row: all of the source, plus any line the data
+    // names beyond it; without a source, only the lines the data names.
+    let n_text = text.map_or(0, |t| t.len());
+    let mut extra: Vec<u32> = f
+        .lines
+        .keys()
+        .copied()
+        .chain(branches.keys().copied())
+        .filter(|&l| l as usize > n_text)
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    let rows = (1..=u32::try_from(n_text).unwrap_or(u32::MAX)).chain(extra);
+
+    let mut s = String::with_capacity(1 << 16);
+    s.push_str("<div class=\"src\"><table class=\"code\"><tbody>\n");
+    for l in rows {
+        let count = f.lines.get(&l).copied();
+        let cls = match count {
+            Some(0) => " class=\"m\"",
+            Some(_) => " class=\"h\"",
+            None if excluded(l) => " class=\"x\"",
+            None => "",
+        };
+        // End tags of cells and rows are optional in HTML; leaving them out
+        // (and the cell classes, styled by position instead) keeps a large
+        // report small and fast to write.
+        let _ = write!(s, "<tr id=\"L{l}\"{cls}><td>{l}<td");
+        match count {
+            Some(c) if c >= 1000 => {
+                let _ = write!(s, " title=\"{c}\">{}", compact_count(c));
+            }
+            Some(c) => {
+                let _ = write!(s, ">{c}");
+            }
+            None if excluded(l) => s.push_str(" title=\"excluded\">–"),
+            None => s.push('>'),
+        }
+        if has_branches {
+            s.push_str("<td class=\"b\">");
+            for &(block, branch, taken) in branches.get(&l).map(Vec::as_slice).unwrap_or_default() {
+                let _ = match taken {
+                    Some(0) => write!(s, "<span class=\"br n\" title=\"block {block} branch {branch}: never taken\">−</span>"),
+                    Some(c) => write!(s, "<span class=\"br t\" title=\"block {block} branch {branch}: taken {c} times\">+</span>"),
+                    None => write!(s, "<span class=\"br u\" title=\"block {block} branch {branch}: not run\">·</span>"),
+                };
+            }
+        }
+        s.push_str("<td>");
+        if let Some(line) = text.and_then(|t| t.get(l as usize - 1)) {
+            match unrun_spans(f, l, line) {
+                None => {
+                    let _ = write!(s, "{}", Esc(line));
+                }
+                // A partly run line: the parts that never ran are marked.
+                Some(spans) => {
+                    let mut at = 0;
+                    for (from, to) in spans {
+                        let _ = write!(
+                            s,
+                            "{}<span class=\"nr\" title=\"this part never ran\">{}</span>",
+                            Esc(&line[at..from]),
+                            Esc(&line[from..to])
+                        );
+                        at = to;
+                    }
+                    let _ = write!(s, "{}", Esc(&line[at..]));
+                }
+            }
+        }
+        s.push('\n');
+        if s.len() > 1 << 16 {
+            w.write_all(s.as_bytes())?;
+            s.clear();
+        }
+    }
+    s.push_str("</tbody></table></div>\n");
+    w.write_all(s.as_bytes())
+}
+
+/// Byte ranges of `text` (line `l`) that the segments say never ran, or
+/// `None` when the line has no segments. Columns are 1-based characters;
+/// ranges past the end of the text are clipped.
+fn unrun_spans(f: &FileCoverage, l: u32, text: &str) -> Option<Vec<(usize, usize)>> {
+    let mut segs = f.segments.range((l, 0)..=(l, u32::MAX)).peekable();
+    segs.peek()?;
+    // Byte offset of each character, plus the end.
+    let offsets: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let byte = |col: u32| offsets[(col.saturating_sub(1) as usize).min(offsets.len() - 1)];
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (&(_, col), seg) in segs {
+        if seg.count != 0 {
+            continue;
+        }
+        let from = byte(col);
+        let to = if seg.end_line != l || seg.end_col == 0 {
+            // To the end of the code: a trailing `//` comment and spaces
+            // are no part of what did not run.
+            let code = text[from..].find("//").map_or(text.len(), |i| from + i);
+            from + text[from..code].trim_end().len()
+        } else {
+            byte(seg.end_col)
+        };
+        if from < to {
+            match spans.last_mut() {
+                Some(last) if last.1 >= from => last.1 = last.1.max(to),
+                _ => spans.push((from, to)),
+            }
+        }
+    }
+    Some(spans)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+mod tests {
+    use super::*;
+    use wasm_cov_format::Segment;
+
+    #[test]
+    fn unrun_parts_are_byte_ranges_without_trailing_comments() {
+        let mut f = FileCoverage::default();
+        let seg = |end_col, count| Segment {
+            end_line: 3,
+            end_col,
+            count,
+        };
+        f.add_segment((3, 5), seg(28, 1));
+        f.add_segment((3, 28), seg(0, 0));
+        let text = "    if x < 0 { -1 } else { 1 } // note";
+        let spans = unrun_spans(&f, 3, text).unwrap();
+        assert_eq!(
+            spans.iter().map(|&(a, b)| &text[a..b]).collect::<Vec<_>>(),
+            ["1 }"]
+        );
+        assert_eq!(unrun_spans(&f, 4, text), None);
+        // Columns count characters, not bytes; past the end is clipped.
+        let mut g = FileCoverage::default();
+        g.add_segment(
+            (1, 3),
+            Segment {
+                end_line: 1,
+                end_col: 99,
+                count: 0,
+            },
+        );
+        let text = "é→ab";
+        assert_eq!(unrun_spans(&g, 1, text).unwrap(), [(5, 7)]);
+    }
+
+    #[test]
+    fn compact_counts() {
+        for (n, want) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1.0k"),
+            (1_250, "1.2k"),
+            (99_999, "99k"),
+            (9_999, "9.9k"),
+            (123_456, "123k"),
+            (4_294_967_295, "4.2G"),
+            (u64::MAX, "18446744T"),
+        ] {
+            assert_eq!(compact_count(n), want, "{n}");
+        }
+    }
+}

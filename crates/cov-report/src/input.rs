@@ -1,0 +1,86 @@
+//! Reading the inputs: LCOV from any tool and the mapper's JSON, told apart
+//! by their content and streamed, never held whole.
+
+use std::io::{self, BufReader, Read};
+
+use wasm_cov_cli::InputArg;
+use wasm_cov_format::{detect_kind, read_lcov, Coverage, InputKind, MappedCoverage};
+
+use crate::error::Error;
+use crate::merge::merge_owned;
+use crate::paths::PathRewriter;
+
+/// Reads every input and merges them under rewritten paths.
+pub(crate) fn read_inputs(inputs: &[InputArg], rewriter: &PathRewriter) -> Result<Coverage, Error> {
+    let mut merged = Coverage::default();
+    for input in inputs {
+        let name = input.to_string();
+        // Streamed: an LCOV file is read a line at a time (each line
+        // capped), never held whole.
+        let reader = input.open().map_err(|error| Error::Read {
+            name: name.clone(),
+            error,
+        })?;
+        let cov = read_coverage(&name, reader)?;
+        merge_owned(&mut merged, cov, rewriter);
+    }
+    Ok(merged)
+}
+
+/// Parses one input document of whatever kind it is. `name` is only for
+/// the error message.
+pub fn parse_coverage(name: &str, bytes: &[u8]) -> Result<Coverage, Error> {
+    read_coverage(name, bytes)
+}
+
+/// [`parse_coverage`] from a stream: the kind is told from the first 4096
+/// bytes, then LCOV is read a line at a time and JSON straight into its
+/// document, so the input is never held whole.
+pub fn read_coverage(name: &str, mut r: impl Read) -> Result<Coverage, Error> {
+    let parse = |error| Error::Parse {
+        name: name.to_owned(),
+        error,
+    };
+    let mut head = Vec::with_capacity(4096);
+    (&mut r)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|error| Error::Read {
+            name: name.to_owned(),
+            error,
+        })?;
+    let kind = detect_kind(&head);
+    let all = BufReader::new(io::Cursor::new(head).chain(r));
+    match kind {
+        InputKind::Lcov => read_lcov(all).map_err(parse),
+        InputKind::MappedJson => Ok(MappedCoverage::from_reader(all)
+            .map_err(parse)?
+            .to_coverage()),
+        InputKind::V8Json => Err(Error::V8Input {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_input_on_one_line() {
+        let e = parse_coverage("coverage.lcov", b"TN:\n\nDA:1,1\n").unwrap_err();
+        assert_eq!(e.to_string(), "coverage.lcov: line 3: DA before SF");
+
+        let e =
+            parse_coverage("m.json", br#"{"format":"wasm-cov-mapper","version":1}"#).unwrap_err();
+        let msg = format!("{:#}", anyhow::Error::from(e));
+        assert!(msg.starts_with("m.json: missing field `files`"), "{msg}");
+        assert_eq!(msg.matches("missing field").count(), 1, "{msg}");
+
+        let e = parse_coverage("v8.json", br#"{"result":[]}"#).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("v8.json: this is V8 coverage JSON; run v8cov-extract"));
+    }
+}
