@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: locating and building the real
-//! tools, building the example crate for wasm, running commands, and
-//! finding source lines by their `// cov:` markers.
+//! tools, building the example crates for wasm, running commands and the
+//! pipeline's stages, finding source lines by their `// cov:` markers, and
+//! comparing output with golden files (`BLESS=1` rewrites them).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
-use wasm_cov_format::{read_lcov, Coverage};
+use wasm_cov_format::{read_lcov, Coverage, TestReport};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -184,25 +185,131 @@ pub fn example_line(example: &str, marker: &str) -> u32 {
     hits[0]
 }
 
+/// Runs v8cov-extract on what wasm-run wrote to `cov_dir`, into `offsets`.
+pub fn extract(cov_dir: &Path, offsets: &Path) {
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov_dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(offsets))
+    .expect(0);
+}
+
+/// Runs wasm-cov-mapper on `offsets` with the modules wasm-run saved in
+/// `cov_dir`, paths relative to `source_root`, and `args`; writes `out`.
+pub fn map_offsets(cov_dir: &Path, offsets: &Path, source_root: &Path, args: &[&str], out: &Path) {
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(offsets)
+        .arg("--source-root")
+        .arg(source_root)
+        .args(args)
+        .arg("-o")
+        .arg(out))
+    .expect(0);
+}
+
 /// Runs v8cov-extract and wasm-cov-mapper on what wasm-run wrote to
 /// `cov_dir` (its `offsets.csv` and `lcov.info` go there too) and returns
 /// the coverage, with paths relative to `source_root`.
 pub fn map_coverage(cov_dir: &Path, source_root: &Path) -> Coverage {
     let offsets = cov_dir.join("offsets.csv");
-    run(Command::new(tool("v8cov-extract"))
-        .arg(cov_dir.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(&offsets))
-    .expect(0);
+    extract(cov_dir, &offsets);
     let lcov = cov_dir.join("lcov.info");
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(cov_dir.join("modules"))
-        .arg(&offsets)
-        .arg("--source-root")
-        .arg(source_root)
-        .arg("-o")
-        .arg(&lcov))
-    .expect(0);
+    map_offsets(cov_dir, &offsets, source_root, &[], &lcov);
     read_lcov_file(&lcov)
+}
+
+/// The `tests.json` wasm-run wrote to `cov_dir`.
+pub fn test_report(cov_dir: &Path) -> TestReport {
+    TestReport::from_json(&std::fs::read(cov_dir.join("tests.json")).unwrap()).unwrap()
+}
+
+/// The count of `line` in `src/lib.rs`; a line that is not instrumented
+/// fails the test.
+#[track_caller]
+pub fn line_count(cov: &Coverage, line: u32) -> u64 {
+    let file = cov
+        .files
+        .get("src/lib.rs")
+        .unwrap_or_else(|| panic!("no src/lib.rs in {:?}", cov.files.keys()));
+    *file
+        .lines
+        .get(&line)
+        .unwrap_or_else(|| panic!("line {line} of src/lib.rs is not instrumented"))
+}
+
+// ------------------------------------------------------------------ goldens
+
+/// True when `BLESS` is set: goldens are rewritten instead of compared.
+pub fn blessing() -> bool {
+    std::env::var_os("BLESS").is_some()
+}
+
+/// Compares `actual` with the golden file `path`; under `BLESS=1` writes
+/// it there instead. A missing golden reads as empty, and blessing an empty
+/// output removes the file, so goldens of outputs that should stay empty
+/// need not exist (as in wasm-tools `tests/cli.rs`). The error names the
+/// file and shows a line diff, expected against actual.
+pub fn check_golden(path: &Path, actual: &str) -> Result<(), String> {
+    if blessing() {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(path);
+        } else {
+            std::fs::write(path, actual).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected == actual {
+        return Ok(());
+    }
+    let shown = path.strip_prefix(root()).unwrap_or(path);
+    Err(format!(
+        "{} differs from the actual output (BLESS=1 to accept it):\n{}",
+        shown.display(),
+        line_diff(&expected, actual)
+    ))
+}
+
+/// A line diff of `expected` against `actual`: `-` lines only expected,
+/// `+` lines only actual, a space before the lines both have (as `diff -u`).
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::from("--- expected\n+++ actual\n");
+    if e.len().saturating_mul(a.len()) > 4_000_000 {
+        // Too big for the quadratic table: show both whole.
+        e.iter().for_each(|l| out.push_str(&format!("-{l}\n")));
+        a.iter().for_each(|l| out.push_str(&format!("+{l}\n")));
+        return out;
+    }
+    // common[i][j]: the longest common subsequence of e[i..] and a[j..].
+    let mut common = vec![vec![0usize; a.len() + 1]; e.len() + 1];
+    for i in (0..e.len()).rev() {
+        for j in (0..a.len()).rev() {
+            common[i][j] = if e[i] == a[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < e.len() || j < a.len() {
+        if i < e.len() && j < a.len() && e[i] == a[j] {
+            out.push_str(&format!(" {}\n", e[i]));
+            (i, j) = (i + 1, j + 1);
+        } else if i < e.len() && (j == a.len() || common[i + 1][j] >= common[i][j + 1]) {
+            out.push_str(&format!("-{}\n", e[i]));
+            i += 1;
+        } else {
+            out.push_str(&format!("+{}\n", a[j]));
+            j += 1;
+        }
+    }
+    if e == a {
+        out.push_str("(the lines agree: they differ in line endings or the final newline)\n");
+    }
+    out
 }
