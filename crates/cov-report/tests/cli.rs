@@ -2,25 +2,11 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn cov_report(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cov-report"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cov-report runs")
-}
+use std::process::{Command, Stdio};
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
-}
+use common::{assert_exit, cov_report, folder, text};
 
 const A_LCOV: &str = "\
 TN:
@@ -53,9 +39,7 @@ const MAPPED: &str = r#"{"format":"wasm-cov-mapper","version":1,"files":[
 
 #[test]
 fn merges_lcov_inputs_with_different_path_spellings() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.lcov"), A_LCOV).unwrap();
-    std::fs::write(dir.path().join("b.lcov"), B_LCOV).unwrap();
+    let dir = folder(&[("a.lcov", A_LCOV), ("b.lcov", B_LCOV)]);
     let out = cov_report(
         dir.path(),
         &[
@@ -66,8 +50,8 @@ fn merges_lcov_inputs_with_different_path_spellings() {
             "--show-missing",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "");
+    assert_exit(&out, 0);
+    assert_eq!(text(&out.stderr), "");
     let want = "\
 File         Lines  Line %  Functions   Fn %  Missing
 -----------------------------------------------------
@@ -76,20 +60,18 @@ src/util.rs    1/1  100.0%        0/0      -
 -----------------------------------------------------
 TOTAL          3/5   60.0%        1/2  50.0%
 ";
-    assert_eq!(stdout(&out), want);
+    assert_eq!(text(&out.stdout), want);
 }
 
 #[test]
 fn reads_mapper_json_and_writes_merged_lcov() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.lcov"), A_LCOV).unwrap();
-    std::fs::write(dir.path().join("m.json"), MAPPED).unwrap();
+    let dir = folder(&[("a.lcov", A_LCOV), ("m.json", MAPPED)]);
     let out = cov_report(
         dir.path(),
         &["a.lcov", "m.json", "--lcov", "merged.lcov", "--quiet"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
+    assert_exit(&out, 0);
+    assert_eq!(text(&out.stdout), "");
     let lcov = std::fs::read_to_string(dir.path().join("merged.lcov")).unwrap();
     let want = "\
 TN:
@@ -120,7 +102,7 @@ end_of_record
 
 #[test]
 fn reads_stdin_when_no_input_is_given() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = folder(&[]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_cov-report"))
         .args(["--lcov", "-"])
         .current_dir(dir.path())
@@ -135,29 +117,24 @@ fn reads_stdin_when_no_input_is_given() {
         stdin.write_all(MAPPED.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_exit(&out, 0);
     // With the LCOV on stdout the table is left out.
-    assert!(
-        stdout(&out).starts_with("TN:\nSF:src/lib.rs\n"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(!stdout(&out).contains("TOTAL"));
+    let lcov = text(&out.stdout);
+    assert!(lcov.starts_with("TN:\nSF:src/lib.rs\n"), "{lcov}");
+    assert!(!lcov.contains("TOTAL"));
 }
 
 #[test]
 fn bad_input_exits_2_naming_the_file_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("good.lcov"), A_LCOV).unwrap();
-    std::fs::write(dir.path().join("coverage.lcov"), "TN:\n\nDA:1,1\n").unwrap();
+    let dir = folder(&[("good.lcov", A_LCOV), ("coverage.lcov", "TN:\n\nDA:1,1\n")]);
     let out = cov_report(
         dir.path(),
         &["good.lcov", "coverage.lcov", "--lcov", "merged.lcov"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stdout(&out), "");
+    assert_exit(&out, 2);
+    assert_eq!(text(&out.stdout), "");
     assert_eq!(
-        stderr(&out),
+        text(&out.stderr),
         "cov-report: error: coverage.lcov: line 3: DA before SF\n"
     );
     assert!(!dir.path().join("merged.lcov").exists());
@@ -166,13 +143,10 @@ fn bad_input_exits_2_naming_the_file_and_writes_nothing() {
 
 #[test]
 fn other_input_errors_are_one_line_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("v8.json"), r#"{"result":[]}"#).unwrap();
-    std::fs::write(
-        dir.path().join("bad.json"),
-        r#"{"format":"wasm-cov-mapper","#,
-    )
-    .unwrap();
+    let dir = folder(&[
+        ("v8.json", r#"{"result":[]}"#),
+        ("bad.json", r#"{"format":"wasm-cov-mapper","#),
+    ]);
     let cases = [
         (&["missing.lcov"][..], "cov-report: error: missing.lcov: "),
         (
@@ -190,7 +164,7 @@ fn other_input_errors_are_one_line_and_exit_2() {
     ];
     for (args, want) in cases {
         let out = cov_report(dir.path(), args);
-        let err = stderr(&out);
+        let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.starts_with(want), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
@@ -199,10 +173,10 @@ fn other_input_errors_are_one_line_and_exit_2() {
 
 #[test]
 fn usage_errors_exit_2_and_help_has_an_example() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = folder(&[]);
     let out = cov_report(dir.path(), &["--no-such-flag"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     let out = cov_report(dir.path(), &["--help"]);
-    assert!(out.status.success());
-    assert!(stdout(&out).contains("Examples:"));
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).contains("Examples:"));
 }

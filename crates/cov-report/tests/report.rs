@@ -4,31 +4,29 @@
 //! and the HTML report's safety against hostile file names.
 //!
 //! Regenerate the goldens with `BLESS=1 cargo test -p cov-report --test
-//! report` and review them with `git diff`.
+//! report` and review them with `git diff`. HTML page goldens hold a
+//! placeholder line for the inlined CSS and script (see [`without_assets`]).
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::{assert_exit, assert_stderr_has, cov_report, folder, text};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/report")
 }
 
-fn cov_report(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cov-report"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdin(Stdio::null())
-        .output()
-        .expect("cov-report runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).expect("UTF-8")
-}
+/// The wasm, native and branch inputs of the `merged` case.
+const MERGED: &[&str] = &[
+    "inputs/demo-wasm.json",
+    "inputs/demo-llvm-cov.lcov",
+    "inputs/branches.lcov",
+];
 
 /// Every file under `dir`, by relative path.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -54,20 +52,75 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The stylesheet and script every HTML page inlines, with the placeholder
+/// a page golden holds instead of each.
+const ASSETS: [(&str, &str, &str, &str); 2] = [
+    (
+        "<style>\n",
+        include_str!("../src/html/style.css"),
+        "</style>",
+        "/* style.css */\n",
+    ),
+    (
+        "<script>\n",
+        include_str!("../src/html/script.js"),
+        "</script>",
+        "/* script.js */\n",
+    ),
+];
+
+/// An HTML page as its golden holds it: the assets, the same in every page
+/// and kept once in `src/html/`, replaced by a placeholder line each.
+/// Fails unless the page inlines each asset exactly once and verbatim.
+fn without_assets(rel: &str, page: &[u8]) -> Vec<u8> {
+    let mut page = text(page);
+    for (open, asset, close, placeholder) in ASSETS {
+        let inlined = format!("{open}{asset}{close}");
+        assert_eq!(
+            page.matches(&inlined).count(),
+            1,
+            "{rel} does not inline {placeholder:?} exactly once, verbatim"
+        );
+        page = page.replace(&inlined, &format!("{open}{placeholder}{close}"));
+    }
+    page.into_bytes()
+}
+
+#[test]
+#[should_panic(expected = "does not inline")]
+fn a_page_without_its_assets_verbatim_fails_its_golden() {
+    without_assets(
+        "x.html",
+        b"<style>\n/* old */\n</style>\n<script>\n</script>\n",
+    );
+}
+
+/// What a run wrote to `dir`, as the goldens hold it.
+fn golden_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = tree(dir);
+    for (rel, bytes) in &mut files {
+        if rel.ends_with(".html") {
+            *bytes = without_assets(rel, bytes);
+        }
+    }
+    files
+}
+
 /// Compares what a run wrote to `got` with `expected/<case>/`, or replaces
 /// the latter with BLESS=1.
 fn golden(case: &str, got: &Path) {
     let want_dir = fixtures().join("expected").join(case);
+    let got = golden_tree(got);
     if std::env::var_os("BLESS").is_some() {
         let _ = std::fs::remove_dir_all(&want_dir);
-        for (rel, bytes) in tree(got) {
+        for (rel, bytes) in got {
             let p = want_dir.join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, bytes).unwrap();
         }
         return;
     }
-    let (want, got) = (tree(&want_dir), tree(got));
+    let want = tree(&want_dir);
     assert!(!want.is_empty(), "no goldens for {case}: run with BLESS=1");
     assert_eq!(
         want.keys().collect::<Vec<_>>(),
@@ -110,21 +163,17 @@ fn run_case(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, Output) {
 #[test]
 fn golden_merged_wasm_native_and_branch_data() {
     let (dir, out) = run_case(
-        &[
-            "inputs/demo-wasm.json",
-            "inputs/demo-llvm-cov.lcov",
-            "inputs/branches.lcov",
-        ],
+        MERGED,
         &["--source-root", "demo", "--show-missing", "--title", "demo"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     golden("merged", dir.path());
 }
 
 #[test]
 fn golden_lcov_from_llvm_cov() {
     let (dir, out) = run_case(&["inputs/demo-llvm-cov.lcov"], &["--source-root", "demo"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     // The raw export's mangled names come out demangled.
     let lcov = std::fs::read_to_string(dir.path().join("lcov.info")).unwrap();
     assert!(lcov.contains("FN:6,demo::classify\n"), "{lcov}");
@@ -138,7 +187,7 @@ fn golden_exclusion_markers() {
         &["inputs/markers.lcov"],
         &["--source-root", "markers", "--show-missing"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     let lcov = std::fs::read_to_string(dir.path().join("lcov.info")).unwrap();
     // Excluded: 10-12 (LCOV_EXCL_LINE on 10 and 11: 12 is the closing
     // brace, still counted), 14-18, 22-26; branches of 30 only.
@@ -187,6 +236,29 @@ fn golden_exclusion_markers() {
     assert_eq!(text(&out.stderr), "");
 }
 
+/// The runs the format checks (xmllint, genhtml) look at, each with the
+/// fixture folder its sources are in.
+fn format_check_runs() -> Vec<((tempfile::TempDir, Output), &'static str)> {
+    vec![
+        (run_case(MERGED, &["--source-root", "demo"]), "demo"),
+        (run_case(&["inputs/demo-llvm-cov.lcov"], &[]), "demo"),
+        (
+            run_case(&["inputs/markers.lcov"], &["--source-root", "markers"]),
+            "markers",
+        ),
+    ]
+}
+
+/// True if `tool` runs; if not, says so and which Debian package has it,
+/// so a skipped check is visible.
+fn installed(tool: &str, package: &str) -> bool {
+    let ok = Command::new(tool).arg("--version").output().is_ok();
+    if !ok {
+        println!("note: {tool} not installed (Debian: {package}); its check is skipped");
+    }
+    ok
+}
+
 /// `xmllint --valid` and `--dtdvalid` on `file`, offline: the catalog maps
 /// the DOCTYPE's address to the DTD in the fixtures.
 fn xmllint(file: &Path) -> Output {
@@ -202,23 +274,11 @@ fn xmllint(file: &Path) -> Output {
 
 #[test]
 fn cobertura_is_valid_against_the_dtd() {
-    if Command::new("xmllint").arg("--version").output().is_err() {
-        println!("note: xmllint not installed (Debian: libxml2-utils); DTD check skipped");
+    if !installed("xmllint", "libxml2-utils") {
         return;
     }
-    let runs = [
-        run_case(
-            &[
-                "inputs/demo-wasm.json",
-                "inputs/demo-llvm-cov.lcov",
-                "inputs/branches.lcov",
-            ],
-            &["--source-root", "demo"],
-        ),
-        run_case(&["inputs/demo-llvm-cov.lcov"], &[]),
-        run_case(&["inputs/markers.lcov"], &["--source-root", "markers"]),
-    ];
-    for (dir, _) in &runs {
+    let runs = format_check_runs();
+    for ((dir, _), _) in &runs {
         let file = dir.path().join("cobertura.xml");
         let out = xmllint(&file);
         assert!(
@@ -229,19 +289,16 @@ fn cobertura_is_valid_against_the_dtd() {
         );
     }
     // The check can fail: a class without its required filename does.
-    let xml = std::fs::read_to_string(runs[0].0.path().join("cobertura.xml")).unwrap();
-    let bad = runs[0].0.path().join("bad.xml");
+    let dir = runs[0].0 .0.path();
+    let xml = std::fs::read_to_string(dir.join("cobertura.xml")).unwrap();
+    let bad = dir.join("bad.xml");
     std::fs::write(&bad, xml.replace(" filename=\"src/lib.rs\"", "")).unwrap();
     let out = xmllint(&bad);
     assert!(
         !out.status.success(),
         "xmllint accepted an invalid document"
     );
-    assert!(
-        text(&out.stderr).contains("filename"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "filename");
 }
 
 /// genhtml on `lcov`, with sources read from `sources`; returns its stderr.
@@ -269,28 +326,10 @@ fn genhtml(lcov: &Path, sources: &Path, out: &Path) -> Result<String, String> {
 
 #[test]
 fn genhtml_accepts_our_lcov_without_warnings() {
-    if Command::new("genhtml").arg("--version").output().is_err() {
-        println!("note: genhtml not installed (Debian: lcov); genhtml check skipped");
+    if !installed("genhtml", "lcov") {
         return;
     }
-    let cases = [
-        (
-            run_case(
-                &[
-                    "inputs/demo-wasm.json",
-                    "inputs/demo-llvm-cov.lcov",
-                    "inputs/branches.lcov",
-                ],
-                &["--source-root", "demo"],
-            ),
-            "demo",
-        ),
-        (run_case(&["inputs/demo-llvm-cov.lcov"], &[]), "demo"),
-        (
-            run_case(&["inputs/markers.lcov"], &["--source-root", "markers"]),
-            "markers",
-        ),
-    ];
+    let cases = format_check_runs();
     for ((dir, _), sources) in &cases {
         let html = dir.path().join("genhtml");
         if let Err(e) = genhtml(
@@ -324,7 +363,7 @@ fn thresholds_exit_1_and_say_by_how_much() {
             "--quiet",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -342,30 +381,24 @@ fn thresholds_exit_1_and_say_by_how_much() {
             "-q",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     assert_eq!(text(&out.stderr), "");
     // A bad bar is a usage error.
     let out = cov_report(
         &fixtures(),
         &["inputs/demo-wasm.json", "--fail-under-lines", "101"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not a percentage"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "not a percentage");
 }
 
 #[test]
 fn include_and_exclude_filter_paths() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("a.lcov"),
+    let dir = folder(&[(
+        "a.lcov",
         "SF:src/a.rs\nDA:1,1\nend_of_record\nSF:src/gen/b.rs\nDA:1,0\nend_of_record\n\
          SF:tests/t.rs\nDA:1,1\nend_of_record\n",
-    )
-    .unwrap();
+    )]);
     let out = cov_report(
         dir.path(),
         &[
@@ -378,7 +411,7 @@ fn include_and_exclude_filter_paths() {
             "-",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     let lcov = text(&out.stdout);
     assert!(lcov.contains("SF:src/a.rs\n"), "{lcov}");
     assert!(
@@ -386,7 +419,7 @@ fn include_and_exclude_filter_paths() {
         "{lcov}"
     );
     let out = cov_report(dir.path(), &["a.lcov", "--exclude", "("]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     let err = text(&out.stderr);
     assert!(
         err.starts_with("cov-report: error: --exclude \"(\": "),
@@ -397,17 +430,13 @@ fn include_and_exclude_filter_paths() {
 
 #[test]
 fn source_root_merges_absolute_and_relative_spellings() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = folder(&[
+        ("proj/src/lib.rs", "fn a() {}\n"),
+        ("rel.lcov", "SF:src/lib.rs\nDA:1,3\nend_of_record\n"),
+    ]);
     let root = dir.path().join("proj");
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("src/lib.rs"), "fn a() {}\n").unwrap();
     let abs = format!("SF:{}/src/lib.rs\nDA:1,2\nend_of_record\n", root.display());
     std::fs::write(dir.path().join("abs.lcov"), abs).unwrap();
-    std::fs::write(
-        dir.path().join("rel.lcov"),
-        "SF:src/lib.rs\nDA:1,3\nend_of_record\n",
-    )
-    .unwrap();
     let out = cov_report(
         dir.path(),
         &[
@@ -419,7 +448,7 @@ fn source_root_merges_absolute_and_relative_spellings() {
             "-",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     assert_eq!(
         text(&out.stdout),
         "TN:\nSF:src/lib.rs\nFNF:0\nFNH:0\nDA:1,5\nLF:1\nLH:1\nend_of_record\n"
@@ -432,7 +461,7 @@ fn one_output_at_most_on_stdout() {
         &fixtures(),
         &["inputs/demo-wasm.json", "--lcov", "-", "--markdown", "-"],
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert_eq!(
         text(&out.stderr),
         "cov-report: error: --lcov and --markdown both write to standard output (`-`); give one of them a file\n"
@@ -441,7 +470,7 @@ fn one_output_at_most_on_stdout() {
         &fixtures(),
         &["inputs/demo-wasm.json", "--json-summary", "-"],
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["totals"]["lines"]["covered"], 20);
     assert_eq!(v["totals"]["lines"]["pct"], 71.43);
@@ -466,14 +495,13 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn html_with_hostile_names_stays_inside_and_escapes_everything() {
-    let work = tempfile::tempdir().unwrap();
-    let root = work.path().join("root");
-    std::fs::create_dir_all(root.join("src")).unwrap();
     // A real source whose text is markup, and one named like markup.
     let evil_src = "fn f() {} // </td></tr></table><script>alert('src')</script>\n\
                     let s = \"<img src=x onerror=alert(2)>\"; // & &amp; \u{0}\u{1b}[31m\n";
-    std::fs::write(root.join("src/evil.rs"), evil_src).unwrap();
-    std::fs::write(root.join("src/<b>bold.rs"), evil_src).unwrap();
+    let work = folder(&[
+        ("root/src/evil.rs", evil_src),
+        ("root/src/<b>bold.rs", evil_src),
+    ]);
 
     let long = format!("{}x.rs", "verylongdirectoryname/".repeat(400));
     let mut lcov = String::new();
@@ -511,7 +539,7 @@ fn html_with_hostile_names_stays_inside_and_escapes_everything() {
             "-q",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
 
     // Nothing outside out/html: the work folder holds what it held.
     let mut top: Vec<String> = std::fs::read_dir(work.path())
@@ -576,38 +604,29 @@ fn html_with_hostile_names_stays_inside_and_escapes_everything() {
         .unwrap();
     assert!(missing.contains("was not found"), "{missing}");
     assert!(missing.contains("<tr id=\"L2\" class=\"m\">"), "{missing}");
-    assert!(
-        text(&out.stderr).contains("source files not found"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "source files not found");
 }
 
 #[test]
 fn html_rerun_replaces_stale_pages_and_keeps_other_files() {
-    let work = tempfile::tempdir().unwrap();
-    std::fs::write(
-        work.path().join("a.lcov"),
-        "SF:a.rs\nDA:1,1\nend_of_record\nSF:b.rs\nDA:1,1\nend_of_record\n",
-    )
-    .unwrap();
-    std::fs::write(
-        work.path().join("b.lcov"),
-        "SF:a.rs\nDA:1,1\nend_of_record\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(work.path().join("out")).unwrap();
-    std::fs::write(work.path().join("out/keep.txt"), "mine").unwrap();
+    let work = folder(&[
+        (
+            "a.lcov",
+            "SF:a.rs\nDA:1,1\nend_of_record\nSF:b.rs\nDA:1,1\nend_of_record\n",
+        ),
+        ("b.lcov", "SF:a.rs\nDA:1,1\nend_of_record\n"),
+        ("out/keep.txt", "mine"),
+    ]);
     for input in ["a.lcov", "b.lcov"] {
         let out = cov_report(work.path(), &[input, "--html", "out", "-q"]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_exit(&out, 0);
     }
     let got: Vec<String> = tree(&work.path().join("out")).into_keys().collect();
     assert_eq!(got, ["files/a.rs.html", "index.html", "keep.txt"]);
 
     // --html naming a file is an error that names it; nothing changes.
     let out = cov_report(work.path(), &["a.lcov", "--html", "a.lcov"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert_eq!(
         text(&out.stderr),
         "cov-report: error: a.lcov: exists and is not a directory\n"
