@@ -1,0 +1,527 @@
+//! The rewrite: copy every section as it is, add the counter memory and its
+//! export, and insert one increment at each block's start.
+
+use std::ops::Range;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{
+    CodeSection, Encode, ExportKind, ExportSection, Instruction, MemArg, MemorySection, MemoryType,
+    RawSection,
+};
+use wasmparser::{Encoding, Parser, Payload, TypeRef, Validator, WasmFeatures};
+
+use crate::blocks::{body_blocks, RawBlock};
+use crate::table::{Block, BlockTable};
+use crate::InstrumentError;
+
+/// The export name of the counter memory.
+pub const COUNTERS_EXPORT: &str = "__wasm_cov_counters";
+
+/// Bytes per counter.
+const WIDTH: u64 = 8;
+const PAGE: u64 = 65536;
+/// A 32-bit memory has at most 65536 pages of 64 KiB.
+const MAX_COUNTERS: usize = (65536 * PAGE / WIDTH) as usize;
+
+/// How to instrument.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Validate the input first (with every wasm feature wasmparser knows).
+    /// On by default: an invalid module is refused with the offset of the
+    /// problem instead of being rewritten into another invalid module.
+    pub validate: bool,
+    /// Make the counter memory `shared`, so a JS host can read it as a
+    /// `SharedArrayBuffer` from another thread, even after the worker that
+    /// ran the instance was terminated. On by default.
+    pub shared: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            validate: true,
+            shared: true,
+        }
+    }
+}
+
+/// An instrumented module and what its counters mean.
+#[derive(Debug, Clone)]
+pub struct Instrumented {
+    /// The rewritten module. Only for running: every offset the pipeline
+    /// writes refers to the original module.
+    pub wasm: Vec<u8>,
+    /// Counter `k` counts `blocks[k]` (original module offsets).
+    pub blocks: Vec<Block>,
+    /// The name under which the counter memory is exported.
+    pub counters_export: &'static str,
+    /// The counter memory's index in the rewritten module: the original
+    /// module's memory count, so the program's memories keep their indices.
+    pub counters_memory: u32,
+    /// Pages (64 KiB) of the counter memory, its minimum and maximum.
+    pub counters_pages: u64,
+    /// Module offset of the code section payload in the original module.
+    pub code_section_offset: u64,
+    /// Module offset of the first defined function's body (0 if none).
+    pub first_body_offset: u64,
+}
+
+impl Instrumented {
+    /// The block table, for writing beside the counters. `module_sha256` is
+    /// the hash of the original module (the caller usually has it already).
+    pub fn table(&self, module_sha256: &str) -> BlockTable {
+        BlockTable {
+            module_sha256: module_sha256.to_owned(),
+            code_section_offset: self.code_section_offset,
+            first_body_offset: self.first_body_offset,
+            export: self.counters_export.to_owned(),
+            memory_index: self.counters_memory,
+            blocks: self.blocks.clone(),
+        }
+    }
+}
+
+/// What the first pass learns.
+struct Scan {
+    memories: u32,
+    bodies: Vec<BodyScan>,
+    code_section_offset: u64,
+}
+
+struct BodyScan {
+    function: u32,
+    /// Module range of the body: locals declaration to the final `end`.
+    range: Range<usize>,
+    blocks: Vec<RawBlock>,
+}
+
+fn scan(wasm: &[u8]) -> Result<Scan, InstrumentError> {
+    let mut s = Scan {
+        memories: 0,
+        bodies: Vec::new(),
+        code_section_offset: 0,
+    };
+    let mut next_function = 0u32;
+    let mut blocks = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::Version {
+                encoding: Encoding::Component,
+                range,
+                ..
+            } => {
+                return Err(InstrumentError::Component {
+                    offset: range.start,
+                })
+            }
+            Payload::ImportSection(reader) => {
+                for imp in reader {
+                    match imp?.ty {
+                        TypeRef::Func(_) => next_function += 1,
+                        TypeRef::Memory(_) => s.memories += 1,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::MemorySection(reader) => s.memories += reader.count(),
+            Payload::ExportSection(reader) => {
+                for exp in reader.into_iter_with_offsets() {
+                    let (offset, exp) = exp?;
+                    if exp.name == COUNTERS_EXPORT {
+                        return Err(InstrumentError::ExportTaken {
+                            name: exp.name.to_owned(),
+                            offset,
+                        });
+                    }
+                }
+            }
+            Payload::CodeSectionStart { range, .. } => {
+                s.code_section_offset = range.start as u64;
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut ops_start = 0;
+                blocks.clear();
+                body_blocks(&body, &mut blocks, &mut ops_start)?;
+                s.bodies.push(BodyScan {
+                    function: next_function,
+                    range: body.range(),
+                    blocks: blocks.clone(),
+                });
+                next_function += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+/// The rank of a known section id in the order the spec requires, or
+/// `None` for custom sections (which may go anywhere).
+fn order(id: u8) -> Option<u8> {
+    Some(match id {
+        1..=5 => id, // type, import, function, table, memory
+        13 => 6,     // tag
+        6 => 7,      // global
+        7 => 8,      // export
+        8 => 9,      // start
+        9 => 10,     // element
+        12 => 11,    // data count
+        10 => 12,    // code
+        11 => 13,    // data
+        _ => return None,
+    })
+}
+const MEMORY_RANK: u8 = 5;
+const EXPORT_RANK: u8 = 8;
+
+/// Appends the increment of counter `k` in memory `mem`. It uses no locals
+/// and no globals, only the operand stack, and leaves it as it found it, so
+/// it is valid anywhere, even in unreachable code.
+fn encode_increment(sink: &mut Vec<u8>, mem: u32, k: u64) {
+    let arg = MemArg {
+        offset: k * WIDTH,
+        align: 3,
+        memory_index: mem,
+    };
+    Instruction::I32Const(0).encode(sink);
+    Instruction::I32Const(0).encode(sink);
+    Instruction::I64Load(arg).encode(sink);
+    Instruction::I64Const(1).encode(sink);
+    Instruction::I64Add.encode(sink);
+    Instruction::I64Store(arg).encode(sink);
+}
+
+/// Instruments `wasm`: see the crate docs for what is inserted where.
+pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, InstrumentError> {
+    if opts.validate {
+        Validator::new_with_features(WasmFeatures::all()).validate_all(wasm)?;
+    }
+    let scan = scan(wasm)?;
+    let n_blocks: usize = scan.bodies.iter().map(|b| b.blocks.len()).sum();
+    if n_blocks > MAX_COUNTERS {
+        return Err(InstrumentError::TooManyBlocks {
+            blocks: n_blocks,
+            max: MAX_COUNTERS,
+        });
+    }
+    let mem = scan.memories;
+    let pages = (n_blocks as u64 * WIDTH).div_ceil(PAGE).max(1);
+    let counter_memory = MemoryType {
+        minimum: pages,
+        maximum: Some(pages),
+        memory64: false,
+        shared: opts.shared,
+        page_size_log2: None,
+    };
+    let mut rc = RoundtripReencoder;
+
+    let mut out = wasm_encoder::Module::new();
+    let mut memory_done = false;
+    let mut export_done = false;
+    let add_memory = |out: &mut wasm_encoder::Module| {
+        let mut sec = MemorySection::new();
+        sec.memory(counter_memory);
+        out.section(&sec);
+    };
+    let add_export = |out: &mut wasm_encoder::Module| {
+        let mut sec = ExportSection::new();
+        sec.export(COUNTERS_EXPORT, ExportKind::Memory, mem);
+        out.section(&sec);
+    };
+
+    let mut bodies = scan.bodies.iter();
+    let mut code = CodeSection::new();
+    let mut code_left = 0u32;
+    let mut counter = 0u64;
+    let mut body_buf = Vec::new();
+    let mut blocks = Vec::with_capacity(n_blocks);
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        if let Some((id, _)) = payload.as_section() {
+            if let Some(rank) = order(id) {
+                if !memory_done && rank > MEMORY_RANK {
+                    add_memory(&mut out);
+                    memory_done = true;
+                }
+                if !export_done && rank > EXPORT_RANK {
+                    add_export(&mut out);
+                    export_done = true;
+                }
+            }
+        }
+        match payload {
+            Payload::MemorySection(reader) => {
+                let mut sec = MemorySection::new();
+                for m in reader {
+                    sec.memory(rc.memory_type(m?)?);
+                }
+                sec.memory(counter_memory);
+                out.section(&sec);
+                memory_done = true;
+            }
+            Payload::ExportSection(reader) => {
+                let mut sec = ExportSection::new();
+                rc.parse_export_section(&mut sec, reader)?;
+                sec.export(COUNTERS_EXPORT, ExportKind::Memory, mem);
+                out.section(&sec);
+                export_done = true;
+            }
+            Payload::CodeSectionStart { count, .. } => {
+                code_left = count;
+                if count == 0 {
+                    out.section(&code);
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                // The scan saw the same bodies in the same order.
+                let Some(scanned) = bodies.next().filter(|s| s.range == body.range()) else {
+                    return Err(InstrumentError::Invalid {
+                        message: "function bodies changed between passes".into(),
+                        offset: body.range().start,
+                    });
+                };
+                body_buf.clear();
+                let mut copied = scanned.range.start;
+                for b in &scanned.blocks {
+                    if let Some(at) = b.insert_at {
+                        body_buf.extend_from_slice(&wasm[copied..at]);
+                        copied = at;
+                        encode_increment(&mut body_buf, mem, counter);
+                    }
+                    counter += 1;
+                    blocks.push(Block {
+                        function: scanned.function,
+                        start: b.start as u64,
+                        end: b.end as u64,
+                    });
+                }
+                body_buf.extend_from_slice(&wasm[copied..scanned.range.end]);
+                code.raw(&body_buf);
+                code_left = code_left.saturating_sub(1);
+                if code_left == 0 {
+                    out.section(&code);
+                }
+            }
+            Payload::End(_) => break,
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    out.section(&RawSection {
+                        id,
+                        data: &wasm[range],
+                    });
+                }
+            }
+        }
+    }
+    if !memory_done {
+        add_memory(&mut out);
+    }
+    if !export_done {
+        add_export(&mut out);
+    }
+    Ok(Instrumented {
+        wasm: out.finish(),
+        blocks,
+        counters_export: COUNTERS_EXPORT,
+        counters_memory: mem,
+        counters_pages: pages,
+        code_section_offset: scan.code_section_offset,
+        first_body_offset: scan.bodies.first().map_or(0, |b| b.range.start as u64),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+    use super::*;
+    use wasmparser::{KnownCustom, MemoryType as PMemoryType};
+
+    fn wat(text: &str) -> Vec<u8> {
+        wat::parse_str(text).unwrap()
+    }
+
+    fn memories(wasm: &[u8]) -> Vec<PMemoryType> {
+        let mut out = Vec::new();
+        for p in Parser::new(0).parse_all(wasm) {
+            if let Payload::MemorySection(r) = p.unwrap() {
+                out.extend(r.into_iter().map(|m| m.unwrap()));
+            }
+        }
+        out
+    }
+
+    fn custom_sections(wasm: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for p in Parser::new(0).parse_all(wasm) {
+            if let Payload::CustomSection(r) = p.unwrap() {
+                out.push((r.name().to_owned(), r.data().to_vec()));
+            }
+        }
+        out
+    }
+
+    fn valid(wasm: &[u8]) {
+        Validator::new_with_features(WasmFeatures::all())
+            .validate_all(wasm)
+            .unwrap();
+    }
+
+    #[test]
+    fn adds_a_shared_memory_after_the_programs_and_exports_it() {
+        let m = wat(r#"(module (memory 1) (memory i64 2)
+              (func (export "f") (param i32) (result i32)
+                local.get 0 (if (result i32) (then i32.const 1) (else i32.const 2)))
+              (func nop))"#);
+        let out = instrument(&m, &Options::default()).unwrap();
+        valid(&out.wasm);
+        assert_eq!(out.counters_memory, 2);
+        assert_eq!(out.counters_export, COUNTERS_EXPORT);
+        let mems = memories(&out.wasm);
+        assert_eq!(mems.len(), 3);
+        assert!(mems[1].memory64);
+        let c = mems[2];
+        assert!(c.shared && !c.memory64);
+        assert_eq!((c.initial, c.maximum), (1, Some(1)));
+        // f: [locals..if], [then ... else], [else-branch ... end], [end];
+        // the second function: one block.
+        let per_fn: Vec<u32> = out.blocks.iter().map(|b| b.function).collect();
+        assert_eq!(per_fn, [0, 0, 0, 0, 1]);
+        assert!(out.blocks.windows(2).all(|w| w[0].end <= w[1].start));
+        let exports: Vec<String> = Parser::new(0)
+            .parse_all(&out.wasm)
+            .filter_map(|p| match p.unwrap() {
+                Payload::ExportSection(r) => Some(
+                    r.into_iter()
+                        .map(|e| e.unwrap().name.to_owned())
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(exports, ["f", COUNTERS_EXPORT]);
+    }
+
+    #[test]
+    fn creates_memory_and_export_sections_in_order_when_absent() {
+        // No memory, no export, a start function and data count: the new
+        // sections must land in the spec's order or validation fails.
+        let m = wat(r#"(module (type (func)) (global i32 (i32.const 0))
+              (func $s nop) (start $s) (elem func $s))"#);
+        let out = instrument(&m, &Options::default()).unwrap();
+        valid(&out.wasm);
+        assert_eq!(out.counters_memory, 0);
+        // No functions at all: still a (one-page) counter memory.
+        let empty = instrument(&wat("(module)"), &Options::default()).unwrap();
+        valid(&empty.wasm);
+        assert!(empty.blocks.is_empty());
+        assert_eq!(empty.counters_pages, 1);
+    }
+
+    #[test]
+    fn keeps_custom_sections_and_names() {
+        let mut m = wat(r#"(module (func $named (export "f") nop))"#);
+        // A custom section at the end, as rustc leaves .debug_* sections.
+        let mut extra = wasm_encoder::Module::new();
+        extra.section(&wasm_encoder::CustomSection {
+            name: ".debug_info".into(),
+            data: b"stale but kept"[..].into(),
+        });
+        m.extend_from_slice(&extra.finish()[8..]);
+        let before = custom_sections(&m);
+        let out = instrument(&m, &Options::default()).unwrap();
+        valid(&out.wasm);
+        assert_eq!(custom_sections(&out.wasm), before);
+        let named = Parser::new(0)
+            .parse_all(&out.wasm)
+            .any(|p| match p.unwrap() {
+                Payload::CustomSection(r) => match r.as_known() {
+                    KnownCustom::Name(n) => n.into_iter().any(|s| {
+                        matches!(s, Ok(wasmparser::Name::Function(m))
+                        if m.clone().into_iter().any(|x| x.unwrap().name == "named"))
+                    }),
+                    _ => false,
+                },
+                _ => false,
+            });
+        assert!(named, "the name section survives");
+    }
+
+    #[test]
+    fn the_increment_uses_only_the_counter_memory() {
+        let m = wat(r#"(module (memory 1) (func (export "f") nop))"#);
+        let out = instrument(&m, &Options::default()).unwrap();
+        let mut inc = Vec::new();
+        encode_increment(&mut inc, 1, 0);
+        // i32.const 0, i32.const 0, i64.load memory 1, i64.const 1, i64.add,
+        // i64.store memory 1 (memarg flags 0x43: align 3 plus "memory index
+        // follows")
+        assert_eq!(
+            inc,
+            [0x41, 0, 0x41, 0, 0x29, 0x43, 1, 0, 0x42, 1, 0x7c, 0x37, 0x43, 1, 0]
+        );
+        let code = out.wasm.windows(inc.len()).filter(|w| *w == inc).count();
+        assert_eq!(code, 1);
+    }
+
+    #[test]
+    fn refuses_a_module_instrumented_twice() {
+        let m = wat(r#"(module (func (export "f") nop))"#);
+        let once = instrument(&m, &Options::default()).unwrap();
+        let err = instrument(&once.wasm, &Options::default()).unwrap_err();
+        assert!(matches!(err, InstrumentError::ExportTaken { .. }), "{err}");
+        assert!(err.to_string().contains("at offset 0x"), "{err}");
+    }
+
+    #[test]
+    fn refuses_components_and_garbage_with_offsets() {
+        let component = b"\0asm\x0d\0\x01\0";
+        let err = instrument(component, &Options::default()).unwrap_err();
+        assert!(matches!(err, InstrumentError::Component { .. }), "{err}");
+        let err = instrument(b"hello world", &Options::default()).unwrap_err();
+        assert!(err.to_string().contains("(at offset 0x"), "{err}");
+        // Without validation the structural parse still catches it.
+        let no_validate = Options {
+            validate: false,
+            ..Options::default()
+        };
+        assert!(instrument(b"\0asm\x01\0\0\0\x0a\x05", &no_validate).is_err());
+    }
+
+    /// Fuzz-style: every prefix of a real module, and every single-byte
+    /// corruption of its code, must give an error or a valid module, never a
+    /// panic. Run with and without validation.
+    #[test]
+    fn truncated_and_corrupted_inputs_never_panic() {
+        let m = wat(r#"(module (memory 1) (export "m" (memory 0))
+              (func $a (param i32) (result i32) (local i64)
+                (loop $l local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l)
+                (block $b local.get 0 br_if $b call $c)
+                local.get 0 (if (result i32) (then i32.const 1) (else i32.const 2)))
+              (func $c nop) (data (i32.const 0) "abc"))"#);
+        for opts in [
+            Options::default(),
+            Options {
+                validate: false,
+                ..Options::default()
+            },
+        ] {
+            for len in 0..m.len() {
+                let _ = instrument(&m[..len], &opts);
+            }
+            for i in 8..m.len() {
+                for b in [0x00, 0x0b, 0x03, 0xff] {
+                    let mut bad = m.clone();
+                    bad[i] = b;
+                    if let Ok(out) = instrument(&bad, &opts) {
+                        if opts.validate {
+                            valid(&out.wasm);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

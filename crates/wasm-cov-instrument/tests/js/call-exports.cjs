@@ -1,0 +1,44 @@
+// Instantiates one small test module and calls its exports, then prints the
+// counts as JSON on stdout. Used by tests/v8_rules.rs to hold the
+// instrumenter's blocks and counts against V8's own.
+//
+//   node --wasm-code-coverage --allow-natives-syntax --no-wasm-lazy-compilation \
+//        call-exports.cjs v8 MODULE.wasm CALLS.json
+//        prints [[start, end, count], ...]: V8's raw blocks of the module
+//   node call-exports.cjs inject MODULE.wasm CALLS.json
+//        prints [count, ...]: the counter memory of the instrumented module
+//
+// CALLS.json is [[export, [args...]], ...]; a call that traps or throws is
+// recorded and the next one runs. The module may import env.nop (does
+// nothing) and env.throws (throws a JS error).
+'use strict';
+const fs = require('node:fs');
+
+const [mode, wasmPath, callsPath] = process.argv.slice(2);
+const wasmModule = new WebAssembly.Module(fs.readFileSync(wasmPath));
+const imports = {
+  env: {
+    nop: () => {},
+    throws: () => {
+      throw new Error('thrown by env.throws');
+    },
+  },
+};
+const instance = new WebAssembly.Instance(wasmModule, imports);
+for (const [name, args] of JSON.parse(fs.readFileSync(callsPath, 'utf8'))) {
+  try {
+    instance.exports[name](...args);
+  } catch (_) {
+    // A trap ends the call; its counts up to the trap stay.
+  }
+}
+if (mode === 'v8') {
+  const all = new Function('return %DebugCollectWasmCoverage()')();
+  if (all.length !== 1) throw new Error(`expected one module, V8 reported ${all.length}`);
+  console.log(JSON.stringify(all[0].map((b) => [b.start, b.end, b.count])));
+} else {
+  const mem = instance.exports.__wasm_cov_counters;
+  const counts = new BigUint64Array(mem.buffer);
+  const n = Number(process.argv[5] || counts.length);
+  console.log(JSON.stringify(Array.from(counts.subarray(0, n), (c) => Number(c))));
+}
