@@ -2,7 +2,10 @@
 #   make coverage [CRATE=path/to/crate]   coverage of a crate's tests on wasm
 #   make test                             every test of this project
 # Both install what they need: the wasm32 rustup targets and the pinned
-# Node (package.json, via npm).
+# Node (package.json, via npm). `make coverage` is `cargo wasm-cov` run in
+# CRATE (crates/cargo-wasm-cov); it installs wasm-bindgen-test-runner only
+# for a crate whose tests use wasm-bindgen-test, at the version that crate
+# locks, and only when no such runner is found (.tools/bin, PATH, its cache).
 
 CRATE ?= examples/demo
 CRATE_NAME := $(notdir $(abspath $(CRATE)))
@@ -16,7 +19,7 @@ NODE := node_modules/.bin/node
 # tests link; the example's lock file says which.
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' examples/bindgen/Cargo.lock)
 WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
-TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report
+TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report cargo-wasm-cov
 
 .PHONY: bench coverage compare test setup node targets wasm-bindgen report-tools tools clean help
 
@@ -26,13 +29,20 @@ help:
 	@echo "make setup                 install the rustup targets and the pinned Node only"
 	@echo "make bench                 benchmark against the anchors; rewrites docs/performance.md (~6-10 min)"
 
-coverage: setup tools
-	scripts/coverage.sh $(CRATE) $(OUT) $(CARGO_FLAGS)
+# No wasm-bindgen here: a wasip1 crate never needs it, and for a
+# wasm-bindgen-test crate the driver finds or installs the runner of the
+# version the crate locks (not the version examples/bindgen locks).
+coverage: targets node tools
+	@test -f $(CRATE)/Cargo.toml || { echo "coverage: $(CRATE)/Cargo.toml not found (CRATE must be a crate's folder)" >&2; exit 2; }
+	cd $(CRATE) && $(CURDIR)/target/release/cargo-wasm-cov wasm-cov \
+		--output-dir $(abspath $(OUT)) --html --show-missing $(CARGO_FLAGS)
 
 test: setup
 	cargo build --bins
 	scripts/test.sh
 
+# The project's own tests need wasm-bindgen-test-runner (the bindgen
+# example), xmllint and genhtml; `make coverage` needs none of them.
 setup: targets node wasm-bindgen report-tools
 
 # rustup is quick when the targets are already there.

@@ -174,12 +174,11 @@ pub fn build(
     }
     let status = child.wait().context("waiting for cargo")?;
     if !status.success() {
-        let mut why = format!("`{line}` failed ({status})");
+        // The explanation takes several lines; the error itself stays one.
         for (id, first) in &foreign_errors {
-            why.push('\n');
-            why.push_str(&explain(meta, id, first, target, manifest_path));
+            eprintln!("{}", explain(meta, id, first, target, manifest_path));
         }
-        anyhow::bail!(why);
+        anyhow::bail!("`{line}` failed ({status})");
     }
     bins.sort_by(|a, b| a.wasm.cmp(&b.wasm));
     bins.dedup_by(|a, b| a.wasm == b.wasm);
@@ -209,7 +208,7 @@ fn explain(
         String::new()
     };
     format!(
-        "\n`{spec}` does not compile for {target}; it is in the test build because of:\n{chain}\n\
+        "cargo-wasm-cov: `{spec}` does not compile for {target}; it is in the test build because of:\n{chain}\n\
          remedy: if only the tests need it natively, declare it under\n  \
          [target.'cfg(not(target_family = \"wasm\"))'.dev-dependencies]\n  \
          (and cfg out the tests that use it){feature_hint}",

@@ -5,8 +5,8 @@
 //! (`CARGO_TARGET_WASM32_WASIP1_RUNNER="cargo-wasm-cov __doctest-runner
 //! --runs DIR --"`), which runs the doctest's `.wasm` under wasm-run as a
 //! plain program (`--harness program`: `_start` once, the exit code is the
-//! verdict) into a run folder of its own, named from rustdoc's
-//! `UNSTABLE_RUSTDOC_TEST_PATH` and `UNSTABLE_RUSTDOC_TEST_LINE`.
+//! verdict) into a run folder of its own, named after the doctest's file
+//! and line, which rustdoc writes into the name of its entry point.
 //! rustdoc deletes the doctest binaries afterwards; wasm-run has kept
 //! their bytes under `modules/`, which is all the mapper needs.
 
@@ -94,46 +94,88 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     Ok(status.success())
 }
 
-/// A file-system-safe run folder name for one doctest:
-/// `src/lib.rs` line 12 → `src_lib.rs-L12`.
-pub fn run_name(path: &str, line: &str) -> String {
-    let safe: String = path
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let line: String = line.chars().filter(char::is_ascii_digit).collect();
-    format!("{safe}-L{line}")
+/// The doctest entry points a doctest binary holds. rustdoc names each
+/// doctest's `main` `_doctest_main_<path>_<line>_<n>` (`src/lib.rs` line 12
+/// → `_doctest_main_src_lib_rs_12_0`), and the name section keeps it. One
+/// name is one doctest; several are an edition-2024 merged binary.
+pub fn doctest_mains(wasm: &[u8]) -> Vec<String> {
+    const TAG: &[u8] = b"_doctest_main_";
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(at) = wasm[i..].windows(TAG.len()).position(|w| w == TAG) {
+        let start = i + at + TAG.len();
+        let len = wasm[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        let ident = String::from_utf8_lossy(&wasm[start..start + len]).into_owned();
+        let ident = strip_legacy_hash(&ident).to_owned();
+        if !ident.is_empty() && !found.contains(&ident) {
+            found.push(ident);
+        }
+        i = start + len.max(1);
+        if i >= wasm.len() {
+            break;
+        }
+    }
+    found.sort();
+    found
 }
 
-/// `__doctest-runner`: runs one doctest binary under wasm-run.
+/// A legacy-mangled symbol (the name section's form) runs on into
+/// `17h<16 hex digits>E`; DWARF's name does not. Both name one doctest.
+fn strip_legacy_hash(ident: &str) -> &str {
+    let b = ident.as_bytes();
+    let n = b.len();
+    if n > 20
+        && b[n - 1] == b'E'
+        && b[n - 20..n - 17] == *b"17h"
+        && b[n - 17..n - 1].iter().all(u8::is_ascii_hexdigit)
+    {
+        &ident[..n - 20]
+    } else {
+        ident
+    }
+}
+
+/// `src_lib_rs_12_0` → (`src_lib_rs`, 12): the file part and the line of
+/// the doctest's opening fence.
+pub fn split_main(ident: &str) -> Option<(&str, u32)> {
+    let (rest, _n) = ident.rsplit_once('_')?;
+    let (file, line) = rest.rsplit_once('_')?;
+    Some((file, line.parse().ok()?))
+}
+
+/// `__doctest-runner`: runs one doctest binary under wasm-run as a program
+/// (`_start` once, the exit code is the verdict) into a run folder named
+/// after the doctest.
+///
+/// rustdoc gives a runner only the binary's path (its
+/// `UNSTABLE_RUSTDOC_TEST_PATH`/`_LINE` reach the compiler, not the
+/// runner), so the name comes from the doctest's entry point in the
+/// binary itself.
 pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     let (wasm, rest) = a
         .program
         .split_first()
         .context("no doctest program given")?;
-    let path = std::env::var("UNSTABLE_RUSTDOC_TEST_PATH").unwrap_or_default();
-    let line = std::env::var("UNSTABLE_RUSTDOC_TEST_LINE").unwrap_or_default();
-    let name = if path.is_empty() {
-        // Not started by rustdoc (or a merged edition-2024 binary):
-        // name it after the binary.
-        PathBuf::from(wasm)
-            .file_stem()
-            .map_or_else(|| "doctest".into(), |s| s.to_string_lossy().into_owned())
-    } else {
-        run_name(&path, &line)
+    let bytes = std::fs::read(wasm)
+        .with_context(|| format!("cannot read {}", PathBuf::from(wasm).display()))?;
+    let mains = doctest_mains(&bytes);
+    let (name, test_name) = match mains.as_slice() {
+        [one] => match split_main(one) {
+            Some((file, line)) => (format!("{file}-L{line}"), format!("{file} line {line}")),
+            None => (one.clone(), one.clone()),
+        },
+        [] => ("doctest".to_owned(), "doctest".to_owned()),
+        many => (
+            "merged".to_owned(),
+            format!("{} merged doctests", many.len()),
+        ),
     };
-    let test_name = if path.is_empty() {
-        name.clone()
-    } else {
-        format!("{path} - line {line}")
-    };
-    let out = unique(&a.runs.join(&name));
+    std::fs::create_dir_all(&a.runs)
+        .with_context(|| format!("cannot create {}", a.runs.display()))?;
+    let out = claim(&a.runs, &name)?;
     let mut args: Vec<OsString> = args![
         "--out",
         &out,
@@ -156,20 +198,23 @@ pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     Stages { verbose: a.verbose }.wasm_run(&args)
 }
 
-/// `p`, or `p.2`, `p.3`, ... when taken: the same doctest line can be run
-/// more than once (several packages, reruns under --no-report).
-fn unique(p: &Path) -> PathBuf {
-    if !p.exists() {
-        return p.to_path_buf();
+/// Creates and returns `dir/name`, or `dir/name.2`, `.3`, ... if taken.
+/// rustdoc runs doctests in parallel, so the folder is claimed by
+/// creating it, which only one process can do.
+fn claim(dir: &Path, name: &str) -> Result<PathBuf> {
+    for i in 1..10_000 {
+        let p = if i == 1 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{name}.{i}"))
+        };
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", p.display())),
+        }
     }
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    (2..)
-        .map(|i| p.with_file_name(format!("{name}.{i}")))
-        .find(|q| !q.exists())
-        .unwrap_or_else(|| p.to_path_buf())
+    bail!("too many runs named {name} in {}", dir.display())
 }
 
 #[cfg(test)]
@@ -177,9 +222,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn run_names_are_file_system_safe_and_unique_per_line() {
-        assert_eq!(run_name("src/lib.rs", "12"), "src_lib.rs-L12");
-        assert_eq!(run_name("core/src/a b.rs", "3"), "core_src_a_b.rs-L3");
-        assert_ne!(run_name("src/lib.rs", "12"), run_name("src/lib.rs", "13"));
+    fn doctest_names_come_from_the_entry_point() {
+        let wasm = b"\0asm..._doctest_main_src_lib_rs_12_0\x07..\
+            _ZN8rust_out28_doctest_main_src_lib_rs_12_017h0123456789abcdefE..";
+        let mains = doctest_mains(wasm);
+        assert_eq!(mains, ["src_lib_rs_12_0"]);
+        assert_eq!(split_main("src_lib_rs_12_0"), Some(("src_lib_rs", 12)));
+        assert_eq!(split_main("x"), None);
+    }
+
+    #[test]
+    fn parallel_runs_claim_distinct_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let a = claim(d.path(), "src_lib_rs-L1").unwrap();
+        let b = claim(d.path(), "src_lib_rs-L1").unwrap();
+        assert_ne!(a, b);
+        assert!(b.ends_with("src_lib_rs-L1.2"));
     }
 }

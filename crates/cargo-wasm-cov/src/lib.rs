@@ -112,7 +112,14 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     }
     let split = groups.len() > 1;
     let any_kind = args.lib || args.bins || args.tests || !args.test.is_empty();
-    let run_doc = args.doc || (!any_kind && !args.no_doc);
+    let mut run_doc = args.doc || (!any_kind && !args.no_doc);
+    if run_doc && !stages::wasm_run_runs_programs() {
+        if args.doc {
+            anyhow::bail!("--doc: this wasm-run cannot run doctests yet (no --harness program)");
+        }
+        eprintln!("cargo-wasm-cov: doctests skipped: this wasm-run has no --harness program yet");
+        run_doc = false;
+    }
 
     let mut bins = Vec::new();
     let mut flags_by_target = BTreeMap::new();

@@ -76,6 +76,20 @@ impl Stages {
     }
 }
 
+/// Whether this build's wasm-run can run a plain program (`--harness
+/// program --test-name NAME`), which doctests need.
+pub fn wasm_run_runs_programs() -> bool {
+    wasm_run::Cli::try_parse_from([
+        "wasm-run",
+        "--harness",
+        "program",
+        "--test-name",
+        "probe",
+        "probe.wasm",
+    ])
+    .is_ok()
+}
+
 /// `tool arg...`, quoted for a POSIX shell where needed.
 pub fn command_line(tool: &str, args: &[OsString]) -> String {
     let mut s = tool.to_owned();

@@ -4,27 +4,27 @@
 compile_error!("built without the [build] rustflags of .cargo/config.toml");
 
 /// Called by the test.
-pub fn answer() -> u8 {
-    42 // cov: answer
+pub fn answer(x: u8) -> u8 {
+    x.wrapping_add(41) // cov: answer
 }
 
 /// Exists only in a coverage build (`--cfg wasm_cov`); the test calls it there.
 #[cfg(wasm_cov)]
-pub fn measured() -> bool {
-    true // cov: measured
+pub fn measured(x: u8) -> bool {
+    x.wrapping_mul(3) > 2 // cov: measured
 }
 
 /// No test calls this.
-pub fn unused() -> u8 {
-    7 // cov: unused
+pub fn unused(x: u8) -> u8 {
+    x.wrapping_sub(7) // cov: unused
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn answers() {
-        assert_eq!(super::answer(), 42);
+        assert_eq!(super::answer(1), 42);
         #[cfg(wasm_cov)]
-        assert!(super::measured());
+        assert!(super::measured(1));
     }
 }

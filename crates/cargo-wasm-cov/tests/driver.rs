@@ -1,0 +1,317 @@
+//! `cargo wasm-cov` as a user runs it: installed with `cargo install
+//! --path`, run as a cargo subcommand in the example projects, checked by
+//! line facts (lines found by their `// cov:` markers) in the LCOV it
+//! leaves. Builds for wasm and runs under the pinned Node
+//! (`node_modules/.bin/node`, from `make setup`).
+
+// Helpers outside #[test] fns too: a failed unwrap here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| "cargo".into(), PathBuf::from)
+}
+
+/// `cargo install --path crates/cargo-wasm-cov` into a folder under the
+/// workspace's target dir, reusing that target dir so nothing already
+/// built in release is built again. Returns the install root's bin/.
+fn installed() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let target = repo().join("target");
+        let root = target.join("cargo-wasm-cov-test");
+        let out = Command::new(cargo())
+            .args(["install", "--locked", "--force", "--path"])
+            .arg(repo().join("crates/cargo-wasm-cov"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--target-dir")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cargo install failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        root.join("bin")
+    })
+}
+
+/// `cargo wasm-cov ARGS` in `dir`, with the installed binary first on PATH.
+fn wasm_cov(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let bin = installed();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let mut cmd = Command::new(cargo());
+    cmd.arg("wasm-cov")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        // Nothing may be installed by these tests: a cache of their own.
+        .env("WASM_COV_CACHE", scratch("cache"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = repo().join("target/cargo-wasm-cov-test").join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "cargo wasm-cov failed ({}):\nstdout:\n{}\nstderr:\n{err}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+    err
+}
+
+/// The line of `// cov: MARKER` in `file`, which must hold it once.
+fn marker_line(file: &Path, marker: &str) -> u32 {
+    let src = std::fs::read_to_string(file).unwrap();
+    let needle = format!("// cov: {marker}");
+    let hits: Vec<u32> = src
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end().ends_with(&needle))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "{needle:?} must appear once in {}",
+        file.display()
+    );
+    hits[0]
+}
+
+/// LCOV line counts: file → line → count.
+fn lcov(path: &Path) -> BTreeMap<String, BTreeMap<u32, u64>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut files = BTreeMap::new();
+    let mut current = String::new();
+    for l in text.lines() {
+        if let Some(f) = l.strip_prefix("SF:") {
+            current = f.to_owned();
+        } else if let Some(da) = l.strip_prefix("DA:") {
+            let mut p = da.split(',');
+            let line: u32 = p.next().unwrap().parse().unwrap();
+            let count: u64 = p.next().unwrap().parse().unwrap();
+            files
+                .entry(current.clone())
+                .or_insert_with(BTreeMap::new)
+                .insert(line, count);
+        }
+    }
+    files
+}
+
+/// Asserts the count of a marked line: `Some(true)` ran, `Some(false)`
+/// instrumented but never ran, `None` not in the report at all.
+fn check(
+    cov: &BTreeMap<String, BTreeMap<u32, u64>>,
+    root: &Path,
+    file: &str,
+    marker: &str,
+    want: Option<bool>,
+) {
+    let line = marker_line(&root.join(file), marker);
+    let got = cov.get(file).and_then(|f| f.get(&line)).map(|c| *c > 0);
+    assert_eq!(
+        got, want,
+        "{file}:{line} ({marker}): Some(true) = ran, Some(false) = never ran, None = absent; files: {:?}",
+        cov.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_workspace_with_a_config_rustflag_members_and_an_integration_test() {
+    let ws = repo().join("examples/workspace");
+    let out = scratch("workspace");
+    let err = ok(&wasm_cov(
+        &ws,
+        &[
+            "--workspace",
+            "--no-doc",
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    assert!(err.contains("Running 3/3"), "{err}");
+    let cov = lcov(&out.join("lcov.info"));
+    // Paths are relative to the workspace root; both members are there.
+    check(&cov, &ws, "report/src/lib.rs", "describe", Some(true));
+    check(&cov, &ws, "shapes/src/lib.rs", "rect-area", Some(true));
+    // Only the integration test (shapes/tests/triangle.rs) calls it.
+    check(&cov, &ws, "shapes/src/lib.rs", "triangle-area", Some(true));
+    check(&cov, &ws, "shapes/src/lib.rs", "never-called", Some(false));
+    // Only a doctest calls it, and doctests were left out.
+    check(&cov, &ws, "shapes/src/lib.rs", "square-area", Some(false));
+    // Feature off: not compiled at all.
+    check(&cov, &ws, "shapes/src/lib.rs", "perimeter", None);
+    // Every stage's artifacts, as wasm-run writes them.
+    let runs: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().collect();
+    assert_eq!(runs.len(), 3);
+    for r in runs {
+        let r = r.unwrap().path();
+        for f in ["v8-coverage.json", "tests.json", "run.log", "modules"] {
+            assert!(r.join(f).exists(), "{} lacks {f}", r.display());
+        }
+    }
+    for f in ["offsets.csv", "coverage.json", "lcov.info"] {
+        assert!(out.join(f).is_file(), "no {f}");
+    }
+}
+
+#[test]
+fn a_feature_run_kept_with_no_report_then_reported() {
+    let ws = repo().join("examples/workspace");
+    let out = scratch("feature");
+    let _ = std::fs::remove_dir_all(out.join("runs"));
+    let o = out.to_str().unwrap();
+    ok(&wasm_cov(
+        &ws.join("shapes"),
+        &[
+            "--features",
+            "extra",
+            "--no-doc",
+            "--no-report",
+            "--output-dir",
+            o,
+        ],
+        &[],
+    ));
+    assert!(!out.join("lcov.info").exists() || out.join("runs").is_dir());
+    let report = wasm_cov(&ws, &["report", "--output-dir", o, "--json"], &[]);
+    ok(&report);
+    let summary: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert!(
+        summary.get("totals").is_some() || summary.is_object(),
+        "{summary}"
+    );
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &ws, "shapes/src/lib.rs", "perimeter", Some(true));
+    // `report` was not selected: it is not in this run.
+    assert!(!cov.contains_key("report/src/lib.rs"));
+}
+
+#[test]
+fn a_function_only_a_doctest_calls() {
+    let ws = repo().join("examples/workspace");
+    let out = scratch("doctest");
+    let r = wasm_cov(
+        &ws,
+        &[
+            "-p",
+            "shapes",
+            "--doc",
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    if err.contains("no --harness program") {
+        eprintln!("SKIPPED until wasm-run has --harness program: {err}");
+        return;
+    }
+    ok(&r);
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &ws, "shapes/src/lib.rs", "square-area", Some(true));
+    // --doc runs the doctests only.
+    check(&cov, &ws, "shapes/src/lib.rs", "rect-area", Some(false));
+}
+
+#[test]
+fn build_rustflags_are_kept_and_rustflags_are_folded_in() {
+    let dir = repo().join("examples/build-rustflags");
+    let out = scratch("build-rustflags");
+    let o = out.to_str().unwrap();
+    ok(&wasm_cov(&dir, &["--output-dir", o, "--no-doc"], &[]));
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &dir, "src/lib.rs", "answer", Some(true));
+    // Exists only under --cfg wasm_cov, which the driver adds.
+    check(&cov, &dir, "src/lib.rs", "measured", Some(true));
+    check(&cov, &dir, "src/lib.rs", "unused", Some(false));
+
+    // RUSTFLAGS takes the place of the config's flags, as in cargo; it is
+    // not refused, and the coverage flags still come after it.
+    ok(&wasm_cov(
+        &dir,
+        &["--output-dir", o, "--no-doc"],
+        &[("RUSTFLAGS", "--cfg from_build_rustflags")],
+    ));
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &dir, "src/lib.rs", "measured", Some(true));
+}
+
+#[test]
+fn a_dependency_that_does_not_build_for_wasm_is_named_with_its_chain_and_remedy() {
+    let dir = repo().join("examples/build-failure");
+    let out = scratch("build-failure");
+    let r = wasm_cov(
+        &dir,
+        &["--no-doc", "--output-dir", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    for want in [
+        "`native-only@0.1.0` does not compile for wasm32-wasip1",
+        "build-failure v0.1.0",
+        "[target.'cfg(not(target_family = \"wasm\"))'.dev-dependencies]",
+        "the wasm targets need the \"wasm\" feature",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn make_coverage_of_a_wasip1_crate_installs_no_wasm_bindgen() {
+    // Dry run with the runner missing: if `make coverage` depended on it,
+    // make would plan `cargo install wasm-bindgen-cli`.
+    let out = Command::new("make")
+        .args([
+            "-n",
+            "coverage",
+            "CRATE=examples/build-rustflags",
+            "WBG_RUNNER=target/cargo-wasm-cov-test/no-such-runner",
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(plan.contains("cargo-wasm-cov"), "{plan}");
+    assert!(!plan.contains("wasm-bindgen-cli"), "{plan}");
+    // And the driver installed nothing into its cache for the wasip1 runs
+    // above (the tests give it a cache of its own).
+    let cache = scratch("cache");
+    let installed: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("wasm-bindgen"))
+        .collect();
+    assert!(installed.is_empty(), "{installed:?}");
+}
