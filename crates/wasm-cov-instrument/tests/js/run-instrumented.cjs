@@ -7,8 +7,14 @@
 // CONFIG.json: {
 //   "wasm": "path of the module to run",
 //   "mode": "like-runner" | "one-instance",
-//   "programName": "...", "env": {...}, "preopens": {...}
+//   "programName": "...", "env": {...}, "preopens": {...},
+//   "wrapImports": false
 // }
+// "wrapImports": true passes each WASI function wrapped in a JS closure.
+// Node 22 needs that for any module with two memories: its V8 aborts the
+// process when a multi-memory module imports a function with a Fast API
+// fast path, as node:wasi's are ("Fast API does not support multiple
+// memories yet", crbug.com/v8/14260). Node 26 does not.
 // "like-runner" makes the same instances, with the same arguments, in the
 // same order as wasm-run's runner.cjs with --test-threads 1 and no filter:
 // `--list --format terse`, `--list --format terse --ignored`, then one
@@ -46,7 +52,15 @@ function runWasi(args) {
       stdout: out,
       stderr: err,
     });
-    const instance = new WebAssembly.Instance(wasmModule, wasi.getImportObject());
+    let imports = wasi.getImportObject();
+    if (config.wrapImports) {
+      const wrapped = {};
+      for (const [name, f] of Object.entries(imports.wasi_snapshot_preview1)) {
+        wrapped[name] = (...args) => f(...args);
+      }
+      imports = { wasi_snapshot_preview1: wrapped };
+    }
+    const instance = new WebAssembly.Instance(wasmModule, imports);
     try {
       const code = wasi.start(instance);
       if (code !== 0) failures.push(`${args.join(' ')}: exit status ${code}`);
