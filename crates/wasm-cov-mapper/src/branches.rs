@@ -17,13 +17,122 @@
 //!   this way (a loop, a shared label) gets `n` minus the others; a table
 //!   with two or more such targets is not reported.
 //!
+//! A decision is placed on the line of the row covering its instruction
+//! ([`map_branches`]).
+//!
 //! Refs: WebAssembly core spec §2.4.8 (control instructions); V8
 //! `wasm-coverage`; docs/fidelity.md, "Branches".
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use clap::ValueEnum;
+use wasm_cov_format::{Coverage, ModuleLayout};
 use wasmparser::{BinaryReader, FunctionBody, Operator};
 
-use crate::fold::{block_at, Block};
-use crate::MapError;
+use crate::dwarf::NO_FILE;
+use crate::error::MapError;
+use crate::fold::{entered, Block, RowRange};
+use crate::sources::FileFacts;
+
+/// Which branches the report keeps (docs/fidelity.md, "Branches").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BranchFilter {
+    /// Every decision except those with an outcome that goes straight to a
+    /// panic: overflow and bounds checks, `unwrap`, `expect`, `assert!`.
+    Panics,
+    /// Every `br_if`, `if` and `br_table` in the crate's code.
+    None,
+    /// No branches at all.
+    Off,
+}
+
+/// `(file, line, block, branch)` to the times that outcome was taken
+/// (`None`: the decision's block never ran).
+pub(crate) type BranchMap = BTreeMap<(u32, u32, u32, u32), Option<u64>>;
+
+/// Branch outcomes of every function body that holds a row of a reported
+/// file. `rows` are sorted by start (as `fold` leaves them). A decision is
+/// placed on the line of the row covering its instruction; decisions on the
+/// same line of one body are numbered in address order, so instantiations
+/// of one generic function add up outcome by outcome.
+pub(crate) fn map_branches(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    blocks: &[Block],
+    rows: &[RowRange],
+    filter: BranchFilter,
+    facts: &FileFacts,
+) -> Result<BranchMap, MapError> {
+    let mut out = BranchMap::new();
+    if filter == BranchFilter::Off {
+        return Ok(out);
+    }
+    let spans: Vec<&RowRange> = rows.iter().filter(|r| r.end > r.start).collect();
+    let panic_fns: HashSet<u32> = layout
+        .names
+        .iter()
+        .filter(|(_, n)| is_panic_name(n))
+        .map(|(&i, _)| i)
+        .collect();
+    let is_panic = |f: u32| panic_fns.contains(&f);
+    let cso = layout.code_section_offset;
+    let mut j = 0;
+    for body in &layout.bodies {
+        let (start, end) = (body.start - cso, body.end - cso);
+        while j < spans.len() && spans[j].end <= start {
+            j += 1;
+        }
+        let reported = spans[j..]
+            .iter()
+            .take_while(|r| r.start < end)
+            .any(|r| r.file != NO_FILE && r.line != 0);
+        if !reported {
+            continue;
+        }
+        let code = bytes
+            .get(body.start as usize..body.end as usize)
+            .ok_or_else(|| {
+                MapError::Blocks(format!("function {} lies outside the module", body.index))
+            })?;
+        let mut numbering: HashMap<(u32, u32), u32> = HashMap::new();
+        for site in analyze(code, start, blocks, &is_panic)? {
+            let k = spans.partition_point(|r| r.start <= site.addr);
+            let Some(row) = k.checked_sub(1).map(|k| spans[k]) else {
+                continue;
+            };
+            if site.addr >= row.end || row.file == NO_FILE || row.line == 0 {
+                continue;
+            }
+            if !facts.is_user_line(row.file, row.line)
+                || (filter == BranchFilter::Panics && site.panics)
+            {
+                continue;
+            }
+            let n = numbering.entry((row.file, row.line)).or_insert(0);
+            let block = *n;
+            *n += 1;
+            for b in 0..site.outcomes {
+                let taken = site.counts.as_ref().and_then(|c| c.get(b).copied());
+                let slot = out
+                    .entry((row.file, row.line, block, b as u32))
+                    .or_insert(None);
+                *slot = match (*slot, taken) {
+                    (None, t) | (t, None) => t,
+                    (Some(a), Some(t)) => Some(a.saturating_add(t)),
+                };
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the branch outcomes to `cov`.
+pub(crate) fn write(branches: BranchMap, files: &[String], cov: &mut Coverage) {
+    for ((file, line, block, branch), count) in branches {
+        cov.file_mut(&files[file as usize])
+            .add_branch((line, block, branch), count);
+    }
+}
 
 /// One decision and its outcomes' counts. `counts` is empty when the block
 /// holding it never ran (each outcome is then LCOV's `-`).
@@ -77,16 +186,15 @@ pub fn analyze(
     blocks: &[Block],
     is_panic: &dyn Fn(u32) -> bool,
 ) -> Result<Vec<Site>, MapError> {
+    let unreadable = |e: wasmparser::BinaryReaderError| {
+        MapError::Blocks(format!("cannot read the code at {offset:#x}: {e}"))
+    };
     let reader = BinaryReader::new(body, offset as usize);
     let fb = FunctionBody::new(reader);
-    let mut ops_reader = fb
-        .get_operators_reader()
-        .map_err(|e| MapError::Blocks(format!("cannot read the code at {offset:#x}: {e}")))?;
+    let mut ops_reader = fb.get_operators_reader().map_err(unreadable)?;
     let mut ops: Vec<(u64, Op)> = Vec::new();
     while !ops_reader.eof() {
-        let (op, at) = ops_reader
-            .read_with_offset()
-            .map_err(|e| MapError::Blocks(format!("cannot read the code at {offset:#x}: {e}")))?;
+        let (op, at) = ops_reader.read_with_offset().map_err(unreadable)?;
         let op = match op {
             Operator::Block { .. } => Op::Block,
             Operator::Loop { .. } => Op::Loop,
@@ -96,9 +204,10 @@ pub fn analyze(
             Operator::Br { .. } => Op::Br,
             Operator::BrIf { relative_depth } => Op::BrIf(relative_depth),
             Operator::BrTable { targets } => {
-                let mut t: Vec<u32> = targets.targets().collect::<Result<_, _>>().map_err(|e| {
-                    MapError::Blocks(format!("cannot read the code at {offset:#x}: {e}"))
-                })?;
+                let mut t: Vec<u32> = targets
+                    .targets()
+                    .collect::<Result<_, _>>()
+                    .map_err(unreadable)?;
                 t.push(targets.default());
                 Op::BrTable(t)
             }
@@ -212,7 +321,7 @@ pub fn analyze(
     let mut sites = Vec::new();
     for (i, fs) in targets {
         let (addr, op) = &ops[i];
-        let here = block_at(blocks, *addr).map_or(0, |b| b.count);
+        let here = entered(blocks, Some(*addr));
         let (counts, dests): (Option<Vec<u64>>, Vec<Option<usize>>) = match op {
             Op::BrIf(_) => {
                 let Some(fall) = starts_at(next(i)) else {
@@ -271,11 +380,10 @@ pub fn analyze(
             _ => continue,
         };
         let outcomes = dests.len();
-        let ran = block_at(blocks, *addr).is_some_and(|b| b.count > 0);
         sites.push(Site {
             addr: *addr,
             outcomes,
-            counts: if ran { counts } else { None },
+            counts: if here > 0 { counts } else { None },
             panics: dests.into_iter().any(panics_from),
         });
     }

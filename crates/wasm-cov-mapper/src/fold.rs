@@ -79,6 +79,13 @@ pub fn block_at(blocks: &[Block], addr: u64) -> Option<&Block> {
     (addr < b.end).then_some(b)
 }
 
+/// How often code entered at `addr` ran: the count of the block holding
+/// it; 0 when no block does or the code is gone (`None`).
+pub fn entered(blocks: &[Block], addr: Option<u64>) -> u64 {
+    addr.and_then(|a| block_at(blocks, a))
+        .map_or(0, |b| b.count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,12 +103,19 @@ mod tests {
         Block { start, end, count }
     }
 
+    /// Each row's count (rows in the order `fold` sorts them into) and
+    /// which blocks some row overlapped.
+    fn folded(blocks: &[Block], rows: &mut [RowRange]) -> (Vec<u64>, Vec<bool>) {
+        let mut mapped = vec![false; blocks.len()];
+        let counts = fold(rows, blocks, &mut mapped);
+        (counts, mapped)
+    }
+
     #[test]
     fn row_takes_the_largest_overlapping_block() {
         let blocks = [block(0, 4, 1), block(4, 8, 7), block(10, 12, 0)];
         let mut rows = [row(2, 6, 1), row(8, 10, 2), row(10, 20, 3), row(0, 2, 4)];
-        let mut mapped = [false; 3];
-        let counts = fold(&mut rows, &blocks, &mut mapped);
+        let (counts, mapped) = folded(&blocks, &mut rows);
         // Sorted by start: (0,2,l4) (2,6,l1) (8,10,l2) (10,20,l3)
         let got: Vec<_> = rows.iter().map(|r| r.line).zip(counts).collect();
         assert_eq!(got, [(4, 1), (1, 7), (2, 0), (3, 0)]);
@@ -109,21 +123,31 @@ mod tests {
     }
 
     #[test]
-    fn empty_row_covers_the_byte_at_its_address() {
-        let blocks = [block(0, 4, 1), block(4, 8, 5)];
-        let mut rows = [row(4, 4, 9)];
-        let mut mapped = [false; 2];
-        assert_eq!(fold(&mut rows, &blocks, &mut mapped), [5]);
-        assert_eq!(mapped, [false, true]);
-    }
-
-    #[test]
-    fn blocks_outside_every_row_stay_unmapped() {
-        let blocks = [block(0, 2, 1), block(20, 30, 1)];
-        let mut rows = [row(5, 10, 1)];
-        let mut mapped = [false; 2];
-        assert_eq!(fold(&mut rows, &blocks, &mut mapped), [0]);
-        assert_eq!(mapped, [false, false]);
+    fn a_row_claims_the_blocks_it_overlaps_and_no_other() {
+        // (blocks, row, its count, which blocks it claimed)
+        let cases = [
+            // An empty row covers the byte at its address.
+            (
+                [block(0, 4, 1), block(4, 8, 5)],
+                row(4, 4, 9),
+                5,
+                [false, true],
+            ),
+            // Blocks outside every row stay unmapped.
+            (
+                [block(0, 2, 1), block(20, 30, 1)],
+                row(5, 10, 1),
+                0,
+                [false, false],
+            ),
+        ];
+        for (blocks, r, count, mapped) in cases {
+            assert_eq!(
+                folded(&blocks, &mut [r]),
+                (vec![count], mapped.to_vec()),
+                "{r:?}"
+            );
+        }
     }
 
     #[test]

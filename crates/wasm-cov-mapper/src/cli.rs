@@ -1,0 +1,267 @@
+//! The command line: read the offsets, find and check the modules they
+//! name, map each one, and write the report atomically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, ValueEnum};
+use wasm_cov_cli::{Exit, InputArg, OutputArg};
+use wasm_cov_format::{
+    read_offsets, write_lcov, Coverage, MappedCoverage, ModuleLayout, OffsetRow,
+};
+
+use crate::branches::BranchFilter;
+use crate::functions::merge_across_crates;
+use crate::map::{map_module, MapOptions};
+use crate::sources::Sources;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Lcov,
+    Json,
+}
+
+/// Map wasm block counts to Rust source lines through DWARF.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wasm-cov-mapper",
+    version,
+    group = clap::ArgGroup::new("module").required(true).args(["wasm", "modules"]),
+    after_help = "\
+Examples:
+  v8cov-extract cov/v8-coverage.json | wasm-cov-mapper --modules cov/modules > lcov.info
+  wasm-cov-mapper --wasm demo.wasm offsets.csv --format json -o demo.json --source-root .
+
+By default the standard library (/rustc/...) and dependencies (.cargo/registry,
+.cargo/git) are left out; --include-deps keeps them.
+
+Exit status: 0 ok, 2 usage or input error."
+)]
+pub struct Cli {
+    /// A module the offsets refer to (repeatable). Its SHA-256 must match.
+    #[arg(long, value_name = "FILE")]
+    pub wasm: Vec<PathBuf>,
+
+    /// A folder of modules named <sha256>.wasm, as wasm-run writes them
+    /// (repeatable; searched in order).
+    #[arg(long, value_name = "DIR")]
+    pub modules: Vec<PathBuf>,
+
+    /// The offsets CSV from v8cov-extract; `-` or none reads standard input.
+    #[arg(value_name = "OFFSETS", default_value = "-", hide_default_value = true)]
+    pub offsets: InputArg,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Lcov)]
+    pub format: Format,
+
+    /// Output file; default standard output. Written atomically.
+    #[arg(
+        short,
+        long,
+        value_name = "OUT",
+        default_value = "-",
+        hide_default_value = true
+    )]
+    pub output: OutputArg,
+
+    /// Write paths under DIR relative to it (others stay absolute).
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Option<PathBuf>,
+
+    /// Keep the standard library's and dependencies' sources.
+    #[arg(long)]
+    pub include_deps: bool,
+
+    /// Do not read the Rust sources the DWARF names. Then functions that
+    /// have no code (generics no test instantiates) are not reported, and
+    /// rows on lines without code (derives, the test harness's `main`) are
+    /// kept: the report is the DWARF's alone.
+    #[arg(long)]
+    pub no_sources: bool,
+
+    /// Which branches to report: `panics` leaves out decisions with an
+    /// outcome that only panics (compiler checks, unwrap, assert); `none`
+    /// filters nothing; `off` reports no branches.
+    #[arg(long, value_enum, default_value_t = BranchFilter::Panics)]
+    pub branch_filter: BranchFilter,
+}
+
+/// Runs the stage: `Exit::Ok`, or an error naming the input and the place.
+pub fn run(cli: &Cli) -> Result<Exit> {
+    let input = &cli.offsets;
+    let reader = input
+        .open()
+        .with_context(|| format!("cannot read {input}"))?;
+    let rows = read_offsets(reader).with_context(|| input.to_string())?;
+    let by_module = group_by_module(rows);
+    let modules = find_modules(cli, &by_module)?;
+
+    let root_abs = match &cli.source_root {
+        Some(r) => Some(
+            std::path::absolute(r).with_context(|| format!("cannot resolve {}", r.display()))?,
+        ),
+        None => None,
+    };
+    let opts = MapOptions {
+        include_deps: cli.include_deps,
+        source_root: root_abs.as_deref(),
+        branch_filter: cli.branch_filter,
+    };
+    let mut cov = Coverage::default();
+    let mut sources = if cli.no_sources {
+        Sources::disabled()
+    } else {
+        Sources::default()
+    };
+    let (mut blocks, mut unmapped) = (0, 0);
+    for m in &modules {
+        let rows = by_module
+            .get(m.layout.sha256.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let stats = map_module(&m.bytes, &m.layout, rows, &opts, &mut sources, &mut cov)
+            .with_context(|| m.path.display().to_string())?;
+        blocks += stats.blocks;
+        unmapped += stats.unmapped_blocks;
+    }
+    sources.finish(&mut cov);
+    merge_across_crates(&mut cov);
+    if unmapped > 0 {
+        // Usually compiler builtins and other code linked in without line
+        // tables: said once, so it is known, not repeated per module.
+        eprintln!(
+            "{}: note: {unmapped} of {blocks} blocks ({:.1}%) in {} module(s) map to no line-table row \
+             (code without debug info, such as compiler builtins) and are not counted",
+            wasm_cov_cli::tool_name(),
+            unmapped as f64 * 100.0 / blocks as f64,
+            modules.len()
+        );
+    }
+    write(&cov, cli.format, &cli.output)?;
+    Ok(Exit::Ok)
+}
+
+/// Rows arrive sorted by module, so grouping moves them, never copies.
+fn group_by_module(rows: Vec<OffsetRow>) -> BTreeMap<String, Vec<OffsetRow>> {
+    let mut by_module: BTreeMap<String, Vec<OffsetRow>> = BTreeMap::new();
+    for r in rows {
+        match by_module.get_mut(r.module.as_str()) {
+            Some(v) => v.push(r),
+            None => {
+                by_module.insert(r.module.clone(), vec![r]);
+            }
+        }
+    }
+    by_module
+}
+
+/// A module given on the command line, loaded and checked.
+struct Loaded {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    layout: ModuleLayout,
+}
+
+fn load_module(path: &Path) -> Result<Loaded> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let layout = ModuleLayout::parse(&bytes).with_context(|| path.display().to_string())?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        bytes,
+        layout,
+    })
+}
+
+/// Which modules to map: every --wasm (even one with no blocks: all its
+/// lines count 0), and for --modules every module the offsets name.
+fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetRow>>) -> Result<Vec<Loaded>> {
+    let input = &cli.offsets;
+    let mut modules: Vec<Loaded> = Vec::new();
+    for w in &cli.wasm {
+        modules.push(load_module(w)?);
+    }
+    for sha in by_module.keys() {
+        if modules.iter().any(|m| &m.layout.sha256 == sha) {
+            continue;
+        }
+        if cli.modules.is_empty() {
+            bail!(
+                "{input}: module {sha} matches none of the --wasm files given (their SHA-256: {})",
+                modules
+                    .iter()
+                    .map(|m| m.layout.sha256.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let file = format!("{sha}.wasm");
+        let Some(path) = cli
+            .modules
+            .iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+        else {
+            bail!(
+                "{input}: module {sha} is in none of the --modules folders ({}); no {file} there",
+                cli.modules
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        let m = load_module(&path)?;
+        if &m.layout.sha256 != sha {
+            bail!(
+                "{}: its SHA-256 is {}, not the {sha} its name says",
+                path.display(),
+                m.layout.sha256
+            );
+        }
+        modules.push(m);
+    }
+    Ok(modules)
+}
+
+/// Writes the report, atomically: a file appears whole or not at all.
+fn write(cov: &Coverage, format: Format, output: &OutputArg) -> Result<()> {
+    let mut out = output
+        .create()
+        .with_context(|| format!("cannot write {output}"))?;
+    match format {
+        Format::Lcov => write_lcov(cov, &mut out)?,
+        Format::Json => {
+            serde_json::to_writer(&mut out, &MappedCoverage::from_coverage(cov))?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+        }
+    }
+    out.commit()
+        .with_context(|| format!("cannot write {output}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_and_nothing_mean_stdio() {
+        let cli =
+            Cli::try_parse_from(["wasm-cov-mapper", "--wasm", "m.wasm", "-", "-o", "-"]).unwrap();
+        assert!(cli.offsets.is_stdin() && cli.output.is_stdout());
+        let cli = Cli::try_parse_from(["wasm-cov-mapper", "--modules", "m"]).unwrap();
+        assert!(cli.offsets.is_stdin() && cli.output.is_stdout());
+        let cli =
+            Cli::try_parse_from(["wasm-cov-mapper", "--modules", "m", "o.csv", "-o", "x.info"])
+                .unwrap();
+        assert_eq!(cli.offsets.path(), Some(Path::new("o.csv")));
+        assert_eq!(cli.output.path(), Some(Path::new("x.info")));
+    }
+}

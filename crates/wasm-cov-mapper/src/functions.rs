@@ -1,0 +1,277 @@
+//! Function records: one per (file, declaration line), entered as often as
+//! the block at its first address ran. Instantiations of a generic,
+//! inlined copies and the expansions of one macro share a record; so do
+//! the copies of one source file compiled into several test binaries
+//! ([`merge_across_crates`]). Function items with no code in any module
+//! (generics no test instantiates) are found from the sources ([`NoCode`])
+//! and reported as never entered.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use wasm_cov_format::Coverage;
+
+use crate::dwarf::{DebugInfo, Subprogram};
+use crate::fold::{entered, Block};
+use crate::names;
+use crate::sources::FileFacts;
+
+/// The functions of one module, by (file, declaration line): the names
+/// found there and the sum of their entry counts.
+pub(crate) struct Functions<'i> {
+    by_decl: BTreeMap<(u32, u32), (Vec<&'i str>, u64)>,
+}
+
+/// One function per (file, declaration line): instantiations, inlined
+/// copies and the expansions of one macro sum their entries, under the
+/// name they share (names::common). Also returns how many subprograms had
+/// their code dropped by the linker.
+pub(crate) fn collect<'i>(
+    info: &'i DebugInfo,
+    blocks: &[Block],
+    facts: &FileFacts,
+) -> (Functions<'i>, usize) {
+    let mut by_decl: BTreeMap<(u32, u32), (Vec<&'i str>, u64)> = BTreeMap::new();
+    let mut dead_functions = 0;
+    let mut add = |key: (u32, u32), name: &'i str, count: u64| {
+        let slot = by_decl.entry(key).or_default();
+        slot.0.push(name);
+        slot.1 = slot.1.saturating_add(count);
+    };
+    for sp in &info.subprograms {
+        if let Some(f) = facts.get(sp.file) {
+            // The harness's `main` (on a comment line) and derived impls.
+            if !f.is_user_line(sp.line) {
+                continue;
+            }
+            // The closure libtest wraps each #[test] function in.
+            if sp.name.ends_with("::{{closure}}")
+                && f.fn_declared_at(sp.line).is_some_and(|f| f.is_test)
+            {
+                continue;
+            }
+        }
+        if sp.low_pc.is_none() {
+            dead_functions += 1;
+        }
+        add((sp.file, sp.line), &sp.name, entered(blocks, sp.low_pc));
+    }
+    for inl in &info.inlined {
+        if let Some((name, file, line)) = &inl.origin {
+            add((*file, *line), name, entered(blocks, inl.entry));
+        }
+    }
+    (Functions { by_decl }, dead_functions)
+}
+
+impl Functions<'_> {
+    /// Adds the functions to `cov`. Names are keys of the report: two
+    /// lines whose shared names come out the same (two macros expanding
+    /// `write` for different types) keep a real name each instead, the
+    /// smallest of their own.
+    pub(crate) fn write(self, files: &[String], cov: &mut Coverage) {
+        let mut taken: HashSet<(u32, String)> = HashSet::new();
+        for ((file, line), (names, count)) in self.by_decl {
+            let mut name = names::common(&names);
+            if !taken.insert((file, name.clone())) {
+                name = names.iter().min().map_or(name, |n| (*n).to_owned());
+                taken.insert((file, name.clone()));
+            }
+            cov.file_mut(&files[file as usize])
+                .add_function(&name, line, count);
+        }
+    }
+}
+
+/// What decides, over all modules, which function items have no code
+/// anywhere: an item is one when no module's DWARF declares it and every
+/// undecidable `#[cfg]` around it holds for some item that has code.
+#[derive(Debug, Default)]
+pub(crate) struct NoCode {
+    /// `(source, decl line)` of every function some module has DWARF for.
+    declared: HashSet<(PathBuf, u32)>,
+    /// Undecidable cfg predicates under which some item has code.
+    cfgs_seen: HashSet<String>,
+    /// Items without DWARF in some module: (report path, decl line) to
+    /// (source, name, lines, cfgs).
+    candidates: BTreeMap<(String, u32), Candidate>,
+}
+
+#[derive(Debug)]
+struct Candidate {
+    source: PathBuf,
+    name: String,
+    lines: Vec<u32>,
+    cfgs: Vec<String>,
+}
+
+impl NoCode {
+    /// Notes the function items of one module's sources: those its DWARF
+    /// declares, and as candidates those it does not.
+    pub(crate) fn gather(&mut self, info: &DebugInfo, facts: &FileFacts) {
+        let declared: HashSet<(u32, u32)> = info.declared.iter().copied().collect();
+        for (file, f) in facts.iter() {
+            let abs = &info.abs_paths[file as usize];
+            let mut prefix = None;
+            for item in f.fns.iter().filter(|i| i.active) {
+                if declared.contains(&(file, item.decl_line)) {
+                    self.declared.insert((abs.clone(), item.decl_line));
+                    self.cfgs_seen.extend(item.cfgs.iter().cloned());
+                    continue;
+                }
+                let key = (info.files[file as usize].clone(), item.decl_line);
+                if self.candidates.contains_key(&key) {
+                    continue;
+                }
+                let prefix = prefix
+                    .get_or_insert_with(|| module_prefix(&info.subprograms, file, abs))
+                    .clone();
+                self.candidates.insert(
+                    key,
+                    Candidate {
+                        source: abs.clone(),
+                        name: qualify(&prefix, &item.name),
+                        lines: f.code_lines_in(item.first, item.last).collect(),
+                        cfgs: item.cfgs.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Adds the candidates no module has code for as functions entered 0
+    /// times whose code lines count 0.
+    pub(crate) fn finish(&mut self, cov: &mut Coverage) {
+        for ((path, line), c) in std::mem::take(&mut self.candidates) {
+            if self.declared.contains(&(c.source.clone(), line))
+                || !c.cfgs.iter().all(|p| self.cfgs_seen.contains(p))
+            {
+                continue;
+            }
+            let file = cov.file_mut(&path);
+            for l in c.lines {
+                file.lines.entry(l).or_insert(0);
+            }
+            file.add_function(&c.name, line, 0);
+        }
+    }
+}
+
+/// The module path of a source file, for naming functions that have no
+/// DWARF: the crate (the first segment most of the file's DWARF functions
+/// share) and the modules its path below `src/` names.
+fn module_prefix(subprograms: &[Subprogram], file: u32, path: &Path) -> String {
+    let mut crates: BTreeMap<&str, usize> = BTreeMap::new();
+    for sp in subprograms.iter().filter(|s| s.file == file) {
+        let head = sp.name.trim_start_matches('<');
+        if let Some((first, _)) = head.split_once("::") {
+            *crates.entry(first).or_insert(0) += 1;
+        }
+    }
+    let mut parts: Vec<String> = crates
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(c, _)| c.to_owned())
+        .into_iter()
+        .collect();
+    let text = path.to_string_lossy();
+    if let Some((_, below)) = text.rsplit_once("/src/") {
+        let below = below.strip_suffix(".rs").unwrap_or(below);
+        let mut mods: Vec<&str> = below.split('/').collect();
+        if matches!(mods.last(), Some(&("lib" | "main" | "mod"))) {
+            mods.pop();
+        }
+        if !(mods.len() == 1 && text.contains("/src/bin/")) {
+            parts.extend(mods.into_iter().map(str::to_owned));
+        }
+    }
+    parts.join("::")
+}
+
+/// `name` as the source spells it, inside the module `prefix`.
+fn qualify(prefix: &str, name: &str) -> String {
+    match (prefix.is_empty(), name.strip_prefix('<')) {
+        (true, _) => name.to_owned(),
+        (false, Some(rest)) if !rest.starts_with("impl ") => format!("<{prefix}::{rest}"),
+        (false, _) => format!("{prefix}::{name}"),
+    }
+}
+
+/// One source file compiled into several test binaries (a `tests/util`
+/// module each integration test includes with `mod util;`) gives each of
+/// its functions once per binary, named after that binary's crate:
+/// `test_version::util::f` and `test_parse::util::f`, same file, same line.
+/// They are one source function: merge them, summing their counts, under
+/// the smallest of the names, so a helper one binary does not call is not
+/// reported as an uncovered function beside the same helper covered.
+pub fn merge_across_crates(cov: &mut Coverage) {
+    for file in cov.files.values_mut() {
+        let mut by_key: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
+        for (name, f) in &file.functions {
+            if let Some(rest) = names::without_crate(name) {
+                by_key
+                    .entry((f.line, rest.to_owned()))
+                    .or_default()
+                    .push(name.clone());
+            }
+        }
+        for ((line, _), mut group) in by_key {
+            if group.len() < 2 {
+                continue;
+            }
+            group.sort();
+            let keep = group[0].clone();
+            let mut count = 0u64;
+            for name in &group {
+                if let Some(f) = file.functions.remove(name) {
+                    count = count.saturating_add(f.count);
+                }
+            }
+            file.functions
+                .insert(keep, wasm_cov_format::FnCoverage { line, count });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_file_in_several_test_binaries_is_one_set_of_functions() {
+        let mut cov = Coverage::default();
+        let f = cov.file_mut("tests/util/mod.rs");
+        f.add_function("test_version::util::req", 10, 3);
+        f.add_function("test_parse::util::req", 10, 0);
+        f.add_function("test_parse::util::other", 20, 0);
+        f.add_function("<test_parse::X as core::fmt::Debug>::fmt", 30, 1);
+        merge_across_crates(&mut cov);
+        let got: Vec<_> = cov.files["tests/util/mod.rs"]
+            .functions
+            .iter()
+            .map(|(n, f)| (n.as_str(), f.line, f.count))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("<test_parse::X as core::fmt::Debug>::fmt", 30, 1),
+                ("test_parse::util::other", 20, 0),
+                ("test_parse::util::req", 10, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_of_functions_without_code() {
+        assert_eq!(qualify("demo", "f"), "demo::f");
+        assert_eq!(qualify("demo::m", "<P as T>::f"), "<demo::m::P as T>::f");
+        assert_eq!(
+            qualify(
+                "semver::impls",
+                "<impl FromIterator for VersionReq>::from_iter"
+            ),
+            "semver::impls::<impl FromIterator for VersionReq>::from_iter"
+        );
+        assert_eq!(qualify("", "f"), "f");
+    }
+}

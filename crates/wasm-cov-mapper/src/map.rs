@@ -1,0 +1,90 @@
+//! Mapping one module: the algorithm's outline, each step a call into the
+//! module that owns it.
+
+use std::path::Path;
+
+use wasm_cov_format::{Coverage, ModuleLayout, OffsetRow};
+
+use crate::branches::{self, map_branches, BranchFilter};
+use crate::dwarf::{self, DebugInfo, FileFilter};
+use crate::error::MapError;
+use crate::fold::fold;
+use crate::functions;
+use crate::layout::{check_rows_in_bodies, to_blocks};
+use crate::lines;
+use crate::sources::Sources;
+
+/// What mapping one module found, for the note on stderr.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MapStats {
+    pub blocks: usize,
+    pub unmapped_blocks: usize,
+    pub dead_functions: usize,
+}
+
+pub struct MapOptions<'a> {
+    pub include_deps: bool,
+    pub source_root: Option<&'a Path>,
+    pub branch_filter: BranchFilter,
+}
+
+/// Maps one module's blocks (`rows` all belong to it) into `cov`.
+pub fn map_module(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    rows: &[OffsetRow],
+    opts: &MapOptions<'_>,
+    sources: &mut Sources,
+    cov: &mut Coverage,
+) -> Result<MapStats, MapError> {
+    let blocks = to_blocks(layout, rows)?;
+    let mut info = read_dwarf(bytes, layout, opts, sources)?;
+    check_rows_in_bodies(layout, &info.rows)?;
+    let facts = sources.facts_of(&info.abs_paths);
+    lines::add_call_rows(&mut info);
+
+    let mut mapped = vec![false; blocks.len()];
+    let row_counts = fold(&mut info.rows, &blocks, &mut mapped);
+    let lines = lines::count(&info, row_counts, &blocks, &facts);
+    let (functions, dead_functions) = functions::collect(&info, &blocks, &facts);
+    sources.no_code.gather(&info, &facts);
+    let branches = map_branches(
+        bytes,
+        layout,
+        &blocks,
+        &info.rows,
+        opts.branch_filter,
+        &facts,
+    )?;
+
+    branches::write(branches, &info.files, cov);
+    lines.write(&info.files, cov);
+    functions.write(&info.files, cov);
+    Ok(MapStats {
+        blocks: blocks.len(),
+        unmapped_blocks: mapped.iter().filter(|m| !**m).count(),
+        dead_functions,
+    })
+}
+
+/// Reads the module's DWARF, parsing the sources it names (those not read
+/// yet) on a second thread meanwhile.
+fn read_dwarf(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    opts: &MapOptions<'_>,
+    sources: &mut Sources,
+) -> Result<DebugInfo, MapError> {
+    let dwarf = dwarf::load(bytes, layout)?;
+    let code_size = layout.code_section_end - layout.code_section_offset;
+    let filter = FileFilter {
+        include_deps: opts.include_deps,
+        source_root: opts.source_root,
+    };
+    let wanted = if sources.enabled() {
+        dwarf::kept_sources(&dwarf, &filter)?
+    } else {
+        Vec::new()
+    };
+    sources.parse_while(wanted, || dwarf::read(&dwarf, code_size, &filter))
+}
