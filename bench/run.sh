@@ -87,12 +87,12 @@ semver=$B/crates/semver-1.0.28
 rsyntax=$B/crates/regex-syntax-0.8.10
 sjson=$B/crates/serde_json-1.0.149
 
-say "building the test wasm (cached in each crate's target/wasm-cov)"
+say "building the test wasm (cached in each crate's target/wasm-cov-target)"
 pick() { grep -E "/$2-[0-9a-f]{16}\.wasm\$" "$B/logs/$1.list" | head -1; }
 for c in "$semver" "$rsyntax" "$sjson"; do
     name=$(basename "$c")
     s=$SECONDS
-    "$repo/scripts/build-wasm-tests.sh" "$c" >"$B/logs/$name.list" 2>"$B/logs/$name.build.log" \
+    (cd "$c" && "$bin/cargo-wasm-cov" --no-run) >"$B/logs/$name.list" 2>"$B/logs/$name.build.log" \
         || { tail -20 "$B/logs/$name.build.log" >&2; exit 2; }
     printf 'bench:   %-22s %4d s\n' "$name" "$((SECONDS - s))" >&2
 done
@@ -228,11 +228,12 @@ if want e2e; then
 say "end to end on regex-syntax: make coverage (wasm) vs instrument-coverage (native)"
 # Dependencies stay built; the crate's own code is rebuilt each run, as in
 # CI with a warm cache.
-# scripts/coverage.sh is what `make coverage` runs once its prerequisites
+# cargo wasm-cov is what `make coverage` runs once its prerequisites
 # (setup, tools) are done; calling it directly keeps a rebuild of the tools
-# (someone editing the workspace) out of the timing.
+# (someone editing the workspace) out of the timing. --no-doc: the native
+# side runs no doctests either.
 hf e2e -r 3 --prepare "touch $rsyntax/src/lib.rs" \
-    -n "make coverage (wasm)" "BIN=$bin $repo/scripts/coverage.sh $rsyntax $B/tmp/e2e-wasm" \
+    -n "cargo wasm-cov (wasm)" "cd $rsyntax && $bin/cargo-wasm-cov --no-doc --html --output-dir $B/tmp/e2e-wasm" \
     -n "native -C instrument-coverage" "$repo/bench/native-coverage.sh $rsyntax $B/tmp/e2e-native"
 fi
 

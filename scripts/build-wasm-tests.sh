@@ -1,63 +1,42 @@
 #!/usr/bin/env bash
 # Builds a crate's test binaries for wasm with the flags coverage needs and
-# prints the path of each test .wasm, one per line.
+# prints the path of each test .wasm, one per line. A thin wrapper kept for
+# the integration tests (tests/src/lib.rs): the build is cargo wasm-cov's,
+#   cd CRATE_DIR && cargo wasm-cov --no-run [cargo args...]
+# which keeps the crate's own rustflags and adds the coverage flags
+# (README, "Build flags"; docs/cargo-wasm-cov.md).
 #
 #   scripts/build-wasm-tests.sh CRATE_DIR [extra cargo args...]
 #
-# The target is $WASM_COV_TARGET, or else wasm32-unknown-unknown for a crate
-# whose Cargo.toml names wasm-bindgen-test (its tests need
-# wasm-bindgen-test-runner) and wasm32-wasip1 (plain libtest) otherwise.
-#
-# Flags (see docs/formats.md and the README):
-#   -C debuginfo=2            DWARF line tables and subprograms in the .wasm
-#   -C opt-level=0            lines map one-to-one to code
-#   -C codegen-units=1        one compilation unit per crate, smaller DWARF
-#   -C link-dead-code         functions no test calls are still generated...
-#   -C link-arg=--no-gc-sections  ...and wasm-ld keeps them, so they count 0
-# They are set through CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS so they reach the
-# wasm code only, never build scripts or proc macros. A RUSTFLAGS in the
-# environment would override them, so it is refused.
-# The build goes to CRATE_DIR/target/wasm-cov so it never invalidates the
-# crate's ordinary builds.
+# $WASM_COV_TARGET sets --target (default: per package, as cargo wasm-cov
+# decides). $WASM_COV_EXTRA_RUSTFLAGS is passed as RUSTFLAGS, which cargo
+# wasm-cov folds in before its own flags. The driver is
+# $CARGO_WASM_COV, else target/debug/cargo-wasm-cov (`make test` builds it
+# first with `cargo build --bins`; built here only if missing, since a
+# cargo inside `cargo test` may wait on the target dir's lock).
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")/.." && pwd)
 crate=${1:?usage: build-wasm-tests.sh CRATE_DIR [cargo args...]}
 shift
 if [[ ! -f "$crate/Cargo.toml" ]]; then
     echo "build-wasm-tests: $crate/Cargo.toml not found" >&2
     exit 2
 fi
-if [[ -n "${RUSTFLAGS:-}" || -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]]; then
-    echo "build-wasm-tests: RUSTFLAGS is set and would replace the coverage flags; unset it" >&2
-    exit 2
+driver=${CARGO_WASM_COV:-$here/target/debug/cargo-wasm-cov}
+if [[ ! -x "$driver" ]]; then
+    # Built from the tools' workspace, never with the crate's own config.
+    (cd "$here" && cargo build --quiet -p cargo-wasm-cov) >&2
 fi
-
-target=${WASM_COV_TARGET:-}
-if [[ -z "$target" ]]; then
-    if grep -q 'wasm-bindgen-test' "$crate/Cargo.toml"; then
-        target=wasm32-unknown-unknown
-    else
-        target=wasm32-wasip1
-    fi
+args=(--no-run)
+if [[ -n "${WASM_COV_TARGET:-}" ]]; then
+    args+=(--target "$WASM_COV_TARGET")
 fi
-flags="-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code"
-case $target in
-    wasm32-wasip1)
-        export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$flags -C link-arg=--no-gc-sections ${WASM_COV_EXTRA_RUSTFLAGS:-}" ;;
-    wasm32-unknown-unknown)
-        # wasm-bindgen 0.2.130's descriptor interpreter panics on a module
-        # built with both link-dead-code and --no-gc-sections. Without the
-        # latter, wasm-ld drops functions nothing calls; their DWARF stays
-        # behind with tombstone addresses and the mapper counts their lines
-        # as 0, so they still show as uncovered.
-        export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags ${WASM_COV_EXTRA_RUSTFLAGS:-}" ;;
-    *) echo "build-wasm-tests: unsupported target $target" >&2; exit 2 ;;
-esac
-json=$(cargo test --no-run --tests --lib --target "$target" \
-    --manifest-path "$crate/Cargo.toml" \
-    --target-dir "$crate/target/wasm-cov" \
-    --message-format=json-render-diagnostics "$@")
-# One compiler-artifact line per test binary carries its "executable".
-grep '"reason":"compiler-artifact"' <<<"$json" \
-    | grep -o '"executable":"[^"]*"' \
-    | sed -e 's/^"executable":"//' -e 's/"$//'
+unset CARGO_ENCODED_RUSTFLAGS
+if [[ -n "${WASM_COV_EXTRA_RUSTFLAGS:-}" ]]; then
+    export RUSTFLAGS="$WASM_COV_EXTRA_RUSTFLAGS"
+else
+    unset RUSTFLAGS
+fi
+cd "$crate"
+exec "$driver" "${args[@]}" "$@"

@@ -8,20 +8,22 @@
 # 1. native: `cargo test --lib --tests` with `-C instrument-coverage`,
 #    llvm-profdata merge, `llvm-cov export --format=lcov` (llvm-tools-preview,
 #    installed with rustup if missing), paths made relative to CRATE_DIR;
-# 2. wasm: scripts/coverage.sh CRATE_DIR (wasm32-wasip1, Node, this mapper);
+# 2. wasm: cargo wasm-cov --no-doc in CRATE_DIR (wasm32-wasip1, Node, this
+#    mapper; $BIN/cargo-wasm-cov, default target/release);
 # 3. prints, per file and in total: lines both instrument, lines only one
 #    side instruments, agreement on covered/uncovered for the shared lines,
 #    both line percentages and their difference, and the functions LLVM
 #    reports as never executed that the wasm report does not.
 #
 # Only files under CRATE_DIR are compared; the test suite is the one
-# scripts/build-wasm-tests.sh builds (unit and integration tests, no
-# doctests). Leaves OUT_DIR/llvm.lcov, OUT_DIR/wasm/lcov.info and
+# `cargo wasm-cov --no-doc` builds (unit and integration tests, no
+# doctests, as on the native side). Leaves OUT_DIR/llvm.lcov, OUT_DIR/wasm/lcov.info and
 # OUT_DIR/compare.md (the table, as in docs/fidelity.md).
 # Exit status: 0 ok (also when the two disagree), 2 error.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$here/target/release}
 crate=${1:?usage: compare-llvm.sh CRATE_DIR [OUT_DIR]}
 crate=$(cd "$crate" && pwd)
 name=$(basename "$crate")
@@ -70,11 +72,12 @@ sed -e "s#^SF:$crate/#SF:#" "$out/llvm.abs.lcov" >"$out/llvm.lcov"
 rm -f "$out/llvm.abs.lcov"
 
 # --- 2. wasm, this pipeline ------------------------------------------------
-echo "compare-llvm: wasm tests of $name through scripts/coverage.sh" >&2
+echo "compare-llvm: wasm tests of $name through cargo wasm-cov" >&2
 rc=0
-"$here/scripts/coverage.sh" "$crate" "$out/wasm" >"$out/wasm-test.log" 2>&1 || rc=$?
+(cd "$crate" && "$bin/cargo-wasm-cov" --no-doc --output-dir "$out/wasm") \
+    >"$out/wasm-test.log" 2>&1 || rc=$?
 if [[ $rc -ge 2 ]]; then
-    echo "compare-llvm: scripts/coverage.sh $crate failed (exit $rc)" >&2
+    echo "compare-llvm: cargo wasm-cov in $crate failed (exit $rc)" >&2
     tail -5 "$out/wasm-test.log" >&2
     exit 2
 fi

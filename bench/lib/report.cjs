@@ -95,9 +95,9 @@ if (merge) {
   p(`| LCOV merge of 50 shards: cov-report vs \`lcov -a\` | ${sec(a.median)} | ${sec(b.median)} | ${(b.median / a.median).toFixed(1)}x faster | (none) | |`);
 }
 if (e2e) {
-  const a = e2e['make coverage (wasm)'];
+  const a = e2e['cargo wasm-cov (wasm)'];
   const b = e2e['native -C instrument-coverage'];
-  p(`| End to end: \`make coverage\` on regex-syntax vs native instrument-coverage (crate rebuilt, deps cached) | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} | (none) | |`);
+  p(`| End to end: \`cargo wasm-cov\` on regex-syntax vs native instrument-coverage (crate rebuilt, deps cached) | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} | (none) | |`);
 }
 p();
 
@@ -127,7 +127,7 @@ p();
 
 p('## Mapper and scaling');
 p();
-p('Each test wasm is built by `scripts/build-wasm-tests.sh` (coverage flags, full debuginfo) and run');
+p('Each test wasm is built by `cargo wasm-cov --no-run` (coverage flags, full debuginfo) and run');
 p('once by wasm-run; the mapper then maps all of its blocks (`--format json`, sources read,');
 p('branches on: the default) and is timed against `llvm-dwarfdump --debug-line FILE > /dev/null`.');
 p('Peak RSS is from one run under GNU time.');
@@ -162,7 +162,7 @@ p(detail('merge'));
 
 p('## End to end');
 p();
-p('`make coverage CRATE=regex-syntax` (its pipeline, `scripts/coverage.sh`: build for wasm32-wasip1, wasm-run, v8cov-extract, mapper,');
+p('`cargo wasm-cov --no-doc --html` in regex-syntax (what `make coverage` runs: build for wasm32-wasip1, wasm-run, v8cov-extract, mapper,');
 p('cov-report with HTML) against `bench/native-coverage.sh` (what `cargo llvm-cov --html` does:');
 p('`-C instrument-coverage` build for the host, run, `llvm-profdata merge`, `llvm-cov export` and');
 p('`llvm-cov show --format=html`). Before each run the crate\'s `src/lib.rs` is touched, so the');

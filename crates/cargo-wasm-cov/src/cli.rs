@@ -174,6 +174,10 @@ pub struct TestArgs {
     /// Tests run at once per binary (wasm-run --test-threads).
     #[arg(long, value_name = "N", help_heading = "Running")]
     pub test_threads: Option<usize>,
+    /// Build the test binaries and print their paths on stdout, one per
+    /// line; run nothing (what scripts and `wasm-run` by hand start from).
+    #[arg(long, help_heading = "Running")]
+    pub no_run: bool,
     /// Build and run, but write no report (merge later with `cargo wasm-cov report`).
     #[arg(long, help_heading = "Running")]
     pub no_report: bool,

@@ -35,6 +35,7 @@ mod workspace;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -112,7 +113,10 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     }
     let split = groups.len() > 1;
     let any_kind = args.lib || args.bins || args.tests || !args.test.is_empty();
-    let mut run_doc = args.doc || (!any_kind && !args.no_doc);
+    let mut run_doc = !args.no_run && (args.doc || (!any_kind && !args.no_doc));
+    if args.no_run && args.doc {
+        anyhow::bail!("--no-run builds no doctests (rustdoc builds and runs them at once)");
+    }
     if run_doc && !stages::wasm_run_runs_programs() {
         if args.doc {
             anyhow::bail!("--doc: this wasm-run cannot run doctests yet (no --harness program)");
@@ -140,6 +144,13 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             )?);
         }
         flags_by_target.insert(target.clone(), flags);
+    }
+    if args.no_run {
+        let mut stdout = std::io::stdout().lock();
+        for b in &bins {
+            writeln!(stdout, "{}", b.wasm.display())?;
+        }
+        return Ok(Exit::Ok);
     }
     let doc_pkgs: Vec<&cargo_metadata::Package> = selected
         .iter()
