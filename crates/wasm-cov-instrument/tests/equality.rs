@@ -60,22 +60,35 @@ fn preopens(crate_dir: &Path) -> BTreeMap<String, String> {
     BTreeMap::from([(".".into(), c.clone()), (c.clone(), c), (t.clone(), t)])
 }
 
-/// Returns `None` when the CSVs are equal, else a report.
-fn compare(node: &Path, tools: &Path, example: &str) -> Option<String> {
+/// Returns `None` when the CSVs are equal, else a report. `example` names
+/// the scratch folder and the report.
+fn compare(
+    node: &Path,
+    tools: &Path,
+    example: &str,
+    wasm_path: &Path,
+    crate_dir: &Path,
+) -> Option<String> {
     let root = common::workspace();
-    let crate_dir = root.join("examples").join(example);
-    let wasm_path = build_example(example);
     let scratch = root.join("target/it/instrument-equality").join(example);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
+
+    // Both runs see the same deterministic clock and random source (see the
+    // hook), or the program itself would take different paths.
+    let node_options = format!(
+        "--require {}",
+        common::js("deterministic-wasi.cjs").display()
+    );
 
     // V8's counters, one test thread (two threads lose increments).
     let v8_out = scratch.join("v8");
     let ran = Command::new(tools.join("wasm-run"))
         .env("WASM_RUN_NODE", node)
+        .env("NODE_OPTIONS", &node_options)
         .args(["--test-threads", "1", "--out"])
         .arg(&v8_out)
-        .arg(&wasm_path)
+        .arg(wasm_path)
         .output()
         .unwrap();
     assert!(
@@ -100,14 +113,15 @@ fn compare(node: &Path, tools: &Path, example: &str) -> Option<String> {
             "mode": "like-runner",
             "programName": wasm_path.file_name().unwrap().to_string_lossy(),
             "env": {},
-            "preopens": preopens(&crate_dir),
+            "preopens": preopens(crate_dir),
         }))
         .unwrap(),
     )
     .unwrap();
     let counts: Vec<String> = serde_json::from_str(&common::run(
         Command::new(node)
-            .current_dir(&crate_dir)
+            .env("NODE_OPTIONS", &node_options)
+            .current_dir(crate_dir)
             .arg(common::js("run-instrumented.cjs"))
             .arg(&config),
     ))
@@ -166,9 +180,10 @@ fn offsets_csv_equals_v8s_on_the_examples() {
         return;
     };
     let tools = build_tools();
+    let examples = common::workspace().join("examples");
     let failures: Vec<String> = ["demo", "fidelity"]
         .iter()
-        .filter_map(|e| compare(&node, &tools, e))
+        .filter_map(|e| compare(&node, &tools, e, &build_example(e), &examples.join(e)))
         .collect();
     assert!(
         failures.is_empty(),
@@ -176,4 +191,38 @@ fn offsets_csv_equals_v8s_on_the_examples() {
         common::v8_version(&node),
         failures.join("\n")
     );
+}
+
+/// The same on any libtest binary, for a published suite such as
+/// regex-syntax's (as `make bench` builds it):
+///
+///     WASM_COV_EQUALITY_WASM=path/to/test.wasm cargo test -p wasm-cov-instrument \
+///         --test equality -- --ignored --nocapture
+///
+/// The crate folder is found as wasm-run finds it: the parent of the
+/// `target` folder the binary is in.
+#[test]
+#[ignore = "needs WASM_COV_EQUALITY_WASM"]
+fn offsets_csv_equals_v8s_on_a_given_binary() {
+    let Some(node) = common::pinned_node("offsets_csv_equals_v8s_on_a_given_binary") else {
+        return;
+    };
+    let wasm = PathBuf::from(
+        std::env::var_os("WASM_COV_EQUALITY_WASM").expect("WASM_COV_EQUALITY_WASM is set"),
+    );
+    let wasm = std::path::absolute(wasm).unwrap();
+    let crate_dir = wasm
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "target"))
+        .and_then(Path::parent)
+        .expect("the binary lies in a crate's target folder")
+        .to_path_buf();
+    let tools = build_tools();
+    let name = wasm.file_stem().unwrap().to_string_lossy().into_owned();
+    if let Some(failure) = compare(&node, &tools, &name, &wasm, &crate_dir) {
+        panic!(
+            "our counters disagree with V8 {}:\n{failure}",
+            common::v8_version(&node)
+        );
+    }
 }
