@@ -101,7 +101,7 @@ fn compare(
         common::run(Command::new(tools.join("v8cov-extract")).arg(v8_out.join("v8-coverage.json")));
 
     // Ours.
-    let wasm = std::fs::read(&wasm_path).unwrap();
+    let wasm = std::fs::read(wasm_path).unwrap();
     let inst = instrument(&wasm, &Options::default()).unwrap();
     let inst_path = scratch.join("instrumented.wasm");
     std::fs::write(&inst_path, &inst.wasm).unwrap();
