@@ -125,6 +125,29 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         run_doc = false;
     }
 
+    // Before the build, which can take minutes: a missing Node or runner
+    // is said at once.
+    let node = if args.no_run {
+        PathBuf::new()
+    } else {
+        provision::node(common.node.as_deref(), common.offline)?
+    };
+    let bindgen_runner = if groups.contains_key(flags::UNKNOWN) && !args.doc && !args.no_run {
+        let bindgen_pkgs: Vec<_> = selected
+            .iter()
+            .copied()
+            .filter(|p| workspace::uses_wasm_bindgen_test(p))
+            .collect();
+        let version = workspace::locked_wasm_bindgen(&meta, &bindgen_pkgs);
+        Some(provision::wasm_bindgen_runner(
+            common.wasm_bindgen_runner.as_deref(),
+            version.as_deref(),
+            common.offline,
+        )?)
+    } else {
+        None
+    };
+
     let mut bins = Vec::new();
     let mut flags_by_target = BTreeMap::new();
     for (target, pkgs) in &groups {
@@ -161,23 +184,6 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     if bins.is_empty() && !doctests_to_run {
         anyhow::bail!("no test binaries were built (is there a #[test] in the selected packages?)");
     }
-
-    let node = provision::node(common.node.as_deref(), common.offline)?;
-    let bindgen_runner = if groups.contains_key(flags::UNKNOWN) && !args.doc {
-        let bindgen_pkgs: Vec<_> = selected
-            .iter()
-            .copied()
-            .filter(|p| workspace::uses_wasm_bindgen_test(p))
-            .collect();
-        let version = workspace::locked_wasm_bindgen(&meta, &bindgen_pkgs);
-        Some(provision::wasm_bindgen_runner(
-            common.wasm_bindgen_runner.as_deref(),
-            version.as_deref(),
-            common.offline,
-        )?)
-    } else {
-        None
-    };
 
     let runs = out.join("runs");
     if !args.no_report && runs.exists() {
