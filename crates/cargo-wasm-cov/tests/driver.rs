@@ -185,7 +185,7 @@ fn a_workspace_with_a_config_rustflag_members_and_an_integration_test() {
 }
 
 #[test]
-fn a_feature_run_kept_with_no_report_then_reported() {
+fn a_feature_run_kept_with_no_report_then_reported_with_a_merged_lcov() {
     let ws = repo().join("examples/workspace");
     let out = scratch("feature");
     let _ = std::fs::remove_dir_all(out.join("runs"));
@@ -202,8 +202,28 @@ fn a_feature_run_kept_with_no_report_then_reported() {
         ],
         &[],
     ));
-    assert!(!out.join("lcov.info").exists() || out.join("runs").is_dir());
-    let report = wasm_cov(&ws, &["report", "--output-dir", o, "--json"], &[]);
+    assert!(out.join("runs").read_dir().unwrap().next().is_some());
+    // Another tool's LCOV (say the native tests') merges in: it ran the
+    // doctest-only function.
+    let native = out.join("native.lcov");
+    let square = marker_line(&ws.join("shapes/src/lib.rs"), "square-area");
+    std::fs::write(
+        &native,
+        format!("SF:shapes/src/lib.rs\nDA:{square},1\nend_of_record\n"),
+    )
+    .unwrap();
+    let report = wasm_cov(
+        &ws,
+        &[
+            "report",
+            "--output-dir",
+            o,
+            "--json",
+            "--merge",
+            native.to_str().unwrap(),
+        ],
+        &[],
+    );
     ok(&report);
     let summary: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert!(
@@ -212,8 +232,49 @@ fn a_feature_run_kept_with_no_report_then_reported() {
     );
     let cov = lcov(&out.join("lcov.info"));
     check(&cov, &ws, "shapes/src/lib.rs", "perimeter", Some(true));
+    check(&cov, &ws, "shapes/src/lib.rs", "square-area", Some(true));
     // `report` was not selected: it is not in this run.
     assert!(!cov.contains_key("report/src/lib.rs"));
+}
+
+#[test]
+fn package_metadata_gives_defaults_that_flags_override() {
+    let ws = repo().join("examples/workspace");
+    let out = scratch("metadata");
+    let o = out.to_str().unwrap();
+    // report/Cargo.toml: ignore-filename-regex = "^shapes/", fail-under-lines = 100.
+    ok(&wasm_cov(
+        &ws,
+        &["-p", "report", "--no-doc", "--output-dir", o],
+        &[],
+    ));
+    let cov = lcov(&out.join("lcov.info"));
+    assert_eq!(cov.keys().collect::<Vec<_>>(), ["report/src/lib.rs"]);
+    // A flag replaces the regex list: shapes' partly covered lines come
+    // back, and the 100% bar from the metadata is missed: exit 1, with the
+    // reports still written.
+    let _ = std::fs::remove_file(out.join("lcov.info"));
+    let r = wasm_cov(
+        &ws,
+        &[
+            "-p",
+            "report",
+            "--no-doc",
+            "--output-dir",
+            o,
+            "--ignore-filename-regex",
+            "^none$",
+        ],
+        &[],
+    );
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &ws, "shapes/src/lib.rs", "rect-area", Some(true));
 }
 
 #[test]
