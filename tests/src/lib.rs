@@ -141,6 +141,15 @@ impl Ran {
     }
 }
 
+/// Fails unless `text` contains every one of `needles`, naming the first
+/// missing one and showing all of `text`.
+#[track_caller]
+pub fn assert_contains(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "{n:?} is missing from:\n{text}");
+    }
+}
+
 /// The 1-based line of `src/lib.rs` in the demo that holds `// cov: MARKER`.
 pub fn demo_line(marker: &str) -> u32 {
     example_line("demo", marker)

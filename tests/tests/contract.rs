@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use integration_tests::{root, run, tool};
+use integration_tests::{check_golden, root, run, tool};
 use wasm_cov_format::{
     read_lcov, read_offsets, write_lcov, write_offsets, MappedCoverage, V8Coverage,
 };
@@ -26,18 +26,24 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap()
 }
 
-/// Compares `got` with the golden file, or rewrites it under BLESS=1.
-fn golden(name: &str, got: &str) {
-    let path = fixture(name);
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_default();
+/// Reads fixture `name` with `read`, writes it back with `write`, and
+/// asserts the bytes are the same.
+fn round_trips<T, R: std::fmt::Debug, W: std::fmt::Debug>(
+    name: &str,
+    read: impl Fn(&[u8]) -> Result<T, R>,
+    write: impl Fn(&T, &mut Vec<u8>) -> Result<(), W>,
+) {
+    let bytes = self::read(name);
+    let value = read(bytes.as_slice()).unwrap();
+    let mut out = Vec::new();
+    write(&value, &mut out).unwrap();
     assert!(
-        want == got,
-        "{} differs (BLESS=1 to accept):\n--- want\n{want}\n--- got\n{got}",
-        path.display()
+        out == bytes,
+        "{name} does not round-trip:\n{}",
+        integration_tests::line_diff(
+            &String::from_utf8_lossy(&bytes),
+            &String::from_utf8_lossy(&out)
+        )
     );
 }
 
@@ -64,14 +70,14 @@ fn v8_coverage_json_round_trips() {
 
 #[test]
 fn offsets_csv_round_trips_and_is_what_extract_writes() {
-    let bytes = read("offsets.csv");
-    let rows = read_offsets(bytes.as_slice()).unwrap();
-    let mut out = Vec::new();
-    write_offsets(&rows, &mut out).unwrap();
-    assert_eq!(out, bytes);
+    round_trips(
+        "offsets.csv",
+        |b| read_offsets(b),
+        |rows, out| write_offsets(rows, out),
+    );
     let extracted =
         run(Command::new(tool("v8cov-extract")).arg(fixture("v8-coverage.json"))).expect(0);
-    assert_eq!(extracted.stdout.as_bytes(), bytes.as_slice());
+    assert_eq!(extracted.stdout.as_bytes(), read("offsets.csv"));
 }
 
 #[test]
@@ -88,13 +94,10 @@ fn mapper_json_round_trips_and_agrees_with_lcov() {
 
 #[test]
 fn lcov_round_trips() {
-    let bytes = read("lcov.info");
-    let cov = read_lcov(bytes.as_slice()).unwrap();
-    let mut out = Vec::new();
-    write_lcov(&cov, &mut out).unwrap();
-    assert_eq!(
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(bytes).unwrap()
+    round_trips(
+        "lcov.info",
+        |b| read_lcov(b),
+        |cov, out| write_lcov(cov, out),
     );
 }
 
@@ -109,5 +112,5 @@ fn cov_report_reads_both_mapper_outputs_the_same() {
         .arg("--show-missing"))
     .expect(0);
     assert_eq!(from_lcov.stdout, from_json.stdout);
-    golden("table.txt", &from_lcov.stdout);
+    check_golden(&fixture("table.txt"), &from_lcov.stdout).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use integration_tests::{build_example, example_line, map_coverage, root, run, scratch, tool};
+use integration_tests::{
+    assert_contains, build_example, example_line, line_count, map_coverage, root, run, scratch,
+    test_report as report, tool,
+};
 use wasm_cov_format::{Coverage, Outcome, TestReport};
 
 /// The faults crate's test .wasm, with memory capped at 256 MiB so the
@@ -20,25 +23,13 @@ fn faults_wasm() -> PathBuf {
     build_example("faults", &[], "-C link-arg=--max-memory=268435456")
 }
 
-fn line(marker: &str) -> u32 {
-    example_line("faults", marker)
-}
-
 /// Extracts and maps `cov_dir`'s coverage; returns the LCOV model.
 fn map(cov_dir: &Path) -> Coverage {
     map_coverage(cov_dir, &root().join("examples/faults"))
 }
 
 fn count(cov: &Coverage, marker: &str) -> u64 {
-    let l = line(marker);
-    *cov.files["src/lib.rs"]
-        .lines
-        .get(&l)
-        .unwrap_or_else(|| panic!("line {l} ({marker}) not instrumented"))
-}
-
-fn report(cov_dir: &Path) -> TestReport {
-    TestReport::from_json(&std::fs::read(cov_dir.join("tests.json")).unwrap()).unwrap()
+    line_count(cov, example_line("faults", marker))
 }
 
 fn outcome(r: &TestReport, name: &str) -> (Outcome, String) {
@@ -67,22 +58,13 @@ fn every_kind_of_failure_is_reported_and_its_coverage_kept() {
         ])
         .arg(faults_wasm()))
     .expect(1);
-    assert!(
-        r.stdout.contains("test tests::passes ... ok"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("test tests::loops_forever ... FAILED (timed out)"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("test result: FAILED. 4 passed; 4 failed; 0 ignored;"),
-        "{}",
-        r.stdout
+    assert_contains(
+        &r.stdout,
+        &[
+            "test tests::passes ... ok",
+            "test tests::loops_forever ... FAILED (timed out)",
+            "test result: FAILED. 4 passed; 4 failed; 0 ignored;",
+        ],
     );
 
     let rep = report(&cov_dir);
@@ -183,18 +165,21 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
-    let dir = scratch("sigkill");
-    let cov_dir = dir.join("cov");
+/// Starts wasm-run on one thread with `options` on the faults module, with
+/// `test_args` for libtest, into `cov_dir`; returns it once its Node
+/// runner is up, with that runner's pid, after 1.5 s more for the tests to
+/// get going (loops_forever hangs second, as tests run in name order).
+fn start_run(cov_dir: &Path, options: &[&str], test_args: &[&str]) -> (KillOnDrop, u32) {
     let child = KillOnDrop(Some(
         Command::new(tool("wasm-run"))
             .arg("--out")
-            .arg(&cov_dir)
-            .args(["--flush-interval", "0.2", "--test-threads", "1"])
+            .arg(cov_dir)
+            .args(["--test-threads", "1"])
+            .args(options)
             .arg(faults_wasm())
-            .args(["--", "loops_forever"])
-            .stdout(Stdio::null())
+            .arg("--")
+            .args(test_args)
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
@@ -204,19 +189,29 @@ fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
         node = runner_of(child.id());
         node.is_some()
     });
-    // Let the hung test spin and a few flushes happen, then kill Node hard.
     std::thread::sleep(Duration::from_millis(1500));
-    let node = node.unwrap();
+    (child, node.unwrap())
+}
+
+/// Sends `signal` (`-KILL`, `-TERM`) to `pid`.
+fn send(signal: &str, pid: u32) {
     assert!(Command::new("kill")
-        .args(["-KILL", &node.to_string()])
+        .args([signal, &pid.to_string()])
         .status()
         .unwrap()
         .success());
+}
+
+#[test]
+fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
+    let cov_dir = scratch("sigkill").join("cov");
+    let (child, node) = start_run(&cov_dir, &["--flush-interval", "0.2"], &["loops_forever"]);
+    // The hung test has spun and a few flushes happened: kill Node hard.
+    send("-KILL", node);
     let out = child.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("killed by a signal"), "{stderr}");
-    assert!(stderr.contains("last flush"), "{stderr}");
+    assert_contains(&stderr, &["killed by a signal", "last flush"]);
     let cov = map(&cov_dir);
     assert!(
         count(&cov, "spin-loop") > 1000,
@@ -226,34 +221,13 @@ fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
 
 #[test]
 fn sigterm_stops_the_run_and_keeps_what_ran() {
-    let dir = scratch("sigterm");
-    let cov_dir = dir.join("cov");
-    let child = KillOnDrop(Some(
-        Command::new(tool("wasm-run"))
-            .arg("--out")
-            .arg(&cov_dir)
-            .args(["--test-threads", "1"])
-            .arg(faults_wasm())
-            .args(["--", "--skip", "exhausts"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    ));
-    // Tests run in name order on one thread; loops_forever hangs second.
-    wait_for("Node to start", Duration::from_secs(20), || {
-        runner_of(child.id()).is_some()
-    });
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
+    let cov_dir = scratch("sigterm").join("cov");
+    let (child, _) = start_run(&cov_dir, &[], &["--skip", "exhausts"]);
+    send("-TERM", child.id());
     let out = child.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("stopped"), "{stderr}");
+    assert_contains(&stderr, &["stopped"]);
     let rep = report(&cov_dir);
     assert!(rep.interrupted);
     assert!(

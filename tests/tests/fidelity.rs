@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use integration_tests::{example_line, example_wasm, read_lcov_file, run, scratch, tool};
+use integration_tests::{
+    example_line, example_wasm, extract, map_offsets, read_lcov_file, root, run, scratch, tool,
+};
 use wasm_cov_format::FileCoverage;
 
 /// Runs the fidelity example and maps it with `args`, into
@@ -26,22 +28,17 @@ fn mapped(name: &str, args: &[&str], file: &str) -> PathBuf {
         .arg(&out)
         .arg(&wasm))
     .expect(0);
-    run(Command::new(tool("v8cov-extract"))
-        .arg(out.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(dir.join("offsets.csv")))
-    .expect(0);
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(out.join("modules"))
-        .arg(dir.join("offsets.csv"))
-        .arg("--source-root")
-        .arg(integration_tests::root().join("examples/fidelity"))
-        .args(args)
-        .arg("-o")
-        .arg(dir.join(file)))
-    .expect(0);
-    dir.join(file)
+    let offsets = dir.join("offsets.csv");
+    extract(&out, &offsets);
+    let path = dir.join(file);
+    map_offsets(
+        &out,
+        &offsets,
+        &root().join("examples/fidelity"),
+        args,
+        &path,
+    );
+    path
 }
 
 /// LCOV of the fidelity example, as `args` make the mapper write it.
@@ -63,6 +60,11 @@ fn line(marker: &str) -> u32 {
 /// The instrumented lines in `first..=last`, with their counts.
 fn lines(f: &FileCoverage, first: u32, last: u32) -> Vec<(u32, u64)> {
     f.lines.range(first..=last).map(|(&l, &c)| (l, c)).collect()
+}
+
+/// `first..=last`, every line with a count of 0.
+fn zeros(first: u32, last: u32) -> Vec<(u32, u64)> {
+    (first..=last).map(|l| (l, 0)).collect()
 }
 
 /// The branches on `line`: block 0's outcomes in order.
@@ -90,9 +92,7 @@ fn functions_are_one_per_source_function_and_none_is_phantom() {
         .iter()
         .map(|(n, c)| (n.as_str(), (c.line, c.count)))
         .collect();
-    let src =
-        std::fs::read_to_string(integration_tests::root().join("examples/fidelity/src/lib.rs"))
-            .unwrap();
+    let src = std::fs::read_to_string(root().join("examples/fidelity/src/lib.rs")).unwrap();
     let decl = |text: &str| src.lines().position(|l| l.contains(text)).unwrap() as u32 + 1;
     let want: BTreeMap<&str, (u32, u64)> = BTreeMap::from([
         ("fidelity::never_called", (line("never-called-sig"), 0)),
@@ -123,10 +123,7 @@ fn functions_are_one_per_source_function_and_none_is_phantom() {
 fn a_never_called_function_is_uncovered_line_by_line() {
     let f = report();
     let sig = line("never-called-sig");
-    assert_eq!(
-        lines(f, sig, sig + 3),
-        [(sig, 0), (sig + 1, 0), (sig + 2, 0), (sig + 3, 0)]
-    );
+    assert_eq!(lines(f, sig, sig + 3), zeros(sig, sig + 3));
     assert_eq!(function(f, "fidelity::never_called"), (sig, 0));
 }
 
@@ -134,16 +131,7 @@ fn a_never_called_function_is_uncovered_line_by_line() {
 fn a_generic_never_instantiated_counts_as_uncovered() {
     let f = report();
     let sig = line("uninstantiated-sig");
-    assert_eq!(
-        lines(f, sig, sig + 4),
-        [
-            (sig, 0),
-            (sig + 1, 0),
-            (sig + 2, 0),
-            (sig + 3, 0),
-            (sig + 4, 0)
-        ]
-    );
+    assert_eq!(lines(f, sig, sig + 4), zeros(sig, sig + 4));
     // Without reading the sources, it has no code and is not there at all.
     let dwarf_only = lcov("fidelity-no-sources", &["--no-sources"]);
     assert!(!dwarf_only
@@ -231,9 +219,7 @@ fn a_partly_run_line_keeps_its_unrun_columns_in_the_json() {
     let doc = wasm_cov_format::MappedCoverage::from_json(&std::fs::read(&json).unwrap()).unwrap();
     let f = &doc.to_coverage().files["src/lib.rs"];
     let l = line("one-line-if");
-    let text =
-        std::fs::read_to_string(integration_tests::root().join("examples/fidelity/src/lib.rs"))
-            .unwrap();
+    let text = std::fs::read_to_string(root().join("examples/fidelity/src/lib.rs")).unwrap();
     let src = text.lines().nth(l as usize - 1).unwrap();
     // `if x < 0 { -1 } else { 1 }` with a negative x: the part from the
     // `1` of the else arm on never ran; the rest did.

@@ -11,40 +11,75 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use integration_tests::{example_line, example_wasm, map_coverage, root, run, scratch, tool};
-use wasm_cov_format::{Coverage, Outcome, TestReport, V8Coverage};
+use integration_tests::{
+    assert_contains, example_line, example_wasm, line_count, map_coverage, root, run, scratch,
+    test_report as report, tool,
+};
+use wasm_cov_format::{Coverage, Outcome, V8Coverage};
 
-const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code -C link-arg=--no-gc-sections";
+/// The coverage flags for wasm32-unknown-unknown, as
+/// `scripts/build-wasm-tests.sh` sets them.
+const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code";
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Adds to `cmd`, which runs cargo or ends in it, `SUBCOMMAND` on
+/// `examples/KRATE` for wasm32-unknown-unknown, into its `target/wasm-cov`,
+/// with the coverage flags and `rustflags` after them (a RUSTFLAGS in the
+/// environment would replace them).
+fn for_wasm<'a>(
+    cmd: &'a mut Command,
+    subcommand: &str,
+    krate: &str,
+    rustflags: &str,
+) -> &'a mut Command {
+    let dir = root().join("examples").join(krate);
+    cmd.args([
+        subcommand,
+        "--target",
+        "wasm32-unknown-unknown",
+        "--manifest-path",
+    ])
+    .arg(dir.join("Cargo.toml"))
+    .arg("--target-dir")
+    .arg(dir.join("target/wasm-cov"))
+    .env_remove("RUSTFLAGS")
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+        format!("{FLAGS} {rustflags}"),
+    )
+}
 
 /// examples/compat built as a cdylib for wasm32-unknown-unknown.
 fn compat_wasm() -> PathBuf {
     static W: OnceLock<PathBuf> = OnceLock::new();
     W.get_or_init(|| {
-        let dir = root().join("examples/compat");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let st = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--manifest-path",
-            ])
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(dir.join("target/wasm-cov"))
-            .env_remove("RUSTFLAGS")
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", FLAGS)
-            .status()
-            .unwrap();
+        let st = for_wasm(
+            &mut Command::new(cargo()),
+            "build",
+            "compat",
+            "-C link-arg=--no-gc-sections",
+        )
+        .arg("--quiet")
+        .status()
+        .unwrap();
         assert!(st.success());
-        dir.join("target/wasm-cov/wasm32-unknown-unknown/debug/compat_demo.wasm")
+        root().join("examples/compat/target/wasm-cov/wasm32-unknown-unknown/debug/compat_demo.wasm")
     })
     .clone()
 }
 
-fn marker_line(krate: &str, marker: &str) -> u32 {
-    example_line(krate, marker)
+/// The wasm-bindgen-test-runner `make setup` installs.
+fn bindgen_runner() -> PathBuf {
+    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
+    assert!(
+        runner.is_file(),
+        "{} is missing: `make test` (or `make setup`) installs it",
+        runner.display()
+    );
+    runner
 }
 
 fn map(cov_dir: &Path, krate: &str) -> Coverage {
@@ -52,15 +87,7 @@ fn map(cov_dir: &Path, krate: &str) -> Coverage {
 }
 
 fn count(cov: &Coverage, krate: &str, marker: &str) -> u64 {
-    let l = marker_line(krate, marker);
-    *cov.files["src/lib.rs"]
-        .lines
-        .get(&l)
-        .unwrap_or_else(|| panic!("line {l} ({marker}) not instrumented"))
-}
-
-fn report(cov_dir: &Path) -> TestReport {
-    TestReport::from_json(&std::fs::read(cov_dir.join("tests.json")).unwrap()).unwrap()
+    line_count(cov, example_line(krate, marker))
 }
 
 #[test]
@@ -71,7 +98,7 @@ fn compat_modules_are_detected_and_run() {
         .arg(&cov_dir)
         .arg(compat_wasm()))
     .expect(0);
-    assert!(r.stdout.contains("test __run_tests ... ok"), "{}", r.stdout);
+    assert_contains(&r.stdout, &["test __run_tests ... ok"]);
     let rep = report(&cov_dir);
     assert_eq!(rep.harness, "compat");
     assert_eq!((rep.passed, rep.failed), (1, 0));
@@ -99,11 +126,7 @@ fn exec_keeps_coverage_of_a_process_that_exits_from_js() {
         .arg(&script)
         .arg(compat_wasm()))
     .expect(3);
-    assert!(
-        r.stdout.contains("test compat::__run_tests ... ok"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, &["test compat::__run_tests ... ok"]);
     let rep = report(&cov_dir);
     assert_eq!(rep.harness, "exec");
     assert_eq!(rep.tests.len(), 1);
@@ -126,18 +149,13 @@ fn exec_keeps_coverage_of_a_process_that_exits_from_js() {
 #[test]
 fn exec_needs_a_command() {
     let r = run(Command::new(tool("wasm-run")).arg("--exec")).expect(2);
-    assert!(r.stderr.contains("--exec needs a command"), "{}", r.stderr);
+    assert_contains(&r.stderr, &["--exec needs a command"]);
 }
 
 #[test]
 fn check_reports_a_working_node() {
     let r = run(Command::new(tool("wasm-run")).arg("--check")).expect(0);
-    assert!(r.stdout.contains("version: v26."), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("wasm block coverage: works"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, &["version: v26.", "wasm block coverage: works"]);
 }
 
 #[test]
@@ -169,8 +187,7 @@ fn check_rejects_the_machines_old_node() {
         .arg("--node")
         .arg(old))
     .expect(2);
-    assert!(r.stderr.contains(version.trim()), "{}", r.stderr);
-    assert!(r.stderr.contains("make setup"), "{}", r.stderr);
+    assert_contains(&r.stderr, &[version.trim(), "make setup"]);
 }
 
 /// examples/bindgen's #[wasm_bindgen_test] suite for wasm32-unknown-unknown.
@@ -180,12 +197,7 @@ fn bindgen_wasm() -> PathBuf {
 
 #[test]
 fn wasm_bindgen_suites_run_under_the_real_runner() {
-    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
-    assert!(
-        runner.is_file(),
-        "{} is missing: `make test` (or `make setup`) installs it",
-        runner.display()
-    );
+    bindgen_runner();
     let wasm = bindgen_wasm();
     assert!(
         wasm.to_string_lossy().contains("wasm32-unknown-unknown"),
@@ -223,36 +235,20 @@ fn wasm_bindgen_suites_run_under_the_real_runner() {
 
 #[test]
 fn exec_around_cargo_test_with_the_wasm_bindgen_runner() {
-    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
-    assert!(
-        runner.is_file(),
-        "{} is missing: `make test` (or `make setup`) installs it",
-        runner.display()
-    );
-    let krate = root().join("examples/bindgen");
+    let runner = bindgen_runner();
     let cov_dir = scratch("exec-cargo").join("cov");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let r = run(Command::new(tool("wasm-run"))
-        .arg("--exec")
-        .arg("--out")
-        .arg(&cov_dir)
-        .arg("--")
-        .arg(cargo)
-        .args([
-            "test",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--manifest-path",
-        ])
-        .arg(krate.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(krate.join("target/wasm-cov"))
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code",
-        ))
+    let r = run(for_wasm(
+        Command::new(tool("wasm-run"))
+            .arg("--exec")
+            .arg("--out")
+            .arg(&cov_dir)
+            .arg("--")
+            .arg(cargo())
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner),
+        "test",
+        "bindgen",
+        "",
+    ))
     .expect(0);
     let rep = report(&cov_dir);
     assert_eq!(rep.harness, "exec");
@@ -304,7 +300,7 @@ fn two_modules_in_one_process_are_told_apart() {
     // Mapped together, each module's counts land in its own crate's source.
     let cov = map_coverage(&cov_dir, &root().join("examples"));
     let line_in = |krate: &str, marker: &str| {
-        let l = marker_line(krate, marker);
+        let l = example_line(krate, marker);
         cov.files[&format!("{krate}/src/lib.rs")].lines[&l]
     };
     assert!(line_in("compat", "gcd-step") >= 1);

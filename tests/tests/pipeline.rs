@@ -11,7 +11,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use integration_tests::{
-    demo_line, demo_line_of, demo_wasm, read_lcov_file, run, scratch, tool, Ran,
+    assert_contains, demo_line, demo_line_of, demo_wasm, extract, line_count, map_offsets,
+    read_lcov_file, root, run, scratch, tool, Ran,
 };
 use wasm_cov_format::{Coverage, FileCoverage, MappedCoverage};
 
@@ -33,22 +34,17 @@ fn pipeline(name: &str, cargo_args: &[&str], test_args: &[&str], want_status: i3
         .arg("--")
         .args(test_args))
     .expect(want_status);
-    run(Command::new(tool("v8cov-extract"))
-        .arg(out.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(dir.join("offsets.csv")))
-    .expect(0);
-    let demo = integration_tests::root().join("examples/demo");
+    let offsets = dir.join("offsets.csv");
+    extract(&out, &offsets);
+    let demo = root().join("examples/demo");
     for (format, file) in [("lcov", "lcov.info"), ("json", "coverage.json")] {
-        run(Command::new(tool("wasm-cov-mapper"))
-            .arg("--modules")
-            .arg(out.join("modules"))
-            .arg(dir.join("offsets.csv"))
-            .args(["--format", format, "--source-root"])
-            .arg(&demo)
-            .arg("-o")
-            .arg(dir.join(file)))
-        .expect(0);
+        map_offsets(
+            &out,
+            &offsets,
+            &demo,
+            &["--format", format],
+            &dir.join(file),
+        );
     }
     let lcov = read_lcov_file(&dir.join("lcov.info"));
     Pipeline {
@@ -70,26 +66,18 @@ fn lib_rs(cov: &Coverage) -> &FileCoverage {
 }
 
 fn count(cov: &Coverage, line: u32) -> u64 {
-    *lib_rs(cov)
-        .lines
-        .get(&line)
-        .unwrap_or_else(|| panic!("line {line} is not instrumented"))
+    line_count(cov, line)
 }
 
 #[test]
 fn libtest_results_are_reported_like_libtest() {
-    let out = &passing().run.stdout;
-    assert!(
-        out.contains("test tests::classifies_negative_and_positive ... ok"),
-        "{out}"
-    );
-    assert!(
-        out.contains("test tests::ignored_test ... ignored"),
-        "{out}"
-    );
-    assert!(
-        out.contains("test result: ok. 2 passed; 0 failed; 1 ignored;"),
-        "{out}"
+    assert_contains(
+        &passing().run.stdout,
+        &[
+            "test tests::classifies_negative_and_positive ... ok",
+            "test tests::ignored_test ... ignored",
+            "test result: ok. 2 passed; 0 failed; 1 ignored;",
+        ],
     );
 }
 
@@ -166,7 +154,7 @@ fn each_stage_replays_from_saved_artifacts() {
         .arg(archive.join("saved/modules"))
         .arg(archive.join("offsets.csv"))
         .arg("--source-root")
-        .arg(integration_tests::root().join("examples/demo")))
+        .arg(root().join("examples/demo")))
     .expect(0);
     assert_eq!(
         mapped.stdout,
@@ -180,8 +168,7 @@ fn each_stage_replays_from_saved_artifacts() {
     .expect(0);
     assert_eq!(read_lcov_file(&archive.join("merged.info")), p.lcov);
     let zero = demo_line("zero-branch").to_string();
-    assert!(report.stdout.contains("src/lib.rs"), "{}", report.stdout);
-    assert!(report.stdout.contains("TOTAL"), "{}", report.stdout);
+    assert_contains(&report.stdout, &["src/lib.rs", "TOTAL"]);
     let with_missing = run(Command::new(tool("cov-report"))
         .arg(&json_path)
         .arg("--show-missing"))
@@ -201,22 +188,17 @@ fn each_stage_replays_from_saved_artifacts() {
 #[test]
 fn a_failing_test_fails_alone_and_coverage_is_kept() {
     let p = pipeline("failing", &["--features=fail-on-purpose"], &[], 1);
-    let out = &p.run.stdout;
-    assert!(
-        out.contains("test tests::fails_on_purpose ... FAILED"),
-        "{out}"
-    );
-    assert!(out.contains("test tests::sums_squares ... ok"), "{out}");
-    assert!(
-        out.contains("---- tests::fails_on_purpose stdout ----"),
-        "{out}"
-    );
-    // The panic message and the test's own output reach the user.
-    assert!(out.contains("fails on purpose"), "{out}");
-    assert!(out.contains("about to fail"), "{out}");
-    assert!(
-        out.contains("test result: FAILED. 2 passed; 1 failed; 1 ignored;"),
-        "{out}"
+    assert_contains(
+        &p.run.stdout,
+        &[
+            "test tests::fails_on_purpose ... FAILED",
+            "test tests::sums_squares ... ok",
+            "---- tests::fails_on_purpose stdout ----",
+            // The panic message and the test's own output reach the user.
+            "fails on purpose",
+            "about to fail",
+            "test result: FAILED. 2 passed; 1 failed; 1 ignored;",
+        ],
     );
     assert!(count(&p.lcov, demo_line("failing-assert")) >= 1);
     assert_eq!(
@@ -230,12 +212,14 @@ fn a_failing_test_fails_alone_and_coverage_is_kept() {
 fn libtest_filters_select_tests() {
     let p = pipeline("filtered", &[], &["sums"], 0);
     let out = &p.run.stdout;
-    assert!(out.contains("test tests::sums_squares ... ok"), "{out}");
-    assert!(!out.contains("classifies"), "{out}");
-    assert!(
-        out.contains("1 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out"),
-        "{out}"
+    assert_contains(
+        out,
+        &[
+            "test tests::sums_squares ... ok",
+            "1 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out",
+        ],
     );
+    assert!(!out.contains("classifies"), "{out}");
     // classify never ran in this run.
     assert_eq!(count(&p.lcov, demo_line("negative-branch")), 0);
 }
@@ -250,11 +234,7 @@ fn list_is_passed_through_to_libtest() {
         .arg(&wasm)
         .args(["--", "--list"]))
     .expect(0);
-    assert!(
-        r.stdout.contains("tests::sums_squares: test"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, &["tests::sums_squares: test"]);
 }
 
 #[test]
@@ -280,9 +260,7 @@ fn wasm_run_refuses_a_node_that_cannot_count_wasm() {
     .expect(2);
     let msg = r.stderr.trim();
     assert_eq!(msg.lines().count(), 1, "{msg}");
-    assert!(msg.contains(&fake.display().to_string()), "{msg}");
-    assert!(msg.contains("v24.1.0"), "{msg}");
-    assert!(msg.contains("Node >= 25"), "{msg}");
+    assert_contains(msg, &[&fake.display().to_string(), "v24.1.0", "Node >= 25"]);
     assert!(!dir.join("cov/v8-coverage.json").exists());
 }
 
