@@ -18,6 +18,7 @@ pub enum Harness {
 }
 
 impl Harness {
+    /// The name in `tests.json` and in the runner's config.
     pub fn name(self) -> &'static str {
         match self {
             Harness::Auto => "auto",
@@ -28,6 +29,14 @@ impl Harness {
     }
 }
 
+/// Whether the module imports WASI, as every wasm32-wasip1 binary does.
+pub fn imports_wasi(layout: &ModuleLayout) -> bool {
+    layout
+        .imported_functions
+        .iter()
+        .any(|f| f.starts_with("wasi_snapshot_preview1::"))
+}
+
 /// `__wbindgen_*` anywhere means wasm-bindgen (such a module may also
 /// import WASI); then WASI means libtest; then `__run_tests` means compat.
 pub fn detect(layout: &ModuleLayout) -> Result<Harness> {
@@ -36,11 +45,7 @@ pub fn detect(layout: &ModuleLayout) -> Result<Harness> {
     if layout.imported_functions.iter().any(|i| wbg(i)) || layout.exports.iter().any(|e| wbg(e)) {
         return Ok(Harness::WasmBindgen);
     }
-    if layout
-        .imported_functions
-        .iter()
-        .any(|i| i.starts_with("wasi_snapshot_preview1::"))
-    {
+    if imports_wasi(layout) {
         return Ok(Harness::Libtest);
     }
     if layout.exports.iter().any(|e| e == "__run_tests") {

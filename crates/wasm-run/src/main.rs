@@ -4,11 +4,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = wasm_run::Cli::parse();
-    match wasm_run::run(&cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("wasm-run: error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    let mut ran = None;
+    let exit = wasm_cov_cli::main("wasm-run", || {
+        let status = wasm_run::run(&cli)?;
+        ran = Some(status);
+        Ok(status.exit())
+    });
+    // --exec ends with the command's own status, whatever its number.
+    ran.map_or(exit, ExitCode::from)
 }

@@ -1,64 +1,21 @@
-//! Finding a Node that can count wasm blocks, and proving that it does.
+//! Proving that a Node counts wasm blocks, and the V8 flags that make it.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// How to get a good Node, said in every error about a bad one.
-pub const HOW_TO_GET: &str = "wasm coverage needs Node >= 25 (V8's --wasm-code-coverage); \
-run `make setup` in the wasm-cov checkout (npm installs the pinned Node 26), \
-`npm install node@26` and pass --node node_modules/.bin/node, or set WASM_RUN_NODE";
+use crate::locate::{Found, HOW_TO_GET_NODE};
 
-/// Where a Node was found, for messages.
-#[derive(Debug, Clone)]
-pub struct FoundNode {
-    pub path: PathBuf,
-    pub origin: &'static str,
-}
-
-/// `--node`, then `$WASM_RUN_NODE`, then the project's pinned Node
-/// (`node_modules/.bin/node` in a folder above this executable), then `PATH`.
-pub fn find_node(flag: Option<&Path>) -> Result<FoundNode> {
-    if let Some(p) = flag {
-        return Ok(FoundNode {
-            path: p.to_path_buf(),
-            origin: "--node",
-        });
-    }
-    if let Some(p) = std::env::var_os("WASM_RUN_NODE").filter(|v| !v.is_empty()) {
-        return Ok(FoundNode {
-            path: PathBuf::from(p),
-            origin: "$WASM_RUN_NODE",
-        });
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.ancestors().skip(1) {
-            let candidate = dir.join("node_modules/.bin/node");
-            if candidate.is_file() {
-                return Ok(FoundNode {
-                    path: candidate,
-                    origin: "the project's pinned Node",
-                });
-            }
-        }
-    }
-    if let Some(p) = search_path("node") {
-        return Ok(FoundNode {
-            path: p,
-            origin: "PATH",
-        });
-    }
-    bail!("no `node` found (looked at --node, $WASM_RUN_NODE, node_modules/.bin above wasm-run, and PATH); {HOW_TO_GET}")
-}
-
-/// The first `name` on `PATH`.
-pub fn search_path(name: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
+/// The V8 flags that turn on wasm block counting, in one place: the probe
+/// below and `js/runner.cjs` get them on Node's command line, and
+/// `js/hook.cjs` sets them from `$WASM_RUN_V8_FLAGS` (see `exec.rs`).
+/// `--no-wasm-lazy-compilation` makes V8 compile, and so count, functions
+/// that never run (`V8-WASM-COVERAGE.md`).
+pub const V8_FLAGS: [&str; 3] = [
+    "--wasm-code-coverage",
+    "--allow-natives-syntax",
+    "--no-wasm-lazy-compilation",
+];
 
 /// What `--check` found.
 #[derive(Debug, Clone)]
@@ -84,15 +41,10 @@ console.log(JSON.stringify({ node: process.version, v8: process.versions.v8, blo
 
 /// Proves that `node` counts wasm blocks by running a probe module and
 /// checking V8's counts; returns what it saw.
-pub fn check_node(node: &FoundNode) -> Result<NodeReport> {
+pub fn check_node(node: &Found) -> Result<NodeReport> {
     let out = Command::new(&node.path)
-        .args([
-            "--wasm-code-coverage",
-            "--allow-natives-syntax",
-            "--no-wasm-lazy-compilation",
-            "-e",
-            PROBE,
-        ])
+        .args(V8_FLAGS)
+        .args(["-e", PROBE])
         .output()
         .with_context(|| {
             format!(
@@ -110,7 +62,7 @@ pub fn check_node(node: &FoundNode) -> Result<NodeReport> {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
             .unwrap_or_else(|| "of unknown version".to_owned());
         bail!(
-            "Node at {} (from {}) is {version} and cannot count wasm blocks; {HOW_TO_GET}",
+            "Node at {} (from {}) is {version} and cannot count wasm blocks; {HOW_TO_GET_NODE}",
             node.path.display(),
             node.origin
         );
@@ -132,7 +84,7 @@ pub fn check_node(node: &FoundNode) -> Result<NodeReport> {
     })?;
     if !probe.ok {
         bail!(
-            "Node at {} ({}, V8 {}) accepts --wasm-code-coverage but did not count the probe module correctly; {HOW_TO_GET}",
+            "Node at {} ({}, V8 {}) accepts --wasm-code-coverage but did not count the probe module correctly; {HOW_TO_GET_NODE}",
             node.path.display(),
             probe.node,
             probe.v8

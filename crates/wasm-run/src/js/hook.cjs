@@ -2,12 +2,15 @@
 // (`wasm-run --exec`, wasm-bindgen-test-runner). Loaded into every Node
 // process through NODE_OPTIONS="--require <this file>".
 //
-// It turns on V8's wasm block counters before any wasm is compiled, saves
+// It turns on V8's wasm block counters ($WASM_RUN_V8_FLAGS, wasm-run's one
+// list of them, split on spaces) before any wasm is compiled, saves
 // the bytes of every module the process compiles (by SHA-256, into
 // $WASM_RUN_HOOK_DIR/modules/), and writes the raw counters with the list
 // of this process's modules to $WASM_RUN_HOOK_DIR/raw-<pid>.json at exit,
 // and every $WASM_RUN_FLUSH_MS while running so a killed process still
 // leaves what it counted. wasm-run matches counters to modules by layout.
+// Its Rust half, which sets these variables and reads what this writes, is
+// crates/wasm-run/src/exec.rs.
 'use strict';
 const dir = process.env.WASM_RUN_HOOK_DIR;
 const { isMainThread } = require('node:worker_threads');
@@ -18,7 +21,7 @@ function install() {
   const path = require('node:path');
   const crypto = require('node:crypto');
   const v8 = require('node:v8');
-  for (const flag of ['--wasm-code-coverage', '--allow-natives-syntax', '--no-wasm-lazy-compilation']) {
+  for (const flag of (process.env.WASM_RUN_V8_FLAGS || '').split(' ').filter(Boolean)) {
     v8.setFlagsFromString(flag);
   }
   const collect = new Function('return %DebugCollectWasmCoverage()');

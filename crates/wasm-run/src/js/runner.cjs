@@ -1,9 +1,10 @@
 // wasm-run's Node side for modules it instantiates itself: libtest binaries
-// for wasm32-wasip1 and "compat" modules exporting __run_tests.
+// for wasm32-wasip1 and "compat" modules exporting __run_tests. Its Rust
+// half, which writes CONFIG.json and reads what this writes, is
+// crates/wasm-run/src/direct.rs.
 //
 // Started by wasm-run as
-//   node --wasm-code-coverage --allow-natives-syntax --no-wasm-lazy-compilation \
-//        runner.cjs CONFIG.json
+//   node <V8_FLAGS, the coverage flags of node.rs> <RUNNER_NODE_ARGS> runner.cjs CONFIG.json
 //
 // The module is compiled once here. libtest tests are listed by libtest
 // itself and each runs in a fresh instance of that one compiled module
@@ -18,8 +19,9 @@
 //                     blocks, rewritten every config.flushMs so a run killed
 //                     with SIGKILL still leaves the counts up to then;
 //   config.resultsOut per-test outcomes.
-// Exit status: 0 all passed, 1 some failed, 3 harness error, 4 interrupted.
 'use strict';
+// Exit statuses; direct.rs's RunnerExit is the same table (a test checks).
+const EXIT = { OK: 0, FAILED: 1, HARNESS_ERROR: 3, INTERRUPTED: 4 };
 const fs = require('node:fs');
 const path = require('node:path');
 const { Worker, isMainThread, parentPort, workerData, threadId } = require('node:worker_threads');
@@ -204,14 +206,14 @@ function main() {
     finished = true;
     clearInterval(flusher);
     for (const w of workers) w.terminate();
-    try { dumpCoverage(); } catch (e) { process.stderr.write(`wasm-run runner: collecting coverage failed: ${e.message}\n`); status = 3; }
-    try { writeResults(interrupted); } catch (e) { process.stderr.write(`wasm-run runner: writing results failed: ${e.message}\n`); status = 3; }
+    try { dumpCoverage(); } catch (e) { process.stderr.write(`wasm-run runner: collecting coverage failed: ${e.message}\n`); status = EXIT.HARNESS_ERROR; }
+    try { writeResults(interrupted); } catch (e) { process.stderr.write(`wasm-run runner: writing results failed: ${e.message}\n`); status = EXIT.HARNESS_ERROR; }
     process.exit(status);
   }
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
       process.stderr.write(`\nwasm-run: ${sig}: stopping; coverage of what ran is kept\n`);
-      stopAll(4, true);
+      stopAll(EXIT.INTERRUPTED, true);
     });
   }
 
@@ -221,7 +223,7 @@ function main() {
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     if (r.trap) process.stderr.write(`${r.trap}\n`);
-    return stopAll(r.trap ? 1 : r.code === 0 ? 0 : 1, false);
+    return stopAll(r.trap === null && r.code === 0 ? EXIT.OK : EXIT.FAILED, false);
   }
 
   const opts = parseArgs(config.args);
@@ -329,7 +331,7 @@ function main() {
       `\ntest result: ${failures.length ? 'FAILED' : 'ok'}. ${passed} passed; ${failures.length} failed; ` +
         `${ignored} ignored; 0 measured; ${filteredOut} filtered out; finished in ${secs.toFixed(2)}s\n`
     );
-    stopAll(failures.length ? 1 : 0, false);
+    stopAll(failures.length ? EXIT.FAILED : EXIT.OK, false);
   }
 
   if (queue.length === 0) return done();
@@ -341,7 +343,7 @@ if (isMainThread) {
     main();
   } catch (e) {
     process.stderr.write(`wasm-run runner: ${e && e.message ? e.message : e}\n`);
-    process.exit(3);
+    process.exit(EXIT.HARNESS_ERROR);
   }
 } else {
   workerMain();

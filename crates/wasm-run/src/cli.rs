@@ -1,0 +1,281 @@
+//! The command line: the clap [`Cli`], checked once into `session::Options`,
+//! and [`run`], which picks the path (`direct.rs` or `exec.rs`).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use wasm_cov_cli::Exit;
+use wasm_cov_format::ModuleLayout;
+
+use crate::direct::{self, Module};
+use crate::exec;
+use crate::harness::{detect, imports_wasi, Harness};
+use crate::locate::find_node;
+use crate::node::check_node;
+use crate::session::Options;
+
+/// Run Rust tests compiled to wasm under Node and record V8's wasm block counts.
+///
+/// libtest binaries (wasm32-wasip1) run each test in a fresh instance of one
+/// compiled module, in parallel worker threads, so a panic (a trap on wasm)
+/// fails only its own test and a hung test can be timed out; output follows
+/// libtest's. wasm-bindgen-test suites run under wasm-bindgen-test-runner.
+/// Coverage is written even when tests fail, time out, or the run is stopped.
+#[derive(Debug, Parser)]
+#[command(name = "wasm-run", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Folder for v8-coverage.json, modules/, tests.json and run.log.
+    /// Default: coverage/<crate name from the wasm file>, or coverage/exec.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Node to use (>= 25). Default: $WASM_RUN_NODE, then the project's
+    /// pinned node_modules/.bin/node, then PATH.
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
+
+    /// Check that the Node found can count wasm blocks, print what it is, and exit.
+    #[arg(long, conflicts_with_all = ["exec", "wasm"])]
+    pub check: bool,
+
+    /// How the module runs its tests.
+    #[arg(long, value_enum, default_value_t = Harness::Auto)]
+    pub harness: Harness,
+
+    /// Tests run at once (libtest). Default: the number of cores.
+    #[arg(long, value_name = "N")]
+    pub test_threads: Option<usize>,
+
+    /// End a test that runs longer than SECS, report it as failed (timed
+    /// out), keep its coverage, and go on.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+
+    /// Preopen HOST (at GUEST, default the same path) for the tests' WASI
+    /// file access. The crate folder and the temp folder always are.
+    #[arg(long = "dir", value_name = "HOST[:GUEST]")]
+    pub dirs: Vec<String>,
+
+    /// Set an environment variable for the tests (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub envs: Vec<String>,
+
+    /// Give the tests all of wasm-run's environment variables.
+    #[arg(long)]
+    pub inherit_env: bool,
+
+    /// How often the counters are saved while tests run, so a run killed
+    /// with SIGKILL still leaves what it counted until then.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub flush_interval: f64,
+
+    /// wasm-bindgen-test-runner to use. Default: $WASM_BINDGEN_TEST_RUNNER,
+    /// then the project's .tools/bin, then PATH.
+    #[arg(long, value_name = "PATH")]
+    pub wasm_bindgen_runner: Option<PathBuf>,
+
+    /// Run COMMAND (after --) with the coverage hook in every Node process
+    /// it starts, instead of running a .wasm.
+    #[arg(long)]
+    pub exec: bool,
+
+    /// The test module (.wasm).
+    #[arg(value_name = "TEST.wasm", required_unless_present_any = ["exec", "check"])]
+    pub wasm: Option<PathBuf>,
+
+    /// Arguments for the tests (libtest: filters, --skip, --exact, --ignored,
+    /// --include-ignored, --list, --nocapture, --test-threads), or with
+    /// --exec the command and its arguments.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<OsString>,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  wasm-run target/wasm32-wasip1/debug/deps/demo-1a2b3c4d5e6f7a8b.wasm
+  wasm-run --out cov --timeout 60 demo.wasm -- classify --skip slow
+  wasm-run --exec -- cargo test --target wasm32-unknown-unknown
+  wasm-run --check
+
+Then: v8cov-extract cov/v8-coverage.json | wasm-cov-mapper --modules cov/modules
+
+Exit status: 0 all tests passed, 1 some failed (coverage still written),
+2 usage or tool error, or the run was stopped (what ran is still written).
+With --exec: the command's own exit status.";
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// One of the exit codes every tool shares.
+    Exit(Exit),
+    /// `--exec` (and a wasm-bindgen suite): the command's own exit status,
+    /// which wasm-run passes on whatever its number.
+    Command(u8),
+}
+
+impl Status {
+    /// The shared exit code closest to it: a command's 0 and 1 mean what
+    /// they mean for the tools, any other status is an error.
+    pub fn exit(self) -> Exit {
+        match self {
+            Status::Exit(exit) => exit,
+            Status::Command(0) => Exit::Ok,
+            Status::Command(1) => Exit::No,
+            Status::Command(_) => Exit::Error,
+        }
+    }
+}
+
+/// The process status: the command's own one as it is.
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Exit(exit) => exit.into(),
+            Status::Command(code) => ExitCode::from(code),
+        }
+    }
+}
+
+/// Runs what the command line asks.
+pub fn run(cli: &Cli) -> Result<Status> {
+    if cli.check {
+        return check(cli, &mut std::io::stdout().lock()).map(Status::Exit);
+    }
+    if cli.flush_interval <= 0.0 || !cli.flush_interval.is_finite() {
+        bail!("--flush-interval must be a positive number of seconds");
+    }
+    if cli.timeout.is_some_and(|t| t <= 0.0 || !t.is_finite()) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let options = |out: PathBuf| Options {
+        out,
+        node: cli.node.clone(),
+        flush_interval: cli.flush_interval,
+        timeout: cli.timeout,
+        test_threads: cli.test_threads,
+        dirs: cli.dirs.clone(),
+        envs: cli.envs.clone(),
+        inherit_env: cli.inherit_env,
+        args: cli.args.clone(),
+    };
+    if cli.exec {
+        if cli.args.is_empty() {
+            bail!("--exec needs a command after --, e.g. wasm-run --exec -- cargo test");
+        }
+        let out = cli
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("coverage/exec"));
+        return exec::run(&options(out), &cli.args, "exec", None).map(Status::Command);
+    }
+    let Some(wasm) = &cli.wasm else {
+        bail!("no test module given");
+    };
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let layout = ModuleLayout::parse(&bytes).with_context(|| wasm.display().to_string())?;
+    let harness = match cli.harness {
+        Harness::Auto => detect(&layout).with_context(|| wasm.display().to_string())?,
+        h => h,
+    };
+    check_harness(harness, &layout, wasm)?;
+    let out = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("coverage").join(crate_name(wasm)));
+    let opts = options(out);
+    match harness {
+        Harness::WasmBindgen => {
+            exec::run_wasm_bindgen(&opts, cli.wasm_bindgen_runner.as_deref(), wasm, &layout)
+                .map(Status::Command)
+        }
+        _ => {
+            let module = Module {
+                path: wasm,
+                bytes: &bytes,
+                layout: &layout,
+                harness,
+            };
+            direct::run(&opts, &module).map(Status::Exit)
+        }
+    }
+}
+
+/// Refuses a module the chosen harness cannot run, before Node starts.
+fn check_harness(harness: Harness, layout: &ModuleLayout, wasm: &Path) -> Result<()> {
+    if harness == Harness::Libtest && !imports_wasi(layout) {
+        bail!(
+            "{}: imports no WASI functions, so it is not a wasm32-wasip1 libtest binary \
+             (build the tests with --target wasm32-wasip1)",
+            wasm.display()
+        );
+    }
+    Ok(())
+}
+
+/// `--check`: say which Node, which V8, and whether counting works.
+fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
+    let node = find_node(cli.node.as_deref())?;
+    let report = check_node(&node)?;
+    writeln!(
+        stdout,
+        "node: {} (from {})",
+        node.path.display(),
+        node.origin
+    )?;
+    writeln!(
+        stdout,
+        "version: {} (V8 {})",
+        report.node_version, report.v8_version
+    )?;
+    writeln!(
+        stdout,
+        "wasm block coverage: works (a probe module's {} blocks were counted exactly)",
+        report.blocks
+    )?;
+    Ok(Exit::Ok)
+}
+
+/// The crate name in a test binary's file name: `demo-1a2b3c4d5e6f7a8b.wasm` → `demo`.
+pub fn crate_name(wasm: &Path) -> String {
+    let stem = wasm
+        .file_stem()
+        .map_or_else(|| "tests".into(), |s| s.to_string_lossy().into_owned());
+    match stem.rsplit_once('-') {
+        Some((name, hash))
+            if !name.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            name.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn crate_names_drop_cargo_hashes() {
+        assert_eq!(
+            crate_name(Path::new("deps/demo-bf124a2cdcc11851.wasm")),
+            "demo"
+        );
+        assert_eq!(
+            crate_name(Path::new("deps/test_version-76082cd0fe1e3e1c.wasm")),
+            "test_version"
+        );
+        assert_eq!(crate_name(Path::new("x/my-tests.wasm")), "my-tests");
+    }
+}

@@ -1,0 +1,336 @@
+//! The direct path: modules wasm-run instantiates itself (libtest on
+//! wasm32-wasip1, a `__run_tests` compat module),
+//! run by `js/runner.cjs`. This file is the Rust half of that protocol: the
+//! config the runner reads ([`RunnerConfig`]), the two files it writes back
+//! ([`RawDump`], [`RawResults`]), and its exit statuses ([`RunnerExit`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use wasm_cov_cli::Exit;
+use wasm_cov_format::{
+    ModuleLayout, Outcome, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
+};
+
+use crate::convert::{self, fits, RawBlock, Summed};
+use crate::harness::Harness;
+use crate::node::V8_FLAGS;
+use crate::session::{abs, note, Options, Session, WasiWorld};
+
+const RUNNER_JS: &str = include_str!("js/runner.cjs");
+
+/// Node options of the runner beyond [`V8_FLAGS`]: Node's warning about
+/// `node:wasi` would land in every run.log, and Rust's debug builds need a
+/// deeper stack than Node's default.
+const RUNNER_NODE_ARGS: [&str; 2] = ["--disable-warning=ExperimentalWarning", "--stack-size=2048"];
+
+/// How the runner's Node process ends; the same table is `EXIT` in
+/// `js/runner.cjs` (a unit test compares them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RunnerExit {
+    /// Every test passed.
+    Ok = 0,
+    /// Some test failed, timed out or trapped.
+    Failed = 1,
+    /// The runner itself failed (it said why on stderr).
+    HarnessError = 3,
+    /// Stopped by a signal; what ran is saved.
+    Interrupted = 4,
+}
+
+impl RunnerExit {
+    /// Each status with its name in the JS table.
+    const TABLE: [(RunnerExit, &'static str); 4] = [
+        (RunnerExit::Ok, "OK"),
+        (RunnerExit::Failed, "FAILED"),
+        (RunnerExit::HarnessError, "HARNESS_ERROR"),
+        (RunnerExit::Interrupted, "INTERRUPTED"),
+    ];
+
+    fn from_code(code: i32) -> Option<RunnerExit> {
+        Self::TABLE
+            .iter()
+            .map(|&(e, _)| e)
+            .find(|&e| e as i32 == code)
+    }
+}
+
+/// `config.json`, what `js/runner.cjs` reads (as `config.*`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunnerConfig<'a> {
+    /// [`Harness::name`]: `libtest` or `compat`.
+    harness: &'static str,
+    /// The saved copy of the module, which is what runs.
+    wasm: PathBuf,
+    /// The arguments after `--`.
+    args: Vec<String>,
+    /// Where the runner writes [`RawDump`].
+    raw_out: PathBuf,
+    /// Where the runner writes [`RawResults`].
+    results_out: PathBuf,
+    /// A folder for the tests' captured output.
+    scratch: PathBuf,
+    /// `argv[0]` of the module.
+    program_name: String,
+    /// Worker threads.
+    threads: usize,
+    /// Per test; 0 = none.
+    timeout_ms: u64,
+    /// How often [`RawDump`] is rewritten.
+    flush_ms: u64,
+    env: &'a BTreeMap<String, String>,
+    preopens: &'a BTreeMap<String, String>,
+}
+
+/// `config.rawOut`: V8's raw blocks, one list per module.
+#[derive(Deserialize)]
+struct RawDump {
+    modules: Vec<Vec<RawBlock>>,
+}
+
+/// `config.resultsOut`: how each test ended.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawResults {
+    harness: String,
+    tests: Vec<RawTest>,
+    filtered_out: u64,
+    duration_ms: f64,
+    interrupted: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTest {
+    name: String,
+    outcome: Outcome,
+    duration_ms: f64,
+    message: Option<String>,
+}
+
+impl RawTest {
+    fn into_outcome(self) -> TestOutcome {
+        TestOutcome {
+            name: self.name,
+            outcome: self.outcome,
+            duration_ms: self.duration_ms,
+            message: self.message,
+        }
+    }
+}
+
+/// The module to run and how.
+pub(crate) struct Module<'a> {
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+    pub layout: &'a ModuleLayout,
+    pub harness: Harness,
+}
+
+/// Runs a libtest or compat module with `js/runner.cjs`, then
+/// publishes whatever the runner left, whatever happened to it.
+pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
+    let Module {
+        path: wasm, layout, ..
+    } = *module;
+    let session = Session::start(opts)?;
+    let outputs = &session.outputs;
+    // Run the saved copy: the bytes on record are the bytes that ran.
+    let saved = outputs.save_module(module.bytes, &layout.sha256)?;
+    let runner = session.write_js("runner.cjs", RUNNER_JS)?;
+    let scratch = session.temp_dir("scratch")?;
+    let raw_out = session.temp("raw-coverage.json");
+    let results_out = session.temp("results.json");
+    let world = WasiWorld::new(opts, wasm)?;
+    let threads = opts
+        .test_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let config = RunnerConfig {
+        harness: module.harness.name(),
+        wasm: abs(&saved)?,
+        args: opts
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        raw_out: raw_out.clone(),
+        results_out: results_out.clone(),
+        scratch,
+        program_name: wasm
+            .file_name()
+            .map_or_else(|| "test.wasm".into(), |n| n.to_string_lossy().into_owned()),
+        threads: threads.max(1),
+        timeout_ms: opts.timeout_ms(),
+        flush_ms: opts.flush_ms(),
+        env: &world.env,
+        preopens: &world.preopens,
+    };
+    let config_path = session.temp("config.json");
+    std::fs::write(&config_path, serde_json::to_vec(&config)?)
+        .context("cannot write the runner's config")?;
+
+    let mut cmd = Command::new(&session.node.path);
+    cmd.args(V8_FLAGS)
+        .args(RUNNER_NODE_ARGS)
+        .arg(&runner)
+        .arg(&config_path)
+        .current_dir(&world.cwd);
+    let finished = crate::child::run_teed(&mut cmd, &session.node.path.display().to_string())?;
+    outputs.write("run.log", &finished.log)?;
+
+    let mut wrote_coverage = false;
+    if let Ok(raw) = std::fs::read(&raw_out) {
+        let dump: RawDump =
+            serde_json::from_slice(&raw).context("the runner's raw coverage is malformed")?;
+        let mut sum = Summed::default();
+        for (i, blocks) in dump.modules.iter().enumerate() {
+            let Some(functions) = fits(layout, blocks) else {
+                bail!("V8 coverage entry {i} does not match the layout of {} (another module ran in the runner?)", wasm.display());
+            };
+            sum.add(&functions);
+        }
+        let url = file_url(wasm, &layout.sha256);
+        let doc = V8Coverage {
+            result: vec![convert::script(layout, 1, url, sum.into_functions(layout))],
+            wasm_coverage_version: Some(V8_WASM_VERSION),
+        };
+        outputs.write_json("v8-coverage.json", &doc)?;
+        wrote_coverage = true;
+    }
+    if let Ok(raw) = std::fs::read(&results_out) {
+        let r: RawResults =
+            serde_json::from_slice(&raw).context("the runner's results are malformed")?;
+        let report = TestReport::new(
+            &r.harness,
+            Some(layout.sha256.clone()),
+            r.tests.into_iter().map(RawTest::into_outcome).collect(),
+            r.filtered_out,
+            r.duration_ms,
+            r.interrupted,
+        );
+        outputs.write_json("tests.json", &report)?;
+    }
+    let where_ = outputs.dir.display();
+    let code = finished.status.code();
+    match (code.and_then(RunnerExit::from_code), wrote_coverage) {
+        (Some(e @ (RunnerExit::Ok | RunnerExit::Failed)), true) => {
+            note(format_args!("coverage written to {where_}/v8-coverage.json"));
+            Ok(Exit::no_if(e == RunnerExit::Failed))
+        }
+        (Some(RunnerExit::Interrupted), true) => {
+            bail!("stopped before all tests ran; the coverage and results of what ran are in {where_}")
+        }
+        (Some(RunnerExit::HarnessError), _) => bail!("the Node runner failed (see above)"),
+        _ => match code {
+            Some(c) => bail!("Node exited with status {c} without finishing (see {where_}/run.log)"),
+            None if wrote_coverage => bail!(
+                "Node was killed by a signal; coverage saved up to its last flush (every {} s) is in {where_}",
+                opts.flush_interval
+            ),
+            None => bail!("Node was killed by a signal before it saved any coverage"),
+        },
+    }
+}
+
+fn file_url(wasm: &Path, sha256: &str) -> String {
+    abs(wasm)
+        .map(|p| format!("file://{}", p.display()))
+        .unwrap_or_else(|_| format!("wasm://wasm/{}", &sha256[..8]))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// `const EXIT = { OK: 0, ... };` in runner.cjs, as (name, code).
+    fn js_exit_table() -> BTreeSet<(String, i32)> {
+        let start = RUNNER_JS
+            .find("const EXIT = {")
+            .expect("runner.cjs declares `const EXIT = {`");
+        let body = &RUNNER_JS[start + "const EXIT = {".len()..];
+        let body = &body[..body.find('}').expect("EXIT table ends")];
+        body.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|entry| {
+                let (name, code) = entry.split_once(':').expect("NAME: CODE");
+                (
+                    name.trim().to_owned(),
+                    code.trim().parse().expect("a number"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exit_codes_agree_with_the_runner() {
+        let rust: BTreeSet<(String, i32)> = RunnerExit::TABLE
+            .iter()
+            .map(|&(e, name)| (name.to_owned(), e as i32))
+            .collect();
+        assert_eq!(rust, js_exit_table());
+        // The runner never uses a bare number where the table has a name.
+        for exit in [
+            "process.exit(0",
+            "process.exit(1",
+            "process.exit(3",
+            "process.exit(4",
+        ] {
+            assert!(!RUNNER_JS.contains(exit), "runner.cjs: {exit}");
+        }
+        assert_eq!(RunnerExit::from_code(3), Some(RunnerExit::HarnessError));
+        assert_eq!(RunnerExit::from_code(2), None);
+    }
+
+    #[test]
+    fn the_config_holds_exactly_what_the_runner_reads() {
+        let env = BTreeMap::new();
+        let config = RunnerConfig {
+            harness: Harness::Libtest.name(),
+            wasm: "m.wasm".into(),
+            args: vec!["a".into()],
+            raw_out: "r".into(),
+            results_out: "s".into(),
+            scratch: "t".into(),
+            program_name: "m.wasm".into(),
+            threads: 1,
+            timeout_ms: 0,
+            flush_ms: 2000,
+            env: &env,
+            preopens: &env,
+        };
+        let json = serde_json::to_value(&config).unwrap();
+        let written: BTreeSet<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let read: BTreeSet<&str> = RUNNER_JS
+            .match_indices("config.")
+            .map(|(i, _)| {
+                let rest = &RUNNER_JS[i + "config.".len()..];
+                let end = rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        assert_eq!(written, read);
+    }
+
+    #[test]
+    fn the_runner_gets_the_coverage_flags_from_rust() {
+        // The runner's header says how it is started; the flags themselves
+        // are only in V8_FLAGS.
+        for flag in V8_FLAGS {
+            assert!(!RUNNER_JS.contains(flag), "runner.cjs repeats {flag}");
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The hooked path: a command wasm-run does not control (`--exec -- CMD`,
+//! or wasm-bindgen-test-runner for a `#[wasm_bindgen_test]` suite), with
+//! `js/hook.cjs` loaded into every Node process it starts. This file is the
+//! Rust half of that protocol: the environment variables the hook reads
+//! (`WASM_RUN_*`, below) and the dumps it writes back ([`HookDump`]).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use wasm_cov_format::{
+    ModuleLayout, Outcome, ScriptCoverage, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
+};
+
+use crate::convert::{self, match_entry, RawBlock, Summed};
+use crate::locate::{locate, WASM_BINDGEN_TEST_RUNNER};
+use crate::node::V8_FLAGS;
+use crate::session::{abs, note, Options, Session};
+
+const HOOK_JS: &str = include_str!("js/hook.cjs");
+
+/// The folder the hook writes `modules/<sha256>.wasm` and `raw-<pid>.json`
+/// into; the hook does nothing where it is unset.
+const HOOK_DIR: &str = "WASM_RUN_HOOK_DIR";
+/// Milliseconds between the hook's counter flushes.
+const FLUSH_MS: &str = "WASM_RUN_FLUSH_MS";
+/// [`V8_FLAGS`], joined by spaces.
+const V8_FLAGS_VAR: &str = "WASM_RUN_V8_FLAGS";
+
+/// `$WASM_RUN_HOOK_DIR/raw-<pid>.json`: one process's raw counters, and the
+/// hashes of the modules it compiled.
+#[derive(Deserialize)]
+struct HookDump {
+    modules: Vec<String>,
+    coverage: Vec<Vec<RawBlock>>,
+}
+
+/// Runs a `#[wasm_bindgen_test]` suite under wasm-bindgen-test-runner
+/// (`runner`: `--wasm-bindgen-runner`); returns the runner's own status.
+pub(crate) fn run_wasm_bindgen(
+    opts: &Options,
+    runner: Option<&Path>,
+    wasm: &Path,
+    layout: &ModuleLayout,
+) -> Result<u8> {
+    let runner = locate(&WASM_BINDGEN_TEST_RUNNER, runner)?;
+    let mut command = vec![runner.path.into_os_string(), abs(wasm)?.into_os_string()];
+    command.extend(opts.args.iter().cloned());
+    run(opts, &command, "wasm-bindgen", Some(layout))
+}
+
+/// Runs `command` with the hook in every Node process it starts, then
+/// matches each process's counters to the modules it compiled. Returns the
+/// command's own exit status.
+pub(crate) fn run(
+    opts: &Options,
+    command: &[OsString],
+    harness: &str,
+    expected: Option<&ModuleLayout>,
+) -> Result<u8> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("no command to run");
+    };
+    let session = Session::start(opts)?;
+    let outputs = &session.outputs;
+    let hook = session.write_js("hook.cjs", HOOK_JS)?;
+    let hook_dir = session.temp_dir("hook")?;
+    let js_dir = session.temp_dir("js")?;
+
+    let mut node_options = std::env::var("NODE_OPTIONS").unwrap_or_default();
+    if !node_options.is_empty() {
+        node_options.push(' ');
+    }
+    node_options.push_str(&format!("--require \"{}\"", hook.display()));
+    // The command's Node processes must be ours (>= 25): put its folder first.
+    let node_dir = abs(&session.node.path)?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut path = vec![node_dir];
+    if let Some(p) = std::env::var_os("PATH") {
+        path.extend(std::env::split_paths(&p));
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("NODE_OPTIONS", node_options)
+        .env(HOOK_DIR, &hook_dir)
+        .env(FLUSH_MS, opts.flush_ms().to_string())
+        .env(V8_FLAGS_VAR, V8_FLAGS.join(" "))
+        .env("NODE_V8_COVERAGE", &js_dir)
+        .env("PATH", std::env::join_paths(path)?);
+    if let Some(t) = opts.timeout {
+        // wasm-bindgen-test-runner's own per-suite timeout, in seconds.
+        cmd.env("WASM_BINDGEN_TEST_TIMEOUT", (t.ceil() as u64).to_string());
+    }
+    let shown = command
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let started = std::time::Instant::now();
+    let finished = crate::child::run_teed(&mut cmd, &shown)?;
+    outputs.write("run.log", &finished.log)?;
+
+    // Every module any process compiled, by hash.
+    let mut layouts: BTreeMap<String, ModuleLayout> = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(hook_dir.join("modules")) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_none_or(|x| x != "wasm") {
+                continue;
+            }
+            let bytes = std::fs::read(&p)?;
+            let layout = ModuleLayout::parse(&bytes)
+                .with_context(|| format!("a module the command compiled ({})", p.display()))?;
+            outputs.save_module(&bytes, &layout.sha256)?;
+            layouts.insert(layout.sha256.clone(), layout);
+        }
+    }
+    let mut sums: BTreeMap<String, Summed> = BTreeMap::new();
+    let mut unmatched = 0usize;
+    let mut processes = 0usize;
+    for e in std::fs::read_dir(&hook_dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("raw-") && name.ends_with(".json")) {
+            continue;
+        }
+        processes += 1;
+        let dump: HookDump = serde_json::from_slice(&std::fs::read(e.path())?)
+            .with_context(|| format!("the hook's dump {name} is malformed"))?;
+        let candidates: Vec<ModuleLayout> = dump
+            .modules
+            .iter()
+            .filter_map(|h| layouts.get(h).cloned())
+            .collect();
+        for blocks in &dump.coverage {
+            if blocks.is_empty() {
+                continue;
+            }
+            match match_entry(&candidates, blocks)? {
+                Some((layout, functions)) => sums
+                    .entry(layout.sha256.clone())
+                    .or_default()
+                    .add(&functions),
+                None => unmatched += 1,
+            }
+        }
+    }
+    if unmatched > 0 {
+        wasm_cov_cli::warn!(
+            "{unmatched} coverage entr{} matched no module the process compiled from bytes \
+             (modules compiled inside worker threads are not captured); left out",
+            if unmatched == 1 { "y" } else { "ies" }
+        );
+    }
+    let mut result: Vec<ScriptCoverage> = read_js_coverage(&js_dir, &hook);
+    let mut next_id = 1_000_000;
+    for (sha, sum) in sums {
+        let layout = &layouts[&sha];
+        next_id += 1;
+        result.push(convert::script(
+            layout,
+            next_id,
+            format!("wasm://wasm/{}", &sha[..8]),
+            sum.into_functions(layout),
+        ));
+    }
+    if let Some(expected) = expected {
+        if !layouts.contains_key(&expected.sha256) && layouts.is_empty() {
+            wasm_cov_cli::warn!("no Node process compiled any wasm module");
+        }
+    } else if layouts.is_empty() {
+        wasm_cov_cli::warn!(
+            "no Node process started by the command compiled a wasm module (is it a Node test runner?)"
+        );
+    }
+    let doc = V8Coverage {
+        result,
+        wasm_coverage_version: Some(V8_WASM_VERSION),
+    };
+    outputs.write_json("v8-coverage.json", &doc)?;
+    let tests = parse_test_lines(&String::from_utf8_lossy(&finished.log));
+    let report = TestReport::new(
+        harness,
+        None,
+        tests,
+        0,
+        started.elapsed().as_secs_f64() * 1000.0,
+        finished.interrupted,
+    );
+    outputs.write_json("tests.json", &report)?;
+    note(format_args!(
+        "coverage of {} module(s) from {processes} Node process(es) written to {}/v8-coverage.json",
+        layouts.len(),
+        outputs.dir.display()
+    ));
+    if finished.interrupted {
+        bail!(
+            "stopped; the coverage of what ran is in {}",
+            outputs.dir.display()
+        );
+    }
+    match finished.status.code() {
+        Some(c) => Ok(u8::try_from(c).unwrap_or(2)),
+        None => bail!(
+            "{shown} was killed by a signal; coverage saved up to then is in {}",
+            outputs.dir.display()
+        ),
+    }
+}
+
+/// JavaScript coverage that Node wrote for NODE_V8_COVERAGE, minus our hook.
+fn read_js_coverage(dir: &Path, hook: &Path) -> Vec<ScriptCoverage> {
+    let hook_url = format!("file://{}", hook.display());
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in files {
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        match serde_json::from_slice::<V8Coverage>(&bytes) {
+            Ok(doc) => out.extend(
+                doc.result
+                    .into_iter()
+                    .filter(|s| s.url != hook_url && !s.url.starts_with("node:")),
+            ),
+            Err(e) => wasm_cov_cli::warn!("skipping unreadable JS coverage {}: {e}", f.display()),
+        }
+    }
+    out
+}
+
+/// Per-test outcomes from libtest-style lines (`test NAME ... ok`), as
+/// wasm-bindgen-test-runner and cargo print them.
+pub fn parse_test_lines(log: &str) -> Vec<TestOutcome> {
+    let mut tests = Vec::new();
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix("test ") else {
+            continue;
+        };
+        let Some((name, result)) = rest.rsplit_once(" ... ") else {
+            continue;
+        };
+        let outcome = match result.trim() {
+            "ok" => Outcome::Passed,
+            r if r.starts_with("FAIL") => Outcome::Failed,
+            r if r.starts_with("ignored") => Outcome::Ignored,
+            _ => continue,
+        };
+        tests.push(TestOutcome {
+            name: name.to_owned(),
+            outcome,
+            duration_ms: 0.0,
+            message: None,
+        });
+    }
+    tests
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn the_hook_reads_exactly_the_variables_we_set() {
+        let read: BTreeSet<&str> = HOOK_JS
+            .match_indices("process.env.")
+            .map(|(i, _)| {
+                let rest = &HOOK_JS[i + "process.env.".len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        assert_eq!(read, BTreeSet::from([HOOK_DIR, FLUSH_MS, V8_FLAGS_VAR]));
+        for flag in V8_FLAGS {
+            assert!(!HOOK_JS.contains(flag), "hook.cjs repeats {flag}");
+        }
+    }
+
+    #[test]
+    fn parses_libtest_and_wasm_bindgen_lines() {
+        let t = parse_test_lines("running 3 tests\ntest a::b ... ok\ntest c ... FAIL\ntest d ... ignored\ntest result: ok.\n");
+        let got: Vec<_> = t.iter().map(|t| (t.name.as_str(), t.outcome)).collect();
+        assert_eq!(
+            got,
+            [
+                ("a::b", Outcome::Passed),
+                ("c", Outcome::Failed),
+                ("d", Outcome::Ignored)
+            ]
+        );
+    }
+}
