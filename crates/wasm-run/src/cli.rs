@@ -23,7 +23,8 @@ use crate::session::Options;
 /// libtest binaries (wasm32-wasip1) run each test in a fresh instance of one
 /// compiled module, in parallel worker threads, so a panic (a trap on wasm)
 /// fails only its own test and a hung test can be timed out; output follows
-/// libtest's. wasm-bindgen-test suites run under wasm-bindgen-test-runner.
+/// libtest's. A plain wasip1 program (a doctest) runs once as one test.
+/// wasm-bindgen-test suites run under wasm-bindgen-test-runner.
 /// Coverage is written even when tests fail, time out, or the run is stopped.
 #[derive(Debug, Parser)]
 #[command(name = "wasm-run", version, after_help = AFTER_HELP)]
@@ -45,6 +46,11 @@ pub struct Cli {
     /// How the module runs its tests.
     #[arg(long, value_enum, default_value_t = Harness::Auto)]
     pub harness: Harness,
+
+    /// With --harness program: the name of its one test in tests.json.
+    /// Default: the wasm file's name without .wasm.
+    #[arg(long, value_name = "NAME")]
+    pub test_name: Option<String>,
 
     /// Tests run at once (libtest). Default: the number of cores.
     #[arg(long, value_name = "N")]
@@ -88,8 +94,9 @@ pub struct Cli {
     pub wasm: Option<PathBuf>,
 
     /// Arguments for the tests (libtest: filters, --skip, --exact, --ignored,
-    /// --include-ignored, --list, --nocapture, --test-threads), or with
-    /// --exec the command and its arguments.
+    /// --include-ignored, --list, --nocapture, --test-threads; a program:
+    /// its argv after the program name), or with --exec the command and
+    /// its arguments.
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<OsString>,
 }
@@ -98,6 +105,7 @@ const AFTER_HELP: &str = "\
 Examples:
   wasm-run target/wasm32-wasip1/debug/deps/demo-1a2b3c4d5e6f7a8b.wasm
   wasm-run --out cov --timeout 60 demo.wasm -- classify --skip slow
+  wasm-run --harness program --test-name 'src/lib.rs - add (line 5)' rust_out.wasm -- ARGS
   wasm-run --exec -- cargo test --target wasm32-unknown-unknown
   wasm-run --check
 
@@ -105,7 +113,7 @@ Then: v8cov-extract cov/v8-coverage.json | wasm-cov-mapper --modules cov/modules
 
 Exit status: 0 all tests passed, 1 some failed (coverage still written),
 2 usage or tool error, or the run was stopped (what ran is still written).
-With --exec: the command's own exit status.";
+A program passes when it exits with 0. With --exec: the command's own exit status.";
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +190,13 @@ pub fn run(cli: &Cli) -> Result<Status> {
         h => h,
     };
     check_harness(harness, &layout, wasm)?;
+    if cli.test_name.is_some() && harness != Harness::Program {
+        bail!(
+            "--test-name is for --harness program; {} runs as {}",
+            wasm.display(),
+            harness.name()
+        );
+    }
     let out = cli
         .out
         .clone()
@@ -193,11 +208,18 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 .map(Status::Command)
         }
         _ => {
+            let test_name = (harness == Harness::Program).then(|| {
+                cli.test_name.clone().unwrap_or_else(|| {
+                    wasm.file_stem()
+                        .map_or_else(|| "program".into(), |s| s.to_string_lossy().into_owned())
+                })
+            });
             let module = Module {
                 path: wasm,
                 bytes: &bytes,
                 layout: &layout,
                 harness,
+                test_name,
             };
             direct::run(&opts, &module).map(Status::Exit)
         }
@@ -206,10 +228,21 @@ pub fn run(cli: &Cli) -> Result<Status> {
 
 /// Refuses a module the chosen harness cannot run, before Node starts.
 fn check_harness(harness: Harness, layout: &ModuleLayout, wasm: &Path) -> Result<()> {
-    if harness == Harness::Libtest && !imports_wasi(layout) {
+    let (what, build) = match harness {
+        Harness::Libtest => ("libtest binary", "the tests"),
+        Harness::Program => ("program", "it"),
+        _ => return Ok(()),
+    };
+    if !imports_wasi(layout) {
         bail!(
-            "{}: imports no WASI functions, so it is not a wasm32-wasip1 libtest binary \
-             (build the tests with --target wasm32-wasip1)",
+            "{}: imports no WASI functions, so it is not a wasm32-wasip1 {what} \
+             (build {build} with --target wasm32-wasip1)",
+            wasm.display()
+        );
+    }
+    if harness == Harness::Program && !layout.exports.iter().any(|e| e == "_start") {
+        bail!(
+            "{}: exports no _start, so it is not a program (a wasm32-wasip1 binary with main)",
             wasm.display()
         );
     }
@@ -262,8 +295,11 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
-    fn cli_is_well_formed() {
+    fn cli_is_well_formed_and_its_help_names_the_program_harness() {
         Cli::command().debug_assert();
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("program"), "{help}");
+        assert!(help.contains("--test-name <NAME>"), "{help}");
     }
 
     #[test]

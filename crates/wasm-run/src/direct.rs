@@ -1,5 +1,5 @@
 //! The direct path: modules wasm-run instantiates itself (libtest on
-//! wasm32-wasip1, a `__run_tests` compat module),
+//! wasm32-wasip1, a plain wasip1 program, a `__run_tests` compat module),
 //! run by `js/runner.cjs`. This file is the Rust half of that protocol: the
 //! config the runner reads ([`RunnerConfig`]), the two files it writes back
 //! ([`RawDump`], [`RawResults`]), and its exit statuses ([`RunnerExit`]).
@@ -62,7 +62,7 @@ impl RunnerExit {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunnerConfig<'a> {
-    /// [`Harness::name`]: `libtest` or `compat`.
+    /// [`Harness::name`]: `libtest`, `program` or `compat`.
     harness: &'static str,
     /// The saved copy of the module, which is what runs.
     wasm: PathBuf,
@@ -76,6 +76,8 @@ struct RunnerConfig<'a> {
     scratch: PathBuf,
     /// `argv[0]` of the module.
     program_name: String,
+    /// `program`: the name of its one test.
+    test_name: Option<&'a str>,
     /// Worker threads.
     threads: usize,
     /// Per test; 0 = none.
@@ -129,9 +131,11 @@ pub(crate) struct Module<'a> {
     pub bytes: &'a [u8],
     pub layout: &'a ModuleLayout,
     pub harness: Harness,
+    /// `program`: the name of its one test.
+    pub test_name: Option<String>,
 }
 
-/// Runs a libtest or compat module with `js/runner.cjs`, then
+/// Runs a libtest, program or compat module with `js/runner.cjs`, then
 /// publishes whatever the runner left, whatever happened to it.
 pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     let Module {
@@ -163,6 +167,7 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         program_name: wasm
             .file_name()
             .map_or_else(|| "test.wasm".into(), |n| n.to_string_lossy().into_owned()),
+        test_name: module.test_name.as_deref(),
         threads: threads.max(1),
         timeout_ms: opts.timeout_ms(),
         flush_ms: opts.flush_ms(),
@@ -292,13 +297,14 @@ mod tests {
     fn the_config_holds_exactly_what_the_runner_reads() {
         let env = BTreeMap::new();
         let config = RunnerConfig {
-            harness: Harness::Libtest.name(),
+            harness: Harness::Program.name(),
             wasm: "m.wasm".into(),
             args: vec!["a".into()],
             raw_out: "r".into(),
             results_out: "s".into(),
             scratch: "t".into(),
             program_name: "m.wasm".into(),
+            test_name: Some("t"),
             threads: 1,
             timeout_ms: 0,
             flush_ms: 2000,

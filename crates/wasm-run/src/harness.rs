@@ -1,5 +1,5 @@
-//! Telling which test harness a module was built with, from its imports
-//! and exports.
+//! Telling which test harness a module was built with, from its imports,
+//! exports and function names.
 
 use anyhow::{bail, Result};
 use clap::ValueEnum;
@@ -7,10 +7,14 @@ use wasm_cov_format::ModuleLayout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Harness {
-    /// Decide from the module's imports and exports.
+    /// Decide from the module's imports, exports and function names.
     Auto,
     /// A wasm32-wasip1 libtest binary (plain #[test]).
     Libtest,
+    /// A wasm32-wasip1 program run once as one test (a doctest): exit
+    /// status 0 passes. Auto picks it for a module that exports _start and
+    /// has function names but no libtest among them.
+    Program,
     /// A #[wasm_bindgen_test] suite, run by wasm-bindgen-test-runner.
     WasmBindgen,
     /// A module exporting `__run_tests() -> i32` (0 = pass).
@@ -23,6 +27,7 @@ impl Harness {
         match self {
             Harness::Auto => "auto",
             Harness::Libtest => "libtest",
+            Harness::Program => "program",
             Harness::WasmBindgen => "wasm-bindgen",
             Harness::Compat => "compat",
         }
@@ -37,8 +42,25 @@ pub fn imports_wasi(layout: &ModuleLayout) -> bool {
         .any(|f| f.starts_with("wasi_snapshot_preview1::"))
 }
 
+/// libtest's entry point, `test::test_main_static`, which the `main` that
+/// `rustc --test` generates calls; its name is in the name section, legacy
+/// (`_ZN4test16test_main_static17h…E`) or v0 (`_RNvCs…_4test16test_main_static`)
+/// mangled, or demangled.
+fn has_libtest(layout: &ModuleLayout) -> bool {
+    layout
+        .names
+        .values()
+        .any(|n| n.contains("4test16test_main_static") || n.contains("test::test_main_static"))
+}
+
 /// `__wbindgen_*` anywhere means wasm-bindgen (such a module may also
-/// import WASI); then WASI means libtest; then `__run_tests` means compat.
+/// import WASI); then WASI means libtest, or a plain program when the module
+/// exports `_start` and its name section shows no libtest; then
+/// `__run_tests` means compat.
+///
+/// A module without a name section stays libtest, as it was before
+/// `program` existed: without names there is nothing to tell the two
+/// apart by, and `--harness program` says it.
 pub fn detect(layout: &ModuleLayout) -> Result<Harness> {
     let wbg =
         |s: &str| s.contains("__wbindgen") || s.starts_with("__wbg_") || s.contains("::__wbg_");
@@ -46,7 +68,14 @@ pub fn detect(layout: &ModuleLayout) -> Result<Harness> {
         return Ok(Harness::WasmBindgen);
     }
     if imports_wasi(layout) {
-        return Ok(Harness::Libtest);
+        let program = layout.exports.iter().any(|e| e == "_start")
+            && !layout.names.is_empty()
+            && !has_libtest(layout);
+        return Ok(if program {
+            Harness::Program
+        } else {
+            Harness::Libtest
+        });
     }
     if layout.exports.iter().any(|e| e == "__run_tests") {
         return Ok(Harness::Compat);
@@ -67,4 +96,65 @@ pub fn detect(layout: &ModuleLayout) -> Result<Harness> {
         show(&layout.imported_functions),
         show(&layout.exports)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module importing `wasi_snapshot_preview1.fd_write`, defining one
+    /// function exported as `_start`, and naming it `name` in a name
+    /// section (none when `name` is `None`).
+    fn wasi_module(name: Option<&str>) -> ModuleLayout {
+        fn section(id: u8, payload: &[u8]) -> Vec<u8> {
+            let mut s = vec![id, payload.len() as u8];
+            s.extend(payload);
+            s
+        }
+        fn string(s: &str) -> Vec<u8> {
+            let mut v = vec![s.len() as u8];
+            v.extend(s.as_bytes());
+            v
+        }
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        m.extend(section(1, &[1, 0x60, 0, 0]));
+        let mut import = vec![1];
+        import.extend(string("wasi_snapshot_preview1"));
+        import.extend(string("fd_write"));
+        import.extend([0, 0]);
+        m.extend(section(2, &import));
+        m.extend(section(3, &[1, 0]));
+        let mut export = vec![1];
+        export.extend(string("_start"));
+        export.extend([0, 1]);
+        m.extend(section(7, &export));
+        m.extend(section(10, &[1, 2, 0, 0x0b]));
+        if let Some(name) = name {
+            let mut names = vec![1]; // one function name
+            names.extend([1]); // index 1 (0 is the import)
+            names.extend(string(name));
+            let mut sub = vec![1, names.len() as u8];
+            sub.extend(names);
+            let mut custom = string("name");
+            custom.extend(sub);
+            m.extend(section(0, &custom));
+        }
+        ModuleLayout::parse(&m).unwrap()
+    }
+
+    #[test]
+    fn a_program_is_told_from_libtest_by_its_names() {
+        let program = wasi_module(Some("_ZN8rust_out4main17h0123456789abcdefE"));
+        assert_eq!(detect(&program).unwrap(), Harness::Program);
+        for libtest in [
+            "_RNvCs2TpYSQqjWyK_4test16test_main_static",
+            "_ZN4test16test_main_static17h0123456789abcdefE",
+            "test::test_main_static",
+        ] {
+            let m = wasi_module(Some(libtest));
+            assert_eq!(detect(&m).unwrap(), Harness::Libtest, "{libtest}");
+        }
+        // No names: cannot tell, so the old answer.
+        assert_eq!(detect(&wasi_module(None)).unwrap(), Harness::Libtest);
+    }
 }

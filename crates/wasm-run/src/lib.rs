@@ -8,7 +8,8 @@
 //!
 //! - `cli`: the command line and [`run`], which picks one of two paths.
 //! - `direct` + `js/runner.cjs`: modules wasm-run instantiates itself
-//!   (libtest on wasm32-wasip1, a `__run_tests` compat module).
+//!   (libtest on wasm32-wasip1, a wasip1 program such as a doctest, a
+//!   `__run_tests` compat module).
 //! - `exec` + `js/hook.cjs`: a command wasm-run does not control
 //!   (`--exec -- COMMAND`, wasm-bindgen-test-runner), with the hook in every
 //!   Node process it starts.

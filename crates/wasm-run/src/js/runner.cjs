@@ -1,7 +1,7 @@
 // wasm-run's Node side for modules it instantiates itself: libtest binaries
-// for wasm32-wasip1 and "compat" modules exporting __run_tests. Its Rust
-// half, which writes CONFIG.json and reads what this writes, is
-// crates/wasm-run/src/direct.rs.
+// for wasm32-wasip1, plain wasip1 programs (a doctest, run once as one test)
+// and "compat" modules exporting __run_tests. Its Rust half, which writes
+// CONFIG.json and reads what this writes, is crates/wasm-run/src/direct.rs.
 //
 // Started by wasm-run as
 //   node <V8_FLAGS, the coverage flags of node.rs> <RUNNER_NODE_ARGS> runner.cjs CONFIG.json
@@ -65,6 +65,13 @@ function runWasi(module, config, args, tag) {
   fs.rmSync(outPath, { force: true });
   fs.rmSync(errPath, { force: true });
   return result;
+}
+
+// Shows a run's output as the module wrote it.
+function passThrough(r) {
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  if (r.trap) process.stderr.write(`${r.trap}\n`);
 }
 
 function describeError(e) {
@@ -138,11 +145,13 @@ function listTests(module, config, filterArgs, extra) {
 
 // libtest's own lines in a --nocapture run; the rest is the test's output.
 const OWN = [/^running \d+ tests?$/, /^test .* \.\.\. (ok|FAILED|ignored)/, /^test result: /];
+// The failure message of test `name`; `name` null: not libtest, all its
+// output is its own.
 function testOutput(r, name) {
   // With --nocapture libtest prints "test NAME ... " before the test's own
   // output and the verdict after it, so the prefix can start an output line.
   const prefix = `test ${name} ... `;
-  const kept = r.stdout
+  const kept = name === null ? [r.stdout] : r.stdout
     .split('\n')
     .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l))
     .filter((l) => !OWN.some((re) => re.test(l)));
@@ -220,17 +229,21 @@ function main() {
   // libtest requests that libtest answers by itself, unchanged.
   if (config.harness === 'libtest' && config.args.some((a) => ['--list', '--help', '-h', '--bench'].includes(a))) {
     const r = runWasi(module, config, config.args, 'pass');
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    if (r.trap) process.stderr.write(`${r.trap}\n`);
+    passThrough(r);
     return stopAll(r.trap === null && r.code === 0 ? EXIT.OK : EXIT.FAILED, false);
   }
 
-  const opts = parseArgs(config.args);
+  // A program is one test: `_start` once, with the user's arguments as its
+  // argv, in a worker like any test (so --timeout holds), its output passed
+  // through as it is rather than in libtest's words.
+  const program = config.harness === 'program';
+  const opts = program ? parseArgs([]) : parseArgs(config.args);
   const threads = Math.max(1, opts.threads || config.threads);
   let ignoredSet = new Set();
   if (config.harness === 'compat') {
     plan = ['__run_tests'];
+  } else if (program) {
+    plan = [config.testName];
   } else {
     const listed = listTests(module, config, opts.select, []);
     ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored']));
@@ -239,7 +252,7 @@ function main() {
     filteredOut = total - plan.length;
   }
 
-  console.log(`\nrunning ${plan.length} test${plan.length === 1 ? '' : 's'}`);
+  if (!program) console.log(`\nrunning ${plan.length} test${plan.length === 1 ? '' : 's'}`);
   const queue = [];
   for (const name of plan) {
     if (ignoredSet.has(name) && opts.ignored === 'normal') {
@@ -252,9 +265,15 @@ function main() {
 
   const failures = [];
   function record(name, outcome, durationMs, r, note) {
-    let message = r ? testOutput(r, name) : '';
+    let message = r ? testOutput(r, program ? null : name) : '';
     if (note) message += (message ? '\n' : '') + note;
     results.set(name, { name, outcome, durationMs, message: outcome === 'passed' ? null : message || null });
+    if (program) {
+      if (r) passThrough(r);
+      if (note) process.stderr.write(`${note}\n`);
+      if (outcome !== 'passed') failures.push({ name, message });
+      return;
+    }
     const word = outcome === 'passed' ? 'ok' : 'FAILED';
     console.log(`test ${name} ... ${word}${outcome === 'timed-out' ? ' (timed out)' : ''}`);
     if (outcome !== 'passed') failures.push({ name, message });
@@ -310,14 +329,17 @@ function main() {
         dispatch(spawn());
       }, config.timeoutMs);
     }
-    job.slow = setTimeout(() => console.log(`test ${name} has been running for over 60 seconds`), 60000);
+    // A program's stdout is its own: say it on stderr.
+    const slow = `test ${name} has been running for over 60 seconds`;
+    job.slow = setTimeout(() => (program ? console.error(slow) : console.log(slow)), 60000);
     jobs.set(w, job);
-    const args = ['--exact', name, '--nocapture', '--test-threads', '1'];
+    const args = program ? [...config.args] : ['--exact', name, '--nocapture', '--test-threads', '1'];
     if (ignoredSet.has(name)) args.push('--ignored');
     w.postMessage({ id, args });
   }
   function done() {
     if (finished) return;
+    if (program) return stopAll(failures.length ? EXIT.FAILED : EXIT.OK, false);
     const secs = (performance.now() - started) / 1000;
     if (failures.length) {
       console.log('\nfailures:\n');
