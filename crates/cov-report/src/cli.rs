@@ -8,7 +8,7 @@ use clap::Parser;
 use regex::Regex;
 use wasm_cov_cli::{Exit, InputArg, OutputArg};
 
-use crate::error::Error;
+use crate::error::{name_list, Error};
 use crate::html::check_dir;
 use crate::input::read_inputs;
 use crate::merge::{filter_paths, prepare_report};
@@ -52,7 +52,8 @@ cov:ignore-start ... cov:ignore-stop), and LCOV_EXCL_BR_LINE,
 LCOV_EXCL_BR_START ... LCOV_EXCL_BR_STOP for branches only.
 
 Exit status: 0 ok, 1 a --fail-under bar was not met (every output is still
-written), 2 usage or input error.";
+written), 2 usage or input error, or an empty report: inputs with no coverage
+records, or filters that leave no file (--allow-empty accepts both).";
 
 /// Merge coverage reports and write them as HTML, LCOV, Cobertura, JSON,
 /// Markdown and a terminal table.
@@ -131,6 +132,12 @@ pub struct Cli {
     /// --include.
     #[arg(long, value_name = "REGEX", help_heading = "Filters")]
     pub exclude: Vec<String>,
+
+    /// Accept inputs with no coverage records, and filters that leave no
+    /// file, and write empty reports (by default both are errors, exit 2:
+    /// an empty report that passes usually hides a broken CI step).
+    #[arg(long, help_heading = "Filters")]
+    pub allow_empty: bool,
 
     /// Ignore LCOV_EXCL_* and cov:ignore-* markers in the sources.
     #[arg(long, help_heading = "Filters")]
@@ -213,6 +220,15 @@ impl Cli {
         PathRewriter::new(&prefixes)
     }
 
+    /// The path filters as they were given, e.g. `--include "^src/"
+    /// --exclude "/gen/"`, for a message.
+    fn filters(&self) -> String {
+        let given = self.include.iter().map(|p| ("--include", p));
+        let given = given.chain(self.exclude.iter().map(|p| ("--exclude", p)));
+        let list: Vec<String> = given.map(|(flag, p)| format!("{flag} {p:?}")).collect();
+        name_list(&list, 8)
+    }
+
     /// The `--fail-under-*` bars given, lines first.
     fn bars(&self) -> Vec<(Metric, Percent)> {
         [
@@ -258,7 +274,21 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
     let exclude = compile("--exclude", &args.exclude)?;
 
     let mut merged = read_inputs(args.inputs(), &args.rewriter())?;
+    let read = merged.files.len();
+    if read == 0 && !args.allow_empty {
+        return Err(Error::NoRecords {
+            inputs: name_list(args.inputs(), 5),
+        }
+        .into());
+    }
     filter_paths(&mut merged, &include, &exclude);
+    if read > 0 && merged.files.is_empty() && !args.allow_empty {
+        return Err(Error::AllFiltered {
+            filters: args.filters(),
+            files: read,
+        }
+        .into());
+    }
     let report = prepare_report(merged, &args.root(), !args.no_exclusion_markers, stderr)?;
     let outcomes = check_thresholds(&report.coverage.totals(), &args.bars());
 

@@ -50,6 +50,35 @@ pub enum Error {
     },
     #[error(transparent)]
     Html(#[from] HtmlError),
+    /// The inputs together name no source file: usually a CI step that ran
+    /// no tests, or read the wrong folder. An empty report that passes
+    /// would hide that.
+    #[error(
+        "no coverage records in {inputs}: nothing ran, or the coverage went elsewhere \
+         (--allow-empty accepts an empty report)"
+    )]
+    NoRecords { inputs: String },
+    /// Every file was left out by `--include` / `--exclude`.
+    #[error(
+        "{filters} left none of the {files} files in the inputs \
+         (--allow-empty accepts an empty report)"
+    )]
+    AllFiltered { filters: String, files: usize },
+}
+
+/// `a.lcov, b.json`, with at most `max` names and `and N more` after them,
+/// so a shard glob of a thousand files still gives one readable line.
+pub(crate) fn name_list<T: fmt::Display>(items: &[T], max: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(max)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > max {
+        s.push_str(&format!(" and {} more", items.len() - max));
+    }
+    s
 }
 
 /// Writes `cov-report: warning: ...` to `stderr`, on one line whatever a

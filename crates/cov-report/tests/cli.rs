@@ -180,3 +180,84 @@ fn usage_errors_exit_2_and_help_has_an_example() {
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("Examples:"));
 }
+
+#[test]
+fn inputs_without_records_exit_2_naming_them_and_write_nothing() {
+    let dir = folder(&[
+        ("empty.lcov", ""),
+        ("comments.lcov", "# nothing\nTN:\nVER:2.0\n"),
+        (
+            "none.json",
+            r#"{"format":"wasm-cov-mapper","version":1,"files":[]}"#,
+        ),
+    ]);
+    let out = cov_report(
+        dir.path(),
+        &[
+            "empty.lcov",
+            "comments.lcov",
+            "none.json",
+            "--lcov",
+            "out.lcov",
+            "--html",
+            "html",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: error: no coverage records in empty.lcov, comments.lcov, none.json: \
+         nothing ran, or the coverage went elsewhere (--allow-empty accepts an empty report)\n"
+    );
+    assert!(!dir.path().join("out.lcov").exists() && !dir.path().join("html").exists());
+
+    // Standard input is named as such; a long list is cut short.
+    let out = cov_report(dir.path(), &[]);
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("no coverage records in <stdin>:"));
+    let many: Vec<&str> = std::iter::repeat_n("empty.lcov", 7).collect();
+    let out = cov_report(dir.path(), &many);
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr)
+        .contains("in empty.lcov, empty.lcov, empty.lcov, empty.lcov, empty.lcov and 2 more:"));
+
+    // --allow-empty: the empty report, as before.
+    let out = cov_report(
+        dir.path(),
+        &["empty.lcov", "--allow-empty", "--lcov", "out.lcov"],
+    );
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).contains("TOTAL    0/0"));
+    assert_eq!(std::fs::read(dir.path().join("out.lcov")).unwrap(), b"");
+}
+
+#[test]
+fn filters_that_leave_no_file_exit_2_naming_the_filters() {
+    let dir = folder(&[("a.lcov", A_LCOV), ("b.lcov", B_LCOV)]);
+    let out = cov_report(
+        dir.path(),
+        &[
+            "a.lcov",
+            "b.lcov",
+            "--include",
+            "^tests/",
+            "--exclude",
+            "util",
+            "--lcov",
+            "out.lcov",
+        ],
+    );
+    assert_exit(&out, 2);
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: error: --include \"^tests/\", --exclude \"util\" left none of the 2 files \
+         in the inputs (--allow-empty accepts an empty report)\n"
+    );
+    assert!(!dir.path().join("out.lcov").exists());
+    let out = cov_report(
+        dir.path(),
+        &["a.lcov", "--exclude", ".", "--allow-empty", "-q"],
+    );
+    assert_exit(&out, 0);
+}
