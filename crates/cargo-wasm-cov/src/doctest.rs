@@ -176,14 +176,10 @@ pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     std::fs::create_dir_all(&a.runs)
         .with_context(|| format!("cannot create {}", a.runs.display()))?;
     let out = claim(&a.runs, &name)?;
-    let mut args: Vec<OsString> = args![
-        "--out",
-        &out,
-        "--harness",
-        "program",
-        "--test-name",
-        test_name
-    ];
+    let mut args: Vec<OsString> = args!["--out", &out, "--harness", "program"];
+    if crate::stages::wasm_run_names_tests() {
+        args.extend(args!["--test-name", test_name]);
+    }
     if let Some(n) = &a.node {
         args.extend(args!["--node", n]);
     }

@@ -13,6 +13,10 @@ use crate::cli::ReportArgs;
 use crate::stages::Stages;
 use crate::workspace::Settings;
 
+/// Files of rustdoc's edition-2024 merged-doctest harness.
+pub const MERGED_DOCTEST_HARNESS: &str =
+    r"(^|/)rustdoctest[^/]*/doctest_(bundle|runner)_[0-9]+\.rs$";
+
 /// Every run folder under `runs` (doctest runs sit one level deeper, in
 /// `runs/doctests/`), sorted.
 pub fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
@@ -138,6 +142,9 @@ pub fn report(
     for r in ignore {
         a.extend(args!["--exclude", r]);
     }
+    // The harness rustdoc writes for edition-2024 merged doctests, in a
+    // temporary folder gone by now: not the user's code.
+    a.extend(args!["--exclude", MERGED_DOCTEST_HARNESS]);
     let exit = stages.report(&a)?;
     if exit == Exit::Error {
         bail!("cov-report failed");

@@ -77,17 +77,15 @@ impl Stages {
 }
 
 /// Whether this build's wasm-run can run a plain program (`--harness
-/// program --test-name NAME`), which doctests need.
+/// program`), which doctests need.
 pub fn wasm_run_runs_programs() -> bool {
-    wasm_run::Cli::try_parse_from([
-        "wasm-run",
-        "--harness",
-        "program",
-        "--test-name",
-        "probe",
-        "probe.wasm",
-    ])
-    .is_ok()
+    wasm_run::Cli::try_parse_from(["wasm-run", "--harness", "program", "probe.wasm"]).is_ok()
+}
+
+/// Whether this build's wasm-run takes `--test-name NAME` (the name a
+/// program's one result is reported under).
+pub fn wasm_run_names_tests() -> bool {
+    wasm_run::Cli::try_parse_from(["wasm-run", "--test-name", "probe", "probe.wasm"]).is_ok()
 }
 
 /// `tool arg...`, quoted for a POSIX shell where needed.
