@@ -11,7 +11,7 @@ use wasm_cov_cli::{Exit, InputArg, OutputArg};
 use crate::error::{name_list, Error};
 use crate::html::check_dir;
 use crate::input::read_inputs;
-use crate::merge::{filter_paths, prepare_report};
+use crate::merge::{filter_paths, prepare_report, SourceOptions};
 use crate::output::write_outputs;
 use crate::paths::PathRewriter;
 use crate::threshold::{check as check_thresholds, Metric, Outcome, Percent};
@@ -114,9 +114,17 @@ pub struct Cli {
     /// Where relative source paths are read from, for the HTML pages and the
     /// exclusion markers [default: the current directory]. Absolute paths
     /// under DIR also become relative to it, so an LCOV with absolute paths
-    /// merges with one with relative paths.
+    /// merges with one with relative paths. Only sources under DIR are
+    /// read.
     #[arg(long, value_name = "DIR", help_heading = "Paths")]
     pub source_root: Option<PathBuf>,
+
+    /// Also read sources outside --source-root (after following symlinks
+    /// and `..`) into the HTML pages and for exclusion markers. File names
+    /// in coverage data are untrusted: by default an LCOV naming
+    /// `SF:/home/you/.ssh/id_ed25519` gets a page with counts, not the key.
+    #[arg(long, help_heading = "Paths")]
+    pub allow_sources_outside_root: bool,
 
     /// Remove the leading directory PREFIX from source paths before merging.
     /// Repeatable; where several match, the longest wins.
@@ -289,7 +297,12 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
         }
         .into());
     }
-    let report = prepare_report(merged, &args.root(), !args.no_exclusion_markers, stderr)?;
+    let sources = SourceOptions {
+        root: args.root(),
+        outside_root: args.allow_sources_outside_root,
+        markers: !args.no_exclusion_markers,
+    };
+    let report = prepare_report(merged, &sources, stderr)?;
     let outcomes = check_thresholds(&report.coverage.totals(), &args.bars());
 
     write_outputs(

@@ -50,7 +50,9 @@ pub use html::{
     HtmlError, HtmlOptions,
 };
 pub use input::{parse_coverage, read_coverage};
-pub use merge::{demangle, filter_paths, merge_into, merge_owned, prepare_report, Report};
+pub use merge::{
+    demangle, filter_paths, merge_into, merge_owned, prepare_report, Report, SourceOptions,
+};
 pub use paths::{normalize_path, PathRewriter};
 pub use ratio::{percent, Ratio};
 pub use sources::{load_sources, Source};

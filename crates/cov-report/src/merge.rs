@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 use regex::Regex;
 use wasm_cov_format::{Coverage, FileCoverage};
@@ -94,17 +94,28 @@ pub fn filter_paths(cov: &mut Coverage, include: &[Regex], exclude: &[Regex]) {
     });
 }
 
-/// Reads the sources of `cov` under `root` and, if `markers`, applies their
-/// exclusion markers. Marker problems are reported on `stderr` as warnings.
+/// How sources are found and used.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// Where relative paths are read from; only files under it are read.
+    pub root: PathBuf,
+    /// Also read files outside `root` (`--allow-sources-outside-root`).
+    pub outside_root: bool,
+    /// Apply exclusion markers.
+    pub markers: bool,
+}
+
+/// Reads the sources of `cov` under `opts.root` and, if `opts.markers`,
+/// applies their exclusion markers. Marker problems are reported on
+/// `stderr` as warnings.
 pub fn prepare_report(
     mut coverage: Coverage,
-    root: &Path,
-    markers: bool,
+    opts: &SourceOptions,
     stderr: &mut dyn Write,
 ) -> io::Result<Report> {
-    let sources = load_sources(&coverage, root);
+    let sources = load_sources(&coverage, &opts.root, opts.outside_root);
     let mut exclusions = BTreeMap::new();
-    if markers {
+    if opts.markers {
         for (path, src) in &sources {
             let Some(text) = &src.text else { continue };
             let (ex, warnings) = scan_markers(text);

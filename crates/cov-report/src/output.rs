@@ -96,15 +96,28 @@ fn source_date_epoch() -> u64 {
 }
 
 fn warn_missing_sources(report: &Report, stderr: &mut dyn Write) -> io::Result<()> {
-    let mut missing = report.sources.iter().filter(|(_, s)| s.text.is_none());
-    if let Some((path, src)) = missing.next() {
+    let total = report.sources.len();
+    let (outside, missing): (Vec<_>, Vec<_>) = report
+        .sources
+        .iter()
+        .filter(|(_, s)| s.text.is_none())
+        .partition(|(_, s)| s.outside_root);
+    if let Some((path, src)) = missing.first() {
         warn(
             stderr,
             format_args!(
-                "{} of {} source files not found (first: {path} at {}); their HTML pages show counts without text (see --source-root)",
-                1 + missing.count(),
-                report.sources.len(),
+                "{} of {total} source files not found (first: {path} at {}); their HTML pages show counts without text (see --source-root)",
+                missing.len(),
                 src.location.display()
+            ),
+        )?;
+    }
+    if let Some((path, _)) = outside.first() {
+        warn(
+            stderr,
+            format_args!(
+                "{} of {total} source files are outside --source-root and were not read (first: {path}); their HTML pages show counts without text (--allow-sources-outside-root reads them)",
+                outside.len(),
             ),
         )?;
     }

@@ -2,9 +2,14 @@
 //! markers. Their names come from coverage data, which is untrusted, so only
 //! regular files are read and their size is capped: a path like `/dev/zero`
 //! or a FIFO must not hang the report.
+//!
+//! Nor may a report copy any file it can read into a page: an LCOV naming
+//! `SF:/home/u/.ssh/id_ed25519` would otherwise put that key in the HTML.
+//! So by default a source is read only when it resolves (symlinks and `..`
+//! followed) to a file under the source root.
 
 use std::collections::BTreeMap;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -20,8 +25,11 @@ pub struct Source {
     /// source root.
     pub location: PathBuf,
     /// The text, with invalid UTF-8 replaced; `None` when it could not be
-    /// read.
+    /// read, or was not because it lies outside the root.
     pub text: Option<String>,
+    /// True when the file exists but resolves to a place outside the source
+    /// root, and so was not read.
+    pub outside_root: bool,
 }
 
 impl Source {
@@ -41,14 +49,39 @@ pub fn locate(root: &Path, path: &str) -> PathBuf {
     }
 }
 
-/// Reads the source of every file of `cov`, each once.
-pub fn load_sources(cov: &Coverage, root: &Path) -> BTreeMap<String, Source> {
+/// Reads the source of every file of `cov`, each once: only files under
+/// `root` (after resolving symlinks and `..`), unless `outside_root`.
+pub fn load_sources(cov: &Coverage, root: &Path, outside_root: bool) -> BTreeMap<String, Source> {
+    // A root that does not exist holds nothing; every source is then not
+    // found, which the report says.
+    let real_root = fs::canonicalize(root).ok();
     cov.files
         .keys()
         .map(|path| {
             let location = locate(root, path);
-            let text = read_source(&location);
-            (path.clone(), Source { location, text })
+            let source = match fs::canonicalize(&location) {
+                Err(_) => Source {
+                    location,
+                    text: None,
+                    outside_root: false,
+                },
+                // What was checked is what is read: the resolved path.
+                Ok(real)
+                    if outside_root || real_root.as_ref().is_some_and(|r| real.starts_with(r)) =>
+                {
+                    Source {
+                        text: read_source(&real),
+                        location,
+                        outside_root: false,
+                    }
+                }
+                Ok(_) => Source {
+                    location,
+                    text: None,
+                    outside_root: true,
+                },
+            };
+            (path.clone(), source)
         })
         .collect()
 }
@@ -83,11 +116,59 @@ mod tests {
         cov.file_mut("missing.rs");
         cov.file_mut("/dev/zero");
         cov.file_mut("with\0nul.rs");
-        let s = load_sources(&cov, dir.path());
+        let s = load_sources(&cov, dir.path(), true);
         assert_eq!(s["src/a.rs"].lines().unwrap(), ["fn a() {}", "\u{fffd}"]);
         for p in ["src", "missing.rs", "/dev/zero", "with\0nul.rs"] {
             assert_eq!(s[p].text, None, "{p:?}");
         }
         assert_eq!(s["/dev/zero"].location, Path::new("/dev/zero"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_only_under_the_root_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/in.rs"), "in\n").unwrap();
+        std::fs::write(dir.path().join("secret.rs"), "secret\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.rs"), root.join("src/link.rs")).unwrap();
+        std::os::unix::fs::symlink(root.join("src/in.rs"), root.join("src/inlink.rs")).unwrap();
+        let abs_secret = dir.path().join("secret.rs").display().to_string();
+        let abs_in = root.join("src/in.rs").display().to_string();
+        let mut cov = Coverage::default();
+        for p in [
+            "src/in.rs",
+            "src/link.rs",
+            "src/inlink.rs",
+            "../secret.rs",
+            "src/../../secret.rs",
+            "missing.rs",
+        ] {
+            cov.file_mut(p);
+        }
+        cov.file_mut(&abs_secret);
+        cov.file_mut(&abs_in);
+        // The root as given may itself hold `..`.
+        let given = root.join("src/..");
+        let s = load_sources(&cov, &given, false);
+        for p in ["src/in.rs", "src/inlink.rs", abs_in.as_str()] {
+            assert_eq!(s[p].text.as_deref(), Some("in\n"), "{p}");
+            assert!(!s[p].outside_root, "{p}");
+        }
+        for p in [
+            "src/link.rs",
+            "../secret.rs",
+            "src/../../secret.rs",
+            abs_secret.as_str(),
+        ] {
+            assert_eq!(s[p].text, None, "{p}");
+            assert!(s[p].outside_root, "{p}");
+        }
+        assert!(!s["missing.rs"].outside_root);
+        let s = load_sources(&cov, &given, true);
+        for p in ["src/link.rs", "../secret.rs", abs_secret.as_str()] {
+            assert_eq!(s[p].text.as_deref(), Some("secret\n"), "{p}");
+        }
     }
 }

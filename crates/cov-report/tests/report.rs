@@ -632,3 +632,75 @@ fn html_rerun_replaces_stale_pages_and_keeps_other_files() {
         "cov-report: error: a.lcov: exists and is not a directory\n"
     );
 }
+
+#[test]
+fn html_embeds_only_sources_under_the_root() {
+    // The secret lives outside the root; the LCOV names it three ways.
+    let work = folder(&[
+        ("root/src/lib.rs", "fn inside() {}\n"),
+        ("secret.txt", "root:x:0:0:SECRET-LINE\nsecond\n"),
+    ]);
+    let secret = work.path().join("secret.txt");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, work.path().join("root/src/link.rs")).unwrap();
+    #[cfg(not(unix))]
+    std::fs::write(work.path().join("root/src/link.rs"), "not a link\n").unwrap();
+    let lcov = format!(
+        "SF:src/lib.rs\nDA:1,1\nend_of_record\nSF:{}\nDA:1,3\nDA:2,0\nend_of_record\n\
+         SF:../secret.txt\nDA:1,1\nend_of_record\nSF:src/link.rs\nDA:1,1\nend_of_record\n",
+        secret.display()
+    );
+    std::fs::write(work.path().join("in.lcov"), lcov).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["in.lcov", "--source-root", "root", "--html", "html", "-q"];
+        args.extend(extra);
+        let out = cov_report(work.path(), &args);
+        assert_exit(&out, 0);
+        let pages = tree(&work.path().join("html"));
+        (out, pages)
+    };
+
+    let (out, pages) = run(&[]);
+    let outside: Vec<_> = pages
+        .iter()
+        .filter(|(rel, _)| rel.starts_with("files/") && !rel.contains("src_lib.rs"))
+        .collect();
+    assert_eq!(
+        outside.len(),
+        if cfg!(unix) { 3 } else { 2 },
+        "{:?}",
+        pages.keys()
+    );
+    for (rel, page) in &outside {
+        let page = text(page);
+        assert!(!page.contains("SECRET-LINE"), "{rel} embeds the secret");
+        assert!(
+            page.contains("is outside <code>--source-root</code>"),
+            "{rel}"
+        );
+        // Counts without text.
+        assert!(
+            page.contains("<tr id=\"L1\" class=\"h\"><td>1<td>"),
+            "{rel}"
+        );
+    }
+    let inside = text(&pages["files/src_lib.rs.html"]);
+    assert!(inside.contains("fn inside() {}") && !inside.contains("is outside"));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "cov-report: warning: {} of 4 source files are outside --source-root and were not read \
+             (first: ../secret.txt); their HTML pages show counts without text (--allow-sources-outside-root reads them)\n",
+            outside.len(),
+        )
+    );
+
+    // The opt-out reads them all.
+    let (out, pages) = run(&["--allow-sources-outside-root"]);
+    assert_eq!(text(&out.stderr), "");
+    let with_secret = pages
+        .values()
+        .filter(|p| text(p).contains("SECRET-LINE"))
+        .count();
+    assert_eq!(with_secret, outside.len());
+}

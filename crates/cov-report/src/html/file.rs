@@ -85,6 +85,13 @@ pub fn write_file_page(
         .max()
         .unwrap_or(0);
     match (&text_lines, view.source) {
+        (None, Some(source)) if source.outside_root => {
+            writeln!(
+                w,
+                "<div class=\"note\">This file, <code>{}</code>, is outside <code>--source-root</code>, so its text is not shown: file names in coverage data are untrusted, and a report copies only sources under its root. This page lists line numbers and counts. <code>--allow-sources-outside-root</code> shows the text.</div>",
+                Esc(&source.location.display().to_string())
+            )?;
+        }
         (None, source) => {
             let loc = source
                 .map(|s| s.location.display().to_string())
