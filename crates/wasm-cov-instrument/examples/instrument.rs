@@ -2,6 +2,9 @@
 //!
 //!     cargo run --release -p wasm-cov-instrument --example instrument -- IN.wasm OUT.wasm TABLE.json
 //!
+//! `WASM_COV_NOT_SHARED=1` makes the counter memory unshared (to measure
+//! what `shared` costs); `WASM_COV_ATOMIC=1` uses atomic increments.
+//!
 //! Prints the time the instrumenting took and the block count on stderr.
 use std::time::Instant;
 
@@ -14,7 +17,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let wasm = std::fs::read(input)?;
     let t = Instant::now();
-    let out = wasm_cov_instrument::instrument(&wasm, &wasm_cov_instrument::Options::default())?;
+    let mut opts = wasm_cov_instrument::Options::default();
+    opts.shared = std::env::var_os("WASM_COV_NOT_SHARED").is_none();
+    opts.atomic = std::env::var_os("WASM_COV_ATOMIC").is_some();
+    let out = wasm_cov_instrument::instrument(&wasm, &opts)?;
     let took = t.elapsed();
     let sha: String = Sha256::digest(&wasm)
         .iter()

@@ -35,6 +35,12 @@ pub struct Options {
     /// `SharedArrayBuffer` from another thread, even after the worker that
     /// ran the instance was terminated. On by default.
     pub shared: bool,
+    /// Increment with one `i64.atomic.rmw.add` instead of a plain
+    /// load/add/store, so that two threads running one instance (or sharing
+    /// the memory) lose no counts. Off by default: wasm-run gives every
+    /// thread its own instance, and the plain sequence is as fast or faster
+    /// (see `docs/instrument.md`).
+    pub atomic: bool,
 }
 
 impl Default for Options {
@@ -42,6 +48,7 @@ impl Default for Options {
         Options {
             validate: true,
             shared: true,
+            atomic: false,
         }
     }
 }
@@ -178,12 +185,19 @@ const EXPORT_RANK: u8 = 8;
 /// Appends the increment of counter `k` in memory `mem`. It uses no locals
 /// and no globals, only the operand stack, and leaves it as it found it, so
 /// it is valid anywhere, even in unreachable code.
-fn encode_increment(sink: &mut Vec<u8>, mem: u32, k: u64) {
+fn encode_increment(sink: &mut Vec<u8>, mem: u32, k: u64, atomic: bool) {
     let arg = MemArg {
         offset: k * WIDTH,
         align: 3,
         memory_index: mem,
     };
+    if atomic {
+        Instruction::I32Const(0).encode(sink);
+        Instruction::I64Const(1).encode(sink);
+        Instruction::I64AtomicRmwAdd(arg).encode(sink);
+        Instruction::Drop.encode(sink);
+        return;
+    }
     Instruction::I32Const(0).encode(sink);
     Instruction::I32Const(0).encode(sink);
     Instruction::I64Load(arg).encode(sink);
@@ -288,7 +302,7 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
                     if let Some(at) = b.insert_at {
                         body_buf.extend_from_slice(&wasm[copied..at]);
                         copied = at;
-                        encode_increment(&mut body_buf, mem, counter);
+                        encode_increment(&mut body_buf, mem, counter, opts.atomic);
                     }
                     counter += 1;
                     blocks.push(Block {
@@ -454,7 +468,7 @@ mod tests {
         let m = wat(r#"(module (memory 1) (func (export "f") nop))"#);
         let out = instrument(&m, &Options::default()).unwrap();
         let mut inc = Vec::new();
-        encode_increment(&mut inc, 1, 0);
+        encode_increment(&mut inc, 1, 0, false);
         // i32.const 0, i32.const 0, i64.load memory 1, i64.const 1, i64.add,
         // i64.store memory 1 (memarg flags 0x43: align 3 plus "memory index
         // follows")
@@ -464,6 +478,23 @@ mod tests {
         );
         let code = out.wasm.windows(inc.len()).filter(|w| *w == inc).count();
         assert_eq!(code, 1);
+    }
+
+    #[test]
+    fn atomic_increments_validate_and_are_one_rmw() {
+        let m = wat(r#"(module (func (export "f") nop))"#);
+        let opts = Options {
+            atomic: true,
+            ..Options::default()
+        };
+        let out = instrument(&m, &opts).unwrap();
+        valid(&out.wasm);
+        let mut inc = Vec::new();
+        encode_increment(&mut inc, 0, 0, true);
+        // i32.const 0, i64.const 1, i64.atomic.rmw.add (0xfe 0x1f) memory 0
+        // offset 0 (flags 3: align only, memory 0 needs no index), drop
+        assert_eq!(inc, [0x41, 0, 0x42, 1, 0xfe, 0x1f, 3, 0, 0x1a]);
+        assert_eq!(out.wasm.windows(inc.len()).filter(|w| *w == inc).count(), 1);
     }
 
     #[test]
