@@ -193,6 +193,12 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     std::fs::create_dir_all(&runs).with_context(|| format!("cannot create {}", runs.display()))?;
 
     let timeout = args.timeout.or(settings.timeout);
+    let browser = args.browser.as_ref().or(settings.browser.as_ref());
+    if browser.is_some() && !stages::wasm_run_has_browsers() {
+        anyhow::bail!(
+            "--browser (or `browser` in metadata.wasm-cov): this wasm-run has no --browser yet"
+        );
+    }
     let threads = args.test_threads.or(settings.test_threads);
     let mut failed = false;
     for (i, bin) in bins.iter().enumerate() {
@@ -214,6 +220,9 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         }
         if let Some(t) = timeout {
             a.extend(args!["--timeout", t.to_string()]);
+        }
+        if let Some(b) = browser {
+            a.extend(args!["--browser", b]);
         }
         if let Some(n) = threads {
             a.extend(args!["--test-threads", n.to_string()]);

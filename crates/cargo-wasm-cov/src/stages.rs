@@ -82,6 +82,13 @@ pub fn wasm_run_runs_programs() -> bool {
     wasm_run::Cli::try_parse_from(["wasm-run", "--harness", "program", "probe.wasm"]).is_ok()
 }
 
+/// Whether this build's wasm-run takes `--browser NAME` (browser suites).
+pub fn wasm_run_has_browsers() -> bool {
+    wasm_run::Cli::try_parse_from(["wasm-run", "--help"])
+        .err()
+        .is_some_and(|e| e.to_string().contains("--browser"))
+}
+
 /// Whether this build's wasm-run takes `--test-name NAME` (the name a
 /// program's one result is reported under).
 pub fn wasm_run_names_tests() -> bool {

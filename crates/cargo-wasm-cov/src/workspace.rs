@@ -199,11 +199,6 @@ impl Settings {
                 .over(ws),
             _ => ws,
         };
-        if s.browser.is_some() {
-            wasm_cov_cli::warn!(
-                "`browser` in metadata.wasm-cov is not supported yet: tests run under Node"
-            );
-        }
         Ok(s)
     }
 }
