@@ -75,9 +75,12 @@ pub fn one_line(msg: &str) -> String {
     msg.replace(['\r', '\n'], " ")
 }
 
-/// Prints one warning line, `tool: warning: ...`, on stderr.
+/// Prints one warning line, `tool: warning: ...`, on stderr. A closed
+/// stderr (`tool 2>&1 | head`) loses the line instead of panicking.
 pub fn warning(args: fmt::Arguments<'_>) {
-    eprintln!("{}: warning: {}", tool_name(), one_line(&args.to_string()));
+    use std::io::Write;
+    let line = format!("{}: warning: {}\n", tool_name(), one_line(&args.to_string()));
+    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// `warn!("{} of {} files", a, b)` prints `tool: warning: ...` on one line.

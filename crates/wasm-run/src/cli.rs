@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use wasm_cov_cli::Exit;
 use wasm_cov_format::ModuleLayout;
 
+use crate::browser::{find_browser, test_mode, Browser, TestMode};
 use crate::direct::{self, Module};
 use crate::exec;
 use crate::harness::{detect, imports_wasi, Harness};
@@ -78,6 +79,12 @@ pub struct Cli {
     /// with SIGKILL still leaves what it counted until then.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub flush_interval: f64,
+
+    /// The browser for browser suites (`run_in_browser` and the worker
+    /// modes). Default: $WASM_RUN_BROWSER, else chrome (headless Chromium,
+    /// found as $WASM_RUN_BROWSER_BIN or chromium on PATH).
+    #[arg(long, value_enum, value_name = "BROWSER")]
+    pub browser: Option<Browser>,
 
     /// wasm-bindgen-test-runner to use. Default: $WASM_BINDGEN_TEST_RUNNER,
     /// then the project's .tools/bin, then PATH.
@@ -178,7 +185,7 @@ pub fn run(cli: &Cli) -> Result<Status> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("coverage/exec"));
-        return exec::run(&options(out), &cli.args, "exec", None).map(Status::Command);
+        return exec::run(&options(out), &cli.args, "exec", None, None).map(Status::Command);
     }
     let Some(wasm) = &cli.wasm else {
         bail!("no test module given");
@@ -204,8 +211,22 @@ pub fn run(cli: &Cli) -> Result<Status> {
     let opts = options(out);
     match harness {
         Harness::WasmBindgen => {
-            exec::run_wasm_bindgen(&opts, cli.wasm_bindgen_runner.as_deref(), wasm, &layout)
-                .map(Status::Command)
+            let mode = test_mode(&bytes, |k| std::env::var_os(k))
+                .with_context(|| wasm.display().to_string())?;
+            let runner = cli.wasm_bindgen_runner.as_deref();
+            if mode.in_browser() {
+                let browser = find_browser(chosen_browser(cli)?, env_path("WASM_RUN_BROWSER_BIN"))
+                    .with_context(|| format!("{} is a {} suite", wasm.display(), mode.name()))?;
+                exec::run_browser(&opts, runner, wasm, &layout, &browser).map(Status::Command)
+            } else if mode == TestMode::Node {
+                exec::run_wasm_bindgen(&opts, runner, wasm, &layout).map(Status::Command)
+            } else {
+                bail!(
+                    "{}: a {} suite; wasm-run runs wasm-bindgen-test suites in Node and in browsers only",
+                    wasm.display(),
+                    mode.name()
+                )
+            }
         }
         _ => {
             let test_name = (harness == Harness::Program).then(|| {
@@ -224,6 +245,24 @@ pub fn run(cli: &Cli) -> Result<Status> {
             direct::run(&opts, &module).map(Status::Exit)
         }
     }
+}
+
+/// `--browser`, else `$WASM_RUN_BROWSER`, else Chromium.
+fn chosen_browser(cli: &Cli) -> Result<Browser> {
+    if let Some(b) = cli.browser {
+        return Ok(b);
+    }
+    match std::env::var("WASM_RUN_BROWSER") {
+        Ok(v) if !v.is_empty() => Browser::from_str(&v, true)
+            .map_err(|_| anyhow::anyhow!("WASM_RUN_BROWSER={v} is not chrome or firefox")),
+        _ => Ok(Browser::Chrome),
+    }
+}
+
+fn env_path(key: &str) -> Option<PathBuf> {
+    std::env::var_os(key)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Refuses a module the chosen harness cannot run, before Node starts.
@@ -269,6 +308,12 @@ fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
         "wasm block coverage: works (a probe module's {} blocks were counted exactly)",
         report.blocks
     )?;
+    // Browser suites need a browser; say which piece is missing, but a
+    // machine without one still runs Node suites, so it is no failure.
+    match chosen_browser(cli).and_then(|b| find_browser(b, env_path("WASM_RUN_BROWSER_BIN"))) {
+        Ok(p) => writeln!(stdout, "browser suites: {}", p.display())?,
+        Err(e) => writeln!(stdout, "browser suites: cannot run: {e:#}")?,
+    }
     Ok(Exit::Ok)
 }
 

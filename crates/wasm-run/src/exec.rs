@@ -21,10 +21,17 @@ use crate::node::V8_FLAGS;
 use crate::session::{abs, note, Options, Session};
 
 const HOOK_JS: &str = include_str!("js/hook.cjs");
+const BROWSER_JS: &str = include_str!("js/browser.cjs");
 
 /// The folder the hook writes `modules/<sha256>.wasm` and `raw-<pid>.json`
 /// into; the hook does nothing where it is unset.
 const HOOK_DIR: &str = "WASM_RUN_HOOK_DIR";
+/// The browser binary `js/browser.cjs` starts.
+const BROWSER_BIN: &str = "WASM_RUN_BROWSER_BIN";
+/// How long `js/browser.cjs` waits for a suite's result, in milliseconds.
+const BROWSER_TIMEOUT_MS: &str = "WASM_RUN_BROWSER_TIMEOUT_MS";
+/// Where `js/browser.cjs` writes the page's JavaScript coverage.
+const BROWSER_JS_COVERAGE: &str = "WASM_RUN_JS_COVERAGE_DIR";
 /// Milliseconds between the hook's counter flushes.
 const FLUSH_MS: &str = "WASM_RUN_FLUSH_MS";
 /// [`V8_FLAGS`], joined by spaces.
@@ -49,26 +56,62 @@ pub(crate) fn run_wasm_bindgen(
     let runner = locate(&WASM_BINDGEN_TEST_RUNNER, runner)?;
     let mut command = vec![runner.path.into_os_string(), abs(wasm)?.into_os_string()];
     command.extend(opts.args.iter().cloned());
-    run(opts, &command, "wasm-bindgen", Some(layout))
+    run(opts, &command, "wasm-bindgen", Some(layout), None)
+}
+
+/// Runs a browser suite (`run_in_browser`, a worker mode): `js/browser.cjs`
+/// serves it through wasm-bindgen-test-runner and drives `browser` (a
+/// headless Chromium) itself. Returns 0 passed, 1 failed or timed out, 2
+/// the suite could not run (the driver says why).
+pub(crate) fn run_browser(
+    opts: &Options,
+    runner: Option<&Path>,
+    wasm: &Path,
+    layout: &ModuleLayout,
+    browser: &Path,
+) -> Result<u8> {
+    let runner = locate(&WASM_BINDGEN_TEST_RUNNER, runner)?;
+    let mut command = vec![runner.path.into_os_string(), abs(wasm)?.into_os_string()];
+    command.extend(opts.args.iter().cloned());
+    run(opts, &command, "wasm-bindgen", Some(layout), Some(browser))
 }
 
 /// Runs `command` with the hook in every Node process it starts, then
 /// matches each process's counters to the modules it compiled. Returns the
 /// command's own exit status.
+///
+/// With `browser`, `command` is wasm-bindgen-test-runner and a browser
+/// suite: `js/browser.cjs` runs it and hooks the page and its workers
+/// instead of Node processes, and writes the same dumps.
 pub(crate) fn run(
     opts: &Options,
     command: &[OsString],
     harness: &str,
     expected: Option<&ModuleLayout>,
+    browser: Option<&Path>,
 ) -> Result<u8> {
-    let Some((program, args)) = command.split_first() else {
-        bail!("no command to run");
-    };
     let session = Session::start(opts)?;
     let outputs = &session.outputs;
     let hook = session.write_js("hook.cjs", HOOK_JS)?;
     let hook_dir = session.temp_dir("hook")?;
     let js_dir = session.temp_dir("js")?;
+    let driven;
+    let command = match browser {
+        Some(_) => {
+            let driver = session.write_js("browser.cjs", BROWSER_JS)?;
+            let mut c = vec![
+                session.node.path.clone().into_os_string(),
+                driver.into_os_string(),
+            ];
+            c.extend(command.iter().cloned());
+            driven = c;
+            &driven[..]
+        }
+        None => command,
+    };
+    let Some((program, args)) = command.split_first() else {
+        bail!("no command to run");
+    };
 
     let mut node_options = std::env::var("NODE_OPTIONS").unwrap_or_default();
     if !node_options.is_empty() {
@@ -85,12 +128,22 @@ pub(crate) fn run(
         path.extend(std::env::split_paths(&p));
     }
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env("NODE_OPTIONS", node_options)
-        .env(HOOK_DIR, &hook_dir)
+    cmd.args(args);
+    match browser {
+        Some(bin) => {
+            // The driver is our own Node program: no hook in it.
+            cmd.env(BROWSER_BIN, bin)
+                .env(BROWSER_JS_COVERAGE, &js_dir)
+                .env(BROWSER_TIMEOUT_MS, opts.timeout_ms().to_string());
+        }
+        None => {
+            cmd.env("NODE_OPTIONS", node_options)
+                .env("NODE_V8_COVERAGE", &js_dir);
+        }
+    }
+    cmd.env(HOOK_DIR, &hook_dir)
         .env(FLUSH_MS, opts.flush_ms().to_string())
         .env(V8_FLAGS_VAR, V8_FLAGS.join(" "))
-        .env("NODE_V8_COVERAGE", &js_dir)
         .env("PATH", std::env::join_paths(path)?);
     if let Some(t) = opts.timeout {
         // wasm-bindgen-test-runner's own per-suite timeout, in seconds.
@@ -193,8 +246,12 @@ pub(crate) fn run(
     );
     outputs.write_json("tests.json", &report)?;
     note(format_args!(
-        "coverage of {} module(s) from {processes} Node process(es) written to {}/v8-coverage.json",
+        "coverage of {} module(s) from {} written to {}/v8-coverage.json",
         layouts.len(),
+        match browser {
+            Some(_) => "the browser".to_owned(),
+            None => format!("{processes} Node process(es)"),
+        },
         outputs.dir.display()
     ));
     if finished.interrupted {
@@ -270,21 +327,44 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn the_hook_reads_exactly_the_variables_we_set() {
-        let read: BTreeSet<&str> = HOOK_JS
-            .match_indices("process.env.")
+    /// The `process.env.X` names a JS file reads.
+    fn env_reads(js: &str) -> BTreeSet<&str> {
+        js.match_indices("process.env.")
             .map(|(i, _)| {
-                let rest = &HOOK_JS[i + "process.env.".len()..];
+                let rest = &js[i + "process.env.".len()..];
                 let end = rest
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .unwrap_or(rest.len());
                 &rest[..end]
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn the_hook_reads_exactly_the_variables_we_set() {
+        let read = env_reads(HOOK_JS);
         assert_eq!(read, BTreeSet::from([HOOK_DIR, FLUSH_MS, V8_FLAGS_VAR]));
         for flag in V8_FLAGS {
             assert!(!HOOK_JS.contains(flag), "hook.cjs repeats {flag}");
+        }
+    }
+
+    #[test]
+    fn the_browser_driver_reads_exactly_the_variables_we_set() {
+        let read = env_reads(BROWSER_JS);
+        assert_eq!(
+            read,
+            BTreeSet::from([
+                HOOK_DIR,
+                FLUSH_MS,
+                V8_FLAGS_VAR,
+                BROWSER_BIN,
+                BROWSER_TIMEOUT_MS,
+                BROWSER_JS_COVERAGE
+            ])
+        );
+        for flag in V8_FLAGS {
+            assert!(!BROWSER_JS.contains(flag), "browser.cjs repeats {flag}");
         }
     }
 

@@ -13,6 +13,8 @@
 //! - `exec` + `js/hook.cjs`: a command wasm-run does not control
 //!   (`--exec -- COMMAND`, wasm-bindgen-test-runner), with the hook in every
 //!   Node process it starts.
+//! - `browser` + `js/browser.cjs`: wasm-bindgen-test suites configured for
+//!   a browser, run in headless Chromium driven over the DevTools protocol.
 //! - `session`: the set-up both paths share (Node, output folder, temporary
 //!   folder, the tests' WASI world); `locate`: finding Node and
 //!   wasm-bindgen-test-runner; `node`: the V8 flags and proving they work;
@@ -20,6 +22,7 @@
 //! - `convert`: V8's raw counters into `v8-coverage.json`; `child`: running
 //!   Node with its output both shown and kept.
 
+mod browser;
 mod child;
 mod cli;
 mod convert;
@@ -30,6 +33,7 @@ mod locate;
 mod node;
 mod session;
 
+pub use browser::{find_browser, test_mode, Browser, TestMode};
 pub use cli::{crate_name, run, Cli, Status};
 pub use convert::{fits, match_entry, to_functions, RawBlock, Summed};
 pub use exec::parse_test_lines;

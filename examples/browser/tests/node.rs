@@ -1,0 +1,10 @@
+//! The Node suite: no configure macro, so the runner picks Node.
+mod common;
+
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn node_adds_one() {
+    assert_eq!(browser_demo::node_only(1), 2);
+    common::check_shared();
+}
