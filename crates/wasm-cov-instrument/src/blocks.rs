@@ -130,3 +130,93 @@ fn insert_point(op: &Operator<'_>, pos: usize, next: usize) -> Option<usize> {
         pos
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+    use super::*;
+    use wasmparser::{Parser, Payload};
+
+    /// The blocks of the first body of `wat`, relative to its body start,
+    /// `end` exclusive, with the increment point (`None`: never counted).
+    fn blocks(wat: &str) -> Vec<(usize, usize, Option<usize>)> {
+        let wasm = wat::parse_str(wat).unwrap();
+        for p in Parser::new(0).parse_all(&wasm) {
+            if let Payload::CodeSectionEntry(body) = p.unwrap() {
+                let base = body.range().start;
+                let (mut out, mut ops) = (Vec::new(), 0);
+                body_blocks(&body, &mut out, &mut ops).unwrap();
+                return out
+                    .iter()
+                    .map(|b| (b.start - base, b.end - base, b.insert_at.map(|i| i - base)))
+                    .collect();
+            }
+        }
+        panic!("no body");
+    }
+
+    // These pin the rules without Node; tests/v8_rules.rs holds the same
+    // rules against V8 itself.
+
+    #[test]
+    fn one_block_without_control_flow() {
+        // locals decl (1 byte: 0 groups), local.get 0 (2), drop (1), end (1)
+        assert_eq!(
+            blocks("(module (func (param i32) local.get 0 drop))"),
+            [(0, 5, Some(1))]
+        );
+    }
+
+    #[test]
+    fn if_else_end_and_calls_end_blocks() {
+        // 0: locals | 1: local.get 0 | 3: if | 5: call 0 | 7: else |
+        // 8: nop | 9: end | 10: end
+        assert_eq!(
+            blocks("(module (func (param i32) local.get 0 (if (then call 0) (else nop))))"),
+            [
+                (0, 5, Some(1)),
+                (5, 7, Some(5)),
+                (7, 8, Some(7)),
+                (8, 10, Some(8)),
+                (10, 11, Some(10))
+            ]
+        );
+    }
+
+    #[test]
+    fn loop_starts_a_block_with_its_increment_inside() {
+        // 0: locals | 1: nop | 2: loop | 4: br 0 | 6: end | 7: end
+        assert_eq!(
+            blocks("(module (func nop (loop br 0)))"),
+            [
+                (0, 2, Some(1)),
+                (2, 6, Some(4)),
+                (6, 7, Some(6)),
+                (7, 8, Some(7))
+            ]
+        );
+        // A leading loop leaves a locals-only block that is never counted.
+        assert_eq!(
+            blocks("(module (func (loop br 0)))"),
+            [
+                (0, 1, None),
+                (1, 5, Some(3)),
+                (5, 6, Some(5)),
+                (6, 7, Some(6))
+            ]
+        );
+    }
+
+    #[test]
+    fn block_try_table_and_br_on_cast_do_not_split() {
+        assert_eq!(
+            blocks("(module (func (block (try_table (block nop)))))").len(),
+            4, // the three inner ends and the function's end
+        );
+        let cast = blocks(
+            "(module (func (param anyref) (result anyref)
+               (block $b (result anyref) local.get 0 br_on_cast $b anyref i31ref)))",
+        );
+        assert_eq!(cast.len(), 2, "{cast:?}"); // the block's end, the function's end
+    }
+}

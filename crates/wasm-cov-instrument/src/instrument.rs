@@ -419,6 +419,30 @@ mod tests {
     }
 
     #[test]
+    fn blocks_tile_every_body_exactly() {
+        let m = wat(r#"(module (import "e" "f" (func $f))
+              (func (loop $l call $f br $l))
+              (func (param i32) (result i32)
+                (block $b local.get 0 br_if $b unreachable)
+                local.get 0 (if (result i32) (then i32.const 1) (else i32.const 2))))"#);
+        let out = instrument(&m, &Options::default()).unwrap();
+        let mut bodies = Vec::new();
+        for p in Parser::new(0).parse_all(&m) {
+            if let Payload::CodeSectionEntry(b) = p.unwrap() {
+                bodies.push(b.range());
+            }
+        }
+        for (i, body) in bodies.iter().enumerate() {
+            let f = i as u32 + 1; // one imported function comes first
+            let mine: Vec<&Block> = out.blocks.iter().filter(|b| b.function == f).collect();
+            assert_eq!(mine.first().unwrap().start, body.start as u64);
+            assert_eq!(mine.last().unwrap().end, body.end as u64);
+            assert!(mine.windows(2).all(|w| w[0].end == w[1].start), "{mine:?}");
+        }
+        assert_eq!(out.first_body_offset, bodies[0].start as u64);
+    }
+
+    #[test]
     fn creates_memory_and_export_sections_in_order_when_absent() {
         // No memory, no export, a start function and data count: the new
         // sections must land in the spec's order or validation fails.
