@@ -21,6 +21,10 @@ pub struct TestBinary {
     pub wasm: PathBuf,
     /// The package it belongs to.
     pub package: String,
+    /// Its package's folder, where `cargo test` would run it.
+    pub package_dir: PathBuf,
+    /// The target it was built for.
+    pub target: String,
     /// The source it was built from, relative to the workspace root
     /// (`src/lib.rs`, `tests/web.rs`), for the progress line.
     pub source: String,
@@ -125,7 +129,7 @@ pub fn build(
     if verbose {
         eprintln!(
             "+ CARGO_ENCODED_RUSTFLAGS={} {line}",
-            crate::stages::shell_quote(flags.rustflags.as_ref())
+            crate::stages::encoded_quote(&flags.rustflags)
         );
     }
     let mut child = cmd
@@ -151,6 +155,10 @@ pub fn build(
                 bins.push(TestBinary {
                     wasm: exe.into_std_path_buf(),
                     package: pkg.map_or_else(|| a.target.name.clone(), |p| p.name.to_string()),
+                    package_dir: pkg
+                        .and_then(|p| p.manifest_path.parent())
+                        .map_or_else(|| meta.workspace_root.clone().into(), |d| d.into()),
+                    target: target.to_owned(),
                     source,
                 });
             }

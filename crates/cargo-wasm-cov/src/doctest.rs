@@ -83,7 +83,9 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     }
     if d.verbose {
         eprintln!(
-            "+ {env_name}='{runner}' {}",
+            "+ CARGO_ENCODED_RUSTFLAGS={} CARGO_ENCODED_RUSTDOCFLAGS={} {env_name}='{runner}' {}",
+            crate::stages::encoded_quote(&d.flags.rustflags),
+            crate::stages::encoded_quote(&d.flags.rustdocflags),
             command_line(
                 "cargo",
                 &cmd.get_args().map(OsString::from).collect::<Vec<_>>()

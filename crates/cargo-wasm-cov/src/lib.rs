@@ -221,6 +221,17 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         if let Some(t) = timeout {
             a.extend(args!["--timeout", t.to_string()]);
         }
+        // cargo test runs a test in its package's folder; wasm-run makes
+        // the folder above target/ (the workspace root) the WASI `.`.
+        // Mapping `.` to the package folder gives the test cargo's view.
+        if bin.target == flags::WASIP1
+            && bin.package_dir != meta.workspace_root.as_std_path()
+            && !bin.package_dir.to_string_lossy().contains(':')
+        {
+            let mut dir = bin.package_dir.clone().into_os_string();
+            dir.push(":.");
+            a.extend(args!["--dir", dir]);
+        }
         if let Some(b) = browser {
             a.extend(args!["--browser", b]);
         }

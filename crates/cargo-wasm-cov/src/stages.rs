@@ -105,6 +105,12 @@ pub fn command_line(tool: &str, args: &[OsString]) -> String {
     s
 }
 
+/// A `CARGO_ENCODED_*` value as bash reads it back: `$'-C\x1fopt-level=0'`.
+pub fn encoded_quote(value: &str) -> String {
+    let escaped = value.replace('\\', r"\\").replace('\'', r"\'");
+    format!("$'{}'", escaped.replace('\x1f', r"\x1f"))
+}
+
 /// One word as a POSIX shell reads it back.
 pub fn shell_quote(word: &OsStr) -> String {
     let w = word.to_string_lossy();
@@ -129,6 +135,12 @@ mod tests {
             command_line("wasm-run", &args),
             r"wasm-run --out 'a b/c' 'it'\''s' x.wasm ''"
         );
+    }
+
+    #[test]
+    fn encoded_flags_print_as_bash_reads_them() {
+        assert_eq!(encoded_quote("-C\x1fopt-level=0"), r"$'-C\x1fopt-level=0'");
+        assert_eq!(encoded_quote("it's"), r"$'it\'s'");
     }
 
     #[test]

@@ -12,4 +12,11 @@ mod tests {
     fn describes() {
         assert_eq!(super::describe(2, 5), "2 x 5 = 10");
     }
+
+    /// As under `cargo test`, a test runs in its package's folder.
+    #[test]
+    fn runs_in_its_package_folder() {
+        let manifest = std::fs::read_to_string("Cargo.toml").unwrap();
+        assert!(manifest.contains("name = \"report\""), "{manifest}");
+    }
 }
