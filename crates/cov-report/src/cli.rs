@@ -43,8 +43,9 @@ Examples:
 
 Inputs may be LCOV tracefiles from any tool or wasm-cov-mapper JSON; the kind
 is detected from the content. V8 coverage JSON must go through v8cov-extract
-and wasm-cov-mapper first. Mangled Rust function names (raw llvm-cov export)
-are demangled, so they merge with the mapper's.
+and wasm-cov-mapper first. Functions are matched across inputs by file and
+declaration line, so llvm-cov's mangled per-instantiation records and the
+mapper's merge into one function each; names are shown demangled.
 
 Exclusion markers in source comments drop lines from every output:
 LCOV_EXCL_LINE, LCOV_EXCL_START ... LCOV_EXCL_STOP (or cov:ignore-line,

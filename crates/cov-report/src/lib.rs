@@ -16,7 +16,8 @@
 //!
 //! - `cli`: the arguments, checked before any input is read, and [`run`];
 //! - `input`: reading LCOV and mapper JSON, streamed;
-//! - `paths`, `merge`: one spelling per file and function, filters, sources
+//! - `paths`, `functions`, `merge`: one spelling per file, one record per
+//!   function (by declaration line), filters, sources
 //!   and exclusion markers (`exclude`, `sources`) into a [`Report`];
 //! - `threshold`: the `--fail-under-*` bars;
 //! - `output`: each output to its file or to stdout; the writers are
@@ -29,6 +30,7 @@ mod cobertura;
 mod error;
 mod escape;
 mod exclude;
+mod functions;
 mod html;
 mod input;
 mod merge;
@@ -45,14 +47,13 @@ pub use cobertura::{write_cobertura, CoberturaOptions};
 pub use error::Error;
 pub use escape::{Esc, EscAttr};
 pub use exclude::{apply_exclusions, scan_markers, Exclusions, MarkerWarning};
+pub use functions::{demangle, display_name, fold_by_line, merge_functions};
 pub use html::{
     is_safe_page_name, page_names, write_file_page, write_html_dir, write_index, FileView,
     HtmlError, HtmlOptions,
 };
 pub use input::{parse_coverage, read_coverage};
-pub use merge::{
-    demangle, filter_paths, merge_into, merge_owned, prepare_report, Report, SourceOptions,
-};
+pub use merge::{filter_paths, merge_into, merge_owned, prepare_report, Report, SourceOptions};
 pub use paths::{normalize_path, PathRewriter};
 pub use ratio::{percent, Ratio};
 pub use sources::{load_sources, Source};

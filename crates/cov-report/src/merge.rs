@@ -2,7 +2,6 @@
 //! path and each function name, path filters, and the sources with their
 //! exclusion markers.
 
-use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -13,6 +12,7 @@ use wasm_cov_format::{Coverage, FileCoverage};
 
 use crate::error::warn;
 use crate::exclude::{apply_exclusions, scan_markers, Exclusions};
+use crate::functions::{fold_by_line, merge_functions};
 use crate::paths::PathRewriter;
 use crate::sources::{load_sources, Source};
 
@@ -24,66 +24,37 @@ pub struct Report {
     pub exclusions: BTreeMap<String, Exclusions>,
 }
 
-/// A Rust symbol as people read it. `llvm-cov export` writes mangled names
-/// (`_RNvCs..._4demo8classify`, `_ZN4demo8classify17h...E`); the mapper and
-/// cargo-llvm-cov write demangled ones, without the hash. Anything else is
-/// returned as it is.
-pub fn demangle(name: &str) -> Cow<'_, str> {
-    let looks_mangled = ["_ZN", "_R", "__ZN", "__R"]
-        .iter()
-        .any(|p| name.starts_with(p));
-    if looks_mangled {
-        if let Ok(d) = rustc_demangle::try_demangle(name) {
-            return Cow::Owned(format!("{d:#}"));
-        }
-    }
-    Cow::Borrowed(name)
-}
-
-fn has_mangled_names(file: &FileCoverage) -> bool {
-    file.functions
-        .keys()
-        .any(|n| matches!(demangle(n), Cow::Owned(_)))
-}
-
-/// Renames `file`'s functions to their demangled names. Two mangled names
-/// may demangle to one; `add_function` sums them.
-fn demangle_functions(file: &mut FileCoverage) {
-    for (name, f) in std::mem::take(&mut file.functions) {
-        file.add_function(&demangle(&name), f.line, f.count);
-    }
-}
-
 /// [`merge_into`] for a `cov` that is no longer needed: a file `into` does
 /// not have yet is moved in whole instead of being added line by line, which
 /// is most of the work when one input is read (and the first of many).
 pub fn merge_owned(into: &mut Coverage, cov: Coverage, rewriter: &PathRewriter) {
     for (path, mut file) in cov.files {
-        if has_mangled_names(&file) {
-            demangle_functions(&mut file);
-        }
+        fold_by_line(&mut file);
         match into.files.entry(rewriter.rewrite(&path)) {
             Entry::Vacant(slot) => {
                 slot.insert(file);
             }
-            Entry::Occupied(mut slot) => slot.get_mut().merge(&file),
+            Entry::Occupied(mut slot) => merge_file(slot.get_mut(), file),
         }
     }
 }
 
 /// Merges `cov` into `into` under rewritten paths, so that spellings of one
-/// file become one record, and with function names demangled.
+/// file become one record, and one function per declaration line
+/// (`functions`), named for display.
 pub fn merge_into(into: &mut Coverage, cov: &Coverage, rewriter: &PathRewriter) {
     for (path, file) in &cov.files {
-        let target = into.file_mut(&rewriter.rewrite(path));
-        if has_mangled_names(file) {
-            let mut file = file.clone();
-            demangle_functions(&mut file);
-            target.merge(&file);
-        } else {
-            target.merge(file);
-        }
+        let mut file = file.clone();
+        fold_by_line(&mut file);
+        merge_file(into.file_mut(&rewriter.rewrite(path)), file);
     }
+}
+
+/// Counts add and lines and branches unite; functions match by line.
+fn merge_file(into: &mut FileCoverage, mut file: FileCoverage) {
+    let functions = std::mem::take(&mut file.functions);
+    into.merge(&file);
+    merge_functions(into, functions);
 }
 
 /// Keeps the files `include` (if any is given) and not `exclude` match.

@@ -704,3 +704,60 @@ fn html_embeds_only_sources_under_the_root() {
         .count();
     assert_eq!(with_secret, outside.len());
 }
+
+/// A real `llvm-cov export` of the fidelity example's native tests (absolute
+/// paths, mangled names, one record per instantiation) and the mapper's JSON
+/// of its wasm tests: each function once, with both runs' counts.
+#[test]
+fn golden_native_and_wasm_functions_merge_by_declaration_line() {
+    let (dir, out) = run_case(
+        &["inputs/fidelity-wasm.json", "inputs/fidelity-llvm-cov.lcov"],
+        &[
+            "--source-root",
+            "fidelity",
+            "--strip-prefix",
+            "/work/main/examples/fidelity",
+            "--title",
+            "fidelity, native + wasm",
+        ],
+    );
+    assert_exit(&out, 0);
+    let lcov = std::fs::read_to_string(dir.path().join("lcov.info")).unwrap();
+    assert_eq!(lcov.matches("SF:").count(), 1, "{lcov}");
+    let fns: Vec<&str> = lcov.lines().filter(|l| l.starts_with("FNDA:")).collect();
+    // wasm + native: largest::<i32> and ::<f64> natively, one function in
+    // the mapper's; Wrapper<u8> and Wrapper<i32> likewise.
+    assert_eq!(
+        fns,
+        [
+            "FNDA:0,fidelity::never_called",
+            "FNDA:4,fidelity::largest",
+            "FNDA:0,fidelity::never_instantiated",
+            "FNDA:4,fidelity::Wrapper::widened",
+            "FNDA:4,fidelity::double",
+            "FNDA:2,fidelity::quadruple",
+            "FNDA:2,fidelity::sign",
+            "FNDA:4,fidelity::area",
+            "FNDA:2,fidelity::tests::generic_with_two_types",
+            "FNDA:2,fidelity::tests::inline_and_branches",
+        ],
+        "{lcov}"
+    );
+    assert!(lcov.contains("FNF:10\nFNH:8\n"), "{lcov}");
+    // The same with the inputs the other way round.
+    let out2 = cov_report(
+        &fixtures(),
+        &[
+            "inputs/fidelity-llvm-cov.lcov",
+            "inputs/fidelity-wasm.json",
+            "--source-root",
+            "fidelity",
+            "--strip-prefix",
+            "/work/main/examples/fidelity",
+            "--lcov",
+            "-",
+        ],
+    );
+    assert_eq!(text(&out2.stdout), lcov);
+    golden("native-wasm", dir.path());
+}
