@@ -13,6 +13,7 @@
 //! - `flags`: the rustflags cargo would use, plus ours.
 //! - `compile`: `cargo test --no-run` and its JSON messages.
 //! - `provision`: Node and wasm-bindgen-test-runner, found or installed.
+//! - `runs`: one wasm-run command line per test binary.
 //! - `doctest`: doctests through a runner that is this program.
 //! - `stages`: the four stage tools, in-process.
 //! - `report`: the runs in the output folder to the reports.
@@ -30,11 +31,11 @@ mod doctest;
 mod flags;
 mod provision;
 mod report;
+mod runs;
 mod stages;
 mod workspace;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -125,6 +126,12 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         run_doc = false;
     }
 
+    let plan_browser = args.browser.clone().or_else(|| settings.browser.clone());
+    if plan_browser.is_some() && !stages::wasm_run_has_browsers() {
+        anyhow::bail!(
+            "--browser (or `browser` in metadata.wasm-cov): this wasm-run has no --browser yet"
+        );
+    }
     // Before the build, which can take minutes: a missing Node or runner
     // is said at once.
     let node = if args.no_run {
@@ -193,13 +200,15 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     std::fs::create_dir_all(&runs).with_context(|| format!("cannot create {}", runs.display()))?;
 
     let timeout = args.timeout.or(settings.timeout);
-    let browser = args.browser.as_ref().or(settings.browser.as_ref());
-    if browser.is_some() && !stages::wasm_run_has_browsers() {
-        anyhow::bail!(
-            "--browser (or `browser` in metadata.wasm-cov): this wasm-run has no --browser yet"
-        );
-    }
-    let threads = args.test_threads.or(settings.test_threads);
+    let plan = runs::RunPlan {
+        node: node.clone(),
+        wasm_bindgen_runner: bindgen_runner,
+        timeout,
+        browser: plan_browser,
+        test_threads: args.test_threads.or(settings.test_threads),
+        test_args: args.args.clone(),
+        workspace_root: meta.workspace_root.clone().into_std_path_buf(),
+    };
     let mut failed = false;
     for (i, bin) in bins.iter().enumerate() {
         eprintln!(
@@ -213,36 +222,8 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             .wasm
             .file_stem()
             .map_or_else(|| "tests".into(), |s| s.to_string_lossy().into_owned());
-        let run_dir = unique_dir(&runs, &stem);
-        let mut a: Vec<OsString> = args!["--out", &run_dir, "--node", &node];
-        if let Some(r) = &bindgen_runner {
-            a.extend(args!["--wasm-bindgen-runner", r]);
-        }
-        if let Some(t) = timeout {
-            a.extend(args!["--timeout", t.to_string()]);
-        }
-        // cargo test runs a test in its package's folder; wasm-run makes
-        // the folder above target/ (the workspace root) the WASI `.`.
-        // Mapping `.` to the package folder gives the test cargo's view.
-        if bin.target == flags::WASIP1
-            && bin.package_dir != meta.workspace_root.as_std_path()
-            && !bin.package_dir.to_string_lossy().contains(':')
-        {
-            let mut dir = bin.package_dir.clone().into_os_string();
-            dir.push(":.");
-            a.extend(args!["--dir", dir]);
-        }
-        if let Some(b) = browser {
-            a.extend(args!["--browser", b]);
-        }
-        if let Some(n) = threads {
-            a.extend(args!["--test-threads", n.to_string()]);
-        }
-        a.push(bin.wasm.clone().into());
-        if !args.args.is_empty() {
-            a.push("--".into());
-            a.extend(args.args.iter().cloned());
-        }
+        let run_dir = runs::unique_dir(&runs, &stem);
+        let a = plan.wasm_run_args(bin, &run_dir);
         match stages.wasm_run(&a)? {
             Exit::Ok => {}
             Exit::No => failed = true,
@@ -310,17 +291,4 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         return Ok(Exit::No);
     }
     Ok(exit)
-}
-
-/// `dir/name`, or `dir/name.2`, `.3`, ... if taken (runs kept for a
-/// later `report` are never overwritten).
-fn unique_dir(dir: &Path, name: &str) -> PathBuf {
-    let first = dir.join(name);
-    if !first.exists() {
-        return first;
-    }
-    (2..)
-        .map(|i| dir.join(format!("{name}.{i}")))
-        .find(|p| !p.exists())
-        .unwrap_or(first)
 }
