@@ -151,6 +151,17 @@ fn browser_suites_reach_what_only_browsers_reach() {
     );
     assert!(line("browser-shared-big") > 0);
     assert_eq!(line("browser-never"), 0);
+
+    // tests/node.rs starts with code (`mod common;`): the `main` rustc
+    // generates there never runs under wasm-bindgen and is not the user's,
+    // so neither it nor its line 1 is reported.
+    let node = &cov.files["tests/node.rs"];
+    assert!(
+        node.functions.keys().all(|f| !f.ends_with("main")),
+        "{:?}",
+        node.functions.keys()
+    );
+    assert!(!node.lines.contains_key(&1), "{:?}", node.lines);
 }
 
 #[test]

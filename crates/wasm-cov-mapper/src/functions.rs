@@ -22,6 +22,46 @@ pub(crate) struct Functions<'i> {
     by_decl: BTreeMap<(u32, u32), (Vec<&'i str>, u64)>,
 }
 
+/// Drops the `main` that `rustc --test` generates for a test crate, with its
+/// rows: a subprogram named `main` (or `<crate>::main`) declared on a line
+/// where the source declares no function. On wasm32-wasip1 libtest runs it,
+/// but it is not the user's code; wasm-bindgen-test binaries never run it,
+/// and an integration-test file whose first line is code (`mod common;`)
+/// would otherwise report a `main` on line 1 with count 0 (docs/formats.md
+/// §5, "Harness code"). Its rows go only where no other function is
+/// declared on the same line, so a wrapper a test attribute generates there
+/// keeps its line.
+pub(crate) fn drop_harness_main(info: &mut DebugInfo, facts: &FileFacts) {
+    let is_harness_main = |sp: &Subprogram| {
+        (sp.name == "main" || sp.name.ends_with("::main"))
+            && facts
+                .get(sp.file)
+                .is_some_and(|f| f.fn_declared_at(sp.line).is_none())
+    };
+    let mains: Vec<(u32, u32)> = info
+        .subprograms
+        .iter()
+        .filter(|sp| is_harness_main(sp))
+        .map(|sp| (sp.file, sp.line))
+        .collect();
+    if mains.is_empty() {
+        return;
+    }
+    info.subprograms.retain(|sp| !is_harness_main(sp));
+    let shared: Vec<(u32, u32)> = mains
+        .iter()
+        .copied()
+        .filter(|at| info.subprograms.iter().any(|sp| (sp.file, sp.line) == *at))
+        .collect();
+    // Left out like rows of files out of the report: they still claim their
+    // blocks, so those do not count as unmapped.
+    for r in &mut info.rows {
+        if mains.contains(&(r.file, r.line)) && !shared.contains(&(r.file, r.line)) {
+            r.file = u32::MAX;
+        }
+    }
+}
+
 /// One function per (file, declaration line): instantiations, inlined
 /// copies and the expansions of one macro sum their entries, under the
 /// name they share (names::common). Also returns how many subprograms had

@@ -41,6 +41,7 @@ pub fn map_module(
     let mut info = read_dwarf(bytes, layout, opts, sources)?;
     check_rows_in_bodies(layout, &info.rows)?;
     let facts = sources.facts_of(&info.abs_paths);
+    functions::drop_harness_main(&mut info, &facts);
     lines::add_call_rows(&mut info);
 
     let mut mapped = vec![false; blocks.len()];
