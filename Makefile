@@ -21,7 +21,7 @@ WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)
 WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
 TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report cargo-wasm-cov
 
-.PHONY: bench coverage compare test setup node targets wasm-bindgen report-tools tools clean help
+.PHONY: bench coverage compare test setup node targets wasm-bindgen report-tools browser tools clean help
 
 help:
 	@echo "make coverage [CRATE=dir]  build CRATE's tests for wasm, run them, report coverage"
@@ -42,8 +42,10 @@ test: setup
 	scripts/test.sh
 
 # The project's own tests need wasm-bindgen-test-runner (the bindgen
-# example), xmllint and genhtml; `make coverage` needs none of them.
-setup: targets node wasm-bindgen report-tools
+# example), xmllint and genhtml, and Chromium (the browser suites);
+# `make coverage` needs none of them (cargo wasm-cov finds or installs what a
+# crate's suites need).
+setup: targets node wasm-bindgen report-tools browser
 
 # rustup is quick when the targets are already there.
 targets:
@@ -72,6 +74,15 @@ report-tools:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq libxml2-utils lcov >/dev/null; \
 	else echo "note: install xmllint and genhtml (Debian: libxml2-utils lcov) for cov-report's format checks"; fi
+
+# Headless Chromium for browser suites (wasm-run finds it as chromium on
+# PATH), from Debian's packages when we may install them.
+browser:
+	@if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "setup: installing Chromium for the browser suites (apt-get install chromium)"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: install Chromium (Debian: apt-get install chromium) to run browser suites"; fi
 
 tools:
 	cargo build --release $(addprefix --bin ,$(TOOLS))
