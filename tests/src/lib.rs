@@ -110,6 +110,36 @@ pub fn build_example(name: &str, cargo_args: &[&str], extra_rustflags: &str) -> 
     wasm
 }
 
+/// Node 22 from npm in target/, for `--counters inject` on the oldest Node
+/// it supports; None (with the reason printed) when npm is unavailable.
+pub fn node22() -> Option<PathBuf> {
+    static NODE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let prefix = root().join("target/node22");
+        let node = prefix.join("node_modules/.bin/node");
+        if !node.is_file() {
+            match Command::new("npm")
+                .args(["install", "--no-save", "--prefix"])
+                .arg(&prefix)
+                .arg("node@22")
+                .output()
+            {
+                Err(e) => {
+                    eprintln!("npm is unavailable ({e}); the Node 22 checks are skipped");
+                    return None;
+                }
+                Ok(o) => assert!(
+                    o.status.success() && node.is_file(),
+                    "npm install node@22 failed:\n{}",
+                    String::from_utf8_lossy(&o.stderr)
+                ),
+            }
+        }
+        Some(node)
+    })
+    .clone()
+}
+
 /// Runs a command and returns its output, with stdout/stderr as text.
 pub struct Ran {
     pub code: i32,

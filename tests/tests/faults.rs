@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use integration_tests::{
-    assert_contains, build_example, example_line, line_count, map_coverage, root, run, scratch,
-    test_report as report, tool,
+    assert_contains, build_example, example_line, line_count, map_coverage, node22, root, run,
+    scratch, test_report as report, tool,
 };
 use wasm_cov_format::{Coverage, Outcome, TestReport};
 
@@ -41,13 +41,41 @@ fn outcome(r: &TestReport, name: &str) -> (Outcome, String) {
     (t.outcome, t.message.clone().unwrap_or_default())
 }
 
+/// `--counters MODE`, and with `node22` Node 22's `--node`.
+fn mode_args(mode: &str, on_node22: bool) -> Option<Vec<String>> {
+    let mut args = vec!["--counters".to_owned(), mode.to_owned()];
+    if on_node22 {
+        args.push("--node".into());
+        args.push(node22()?.display().to_string());
+    }
+    Some(args)
+}
+
 #[test]
-fn every_kind_of_failure_is_reported_and_its_coverage_kept() {
-    let dir = scratch("faults");
+fn every_kind_of_failure_is_reported_and_its_coverage_kept_v8() {
+    failures_are_reported("v8", false);
+}
+
+#[test]
+fn every_kind_of_failure_is_reported_and_its_coverage_kept_inject() {
+    failures_are_reported("inject", false);
+}
+
+#[test]
+fn every_kind_of_failure_is_reported_and_its_coverage_kept_inject_node22() {
+    failures_are_reported("inject", true);
+}
+
+fn failures_are_reported(mode: &str, node22: bool) {
+    let Some(mode_args) = mode_args(mode, node22) else {
+        return;
+    };
+    let dir = scratch(&format!("faults-{mode}{}", if node22 { "-22" } else { "" }));
     let cov_dir = dir.join("cov");
     let r = run(Command::new(tool("wasm-run"))
         .arg("--out")
         .arg(&cov_dir)
+        .args(&mode_args)
         .args([
             "--timeout",
             "2",
@@ -203,9 +231,22 @@ fn send(signal: &str, pid: u32) {
 }
 
 #[test]
-fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
-    let cov_dir = scratch("sigkill").join("cov");
-    let (child, node) = start_run(&cov_dir, &["--flush-interval", "0.2"], &["loops_forever"]);
+fn node_killed_with_sigkill_leaves_the_last_flushed_counters_v8() {
+    sigkill_leaves_the_last_flush("v8");
+}
+
+#[test]
+fn node_killed_with_sigkill_leaves_the_last_flushed_counters_inject() {
+    sigkill_leaves_the_last_flush("inject");
+}
+
+fn sigkill_leaves_the_last_flush(mode: &str) {
+    let cov_dir = scratch(&format!("sigkill-{mode}")).join("cov");
+    let (child, node) = start_run(
+        &cov_dir,
+        &["--flush-interval", "0.2", "--counters", mode],
+        &["loops_forever"],
+    );
     // The hung test has spun and a few flushes happened: kill Node hard.
     send("-KILL", node);
     let out = child.wait();
@@ -220,9 +261,18 @@ fn node_killed_with_sigkill_leaves_the_last_flushed_counters() {
 }
 
 #[test]
-fn sigterm_stops_the_run_and_keeps_what_ran() {
-    let cov_dir = scratch("sigterm").join("cov");
-    let (child, _) = start_run(&cov_dir, &[], &["--skip", "exhausts"]);
+fn sigterm_stops_the_run_and_keeps_what_ran_v8() {
+    sigterm_keeps_what_ran("v8");
+}
+
+#[test]
+fn sigterm_stops_the_run_and_keeps_what_ran_inject() {
+    sigterm_keeps_what_ran("inject");
+}
+
+fn sigterm_keeps_what_ran(mode: &str) {
+    let cov_dir = scratch(&format!("sigterm-{mode}")).join("cov");
+    let (child, _) = start_run(&cov_dir, &["--counters", mode], &["--skip", "exhausts"]);
     send("-TERM", child.id());
     let out = child.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -251,17 +251,20 @@ fn wasm_run_refuses_a_node_that_cannot_count_wasm() {
     let mut perms = std::fs::metadata(&fake).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&fake, perms).unwrap();
-    let r = run(Command::new(tool("wasm-run"))
-        .arg("--node")
-        .arg(&fake)
-        .arg("--out")
-        .arg(dir.join("cov"))
-        .arg(demo_wasm(&[])))
-    .expect(2);
-    let msg = r.stderr.trim();
-    assert_eq!(msg.lines().count(), 1, "{msg}");
-    assert_contains(msg, &[&fake.display().to_string(), "v24.1.0", "Node >= 25"]);
-    assert!(!dir.join("cov/v8-coverage.json").exists());
+    for (mode, needs) in [("v8", "Node >= 25"), ("inject", "Node 22 or later")] {
+        let r = run(Command::new(tool("wasm-run"))
+            .arg("--node")
+            .arg(&fake)
+            .args(["--counters", mode])
+            .arg("--out")
+            .arg(dir.join("cov"))
+            .arg(demo_wasm(&[])))
+        .expect(2);
+        let msg = r.stderr.trim();
+        assert_eq!(msg.lines().count(), 1, "{msg}");
+        assert_contains(msg, &[&fake.display().to_string(), "v24.1.0", needs]);
+        assert!(!dir.join("cov").exists());
+    }
 }
 
 #[test]

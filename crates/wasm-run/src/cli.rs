@@ -12,14 +12,16 @@ use wasm_cov_cli::Exit;
 use wasm_cov_format::ModuleLayout;
 
 use crate::browser::{find_browser, test_mode, Browser, TestMode};
+use crate::counters::{check_inject, node_version, Counters};
 use crate::direct::{self, Module};
 use crate::exec;
 use crate::harness::{detect, imports_wasi, Harness};
 use crate::locate::find_node;
+use crate::locate::HOW_TO_GET_NODE;
 use crate::node::check_node;
 use crate::session::Options;
 
-/// Run Rust tests compiled to wasm under Node and record V8's wasm block counts.
+/// Run Rust tests compiled to wasm under Node and record their wasm block counts.
 ///
 /// libtest binaries (wasm32-wasip1) run each test in a fresh instance of one
 /// compiled module, in parallel worker threads, so a panic (a trap on wasm)
@@ -35,12 +37,13 @@ pub struct Cli {
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Node to use (>= 25). Default: $WASM_RUN_NODE, then the project's
+    /// Node to use (>= 22; >= 25 for --counters v8). Default: $WASM_RUN_NODE, then the project's
     /// pinned node_modules/.bin/node, then PATH.
     #[arg(long, value_name = "PATH")]
     pub node: Option<PathBuf>,
 
-    /// Check that the Node found can count wasm blocks, print what it is, and exit.
+    /// Check which --counters modes the Node found can do (inject: Node >=
+    /// 22, v8: Node >= 25), print what it is, and exit.
     #[arg(long, conflicts_with_all = ["exec", "wasm"])]
     pub check: bool,
 
@@ -91,6 +94,17 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub wasm_bindgen_runner: Option<PathBuf>,
 
+    /// Where the block counts come from. inject: counters inserted into the
+    /// module by wasm-run (64-bit, per instance; the code still tiers up;
+    /// Node >= 22). v8: V8's own --wasm-code-coverage counters (32-bit;
+    /// Node >= 25; runs 2-3x slower). off: no coverage at all, only
+    /// tests.json and run.log (no v8-coverage.json); the baseline for
+    /// benchmarks. Default: inject for libtest, program and compat modules;
+    /// wasm-bindgen suites and --exec always use v8 for now (the Node hook
+    /// path).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub counters: Option<Counters>,
+
     /// Run COMMAND (after --) with the coverage hook in every Node process
     /// it starts, instead of running a .wasm.
     #[arg(long)]
@@ -121,6 +135,9 @@ Then: v8cov-extract cov/v8-coverage.json | wasm-cov-mapper --modules cov/modules
 Exit status: 0 all tests passed, 1 some failed (coverage still written),
 2 usage or tool error, or the run was stopped (what ran is still written).
 A program passes when it exits with 0. With --exec: the command's own exit status.";
+
+/// `--counters` on the direct path when none is given.
+pub const DIRECT_DEFAULT: Counters = Counters::Inject;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,8 +193,20 @@ pub fn run(cli: &Cli) -> Result<Status> {
         envs: cli.envs.clone(),
         inherit_env: cli.inherit_env,
         args: cli.args.clone(),
+        counters: Counters::V8,
+    };
+    // The Node hook path (wasm-bindgen suites, --exec) has V8's counters only.
+    let v8_only = |what: &str| {
+        match cli.counters {
+        None | Some(Counters::V8) => Ok(()),
+        Some(c) => bail!(
+            "--counters {} is for libtest, program and compat modules; {what} use V8's counters (--counters v8) for now",
+            c.name()
+        ),
+    }
     };
     if cli.exec {
+        v8_only("--exec runs")?;
         if cli.args.is_empty() {
             bail!("--exec needs a command after --, e.g. wasm-run --exec -- cargo test");
         }
@@ -211,6 +240,7 @@ pub fn run(cli: &Cli) -> Result<Status> {
     let opts = options(out);
     match harness {
         Harness::WasmBindgen => {
+            v8_only("wasm-bindgen-test suites")?;
             let mode = test_mode(&bytes, |k| std::env::var_os(k))
                 .with_context(|| wasm.display().to_string())?;
             let runner = cli.wasm_bindgen_runner.as_deref();
@@ -241,6 +271,10 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 layout: &layout,
                 harness,
                 test_name,
+            };
+            let opts = Options {
+                counters: cli.counters.unwrap_or(DIRECT_DEFAULT),
+                ..opts
             };
             direct::run(&opts, &module).map(Status::Exit)
         }
@@ -288,26 +322,46 @@ fn check_harness(harness: Harness, layout: &ModuleLayout, wasm: &Path) -> Result
     Ok(())
 }
 
-/// `--check`: say which Node, which V8, and whether counting works.
+/// `--check`: say which Node, which V8, and which `--counters` modes it
+/// can do (inject needs Node >= 22, v8 Node >= 25).
 fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
     let node = find_node(cli.node.as_deref())?;
-    let report = check_node(&node)?;
+    let inject = check_inject(&node);
+    let v8 = check_node(&node);
     writeln!(
         stdout,
         "node: {} (from {})",
         node.path.display(),
         node.origin
     )?;
-    writeln!(
-        stdout,
-        "version: {} (V8 {})",
-        report.node_version, report.v8_version
-    )?;
-    writeln!(
-        stdout,
-        "wasm block coverage: works (a probe module's {} blocks were counted exactly)",
-        report.blocks
-    )?;
+    match (&inject, &v8) {
+        (Ok(v), _) => writeln!(stdout, "version: {} (V8 {})", v.node, v.v8)?,
+        (_, Ok(r)) => writeln!(stdout, "version: {} (V8 {})", r.node_version, r.v8_version)?,
+        _ => {}
+    }
+    match &inject {
+        Ok(_) => writeln!(
+            stdout,
+            "--counters inject: works (an instrumented probe module was counted exactly)"
+        )?,
+        Err(e) => writeln!(stdout, "--counters inject: cannot: {e:#}")?,
+    }
+    match &v8 {
+        Ok(r) => writeln!(
+            stdout,
+            "--counters v8: works (V8 counted a probe module's {} blocks exactly)",
+            r.blocks
+        )?,
+        Err(e) => writeln!(stdout, "--counters v8: cannot: {e:#}")?,
+    }
+    if inject.is_err() && v8.is_err() {
+        bail!(
+            "Node at {} is {}: Node 22 or later is needed (--counters inject; \
+             Node 25 or later for --counters v8); {HOW_TO_GET_NODE}",
+            node.path.display(),
+            node_version(&node)
+        );
+    }
     // Browser suites need a browser; say which piece is missing, but a
     // machine without one still runs Node suites, so it is no failure.
     match chosen_browser(cli).and_then(|b| find_browser(b, env_path("WASM_RUN_BROWSER_BIN"))) {

@@ -16,9 +16,11 @@ use wasm_cov_format::{
 };
 
 use crate::convert::{self, fits, RawBlock, Summed};
+use crate::counters::{instrument_module, Counters};
 use crate::harness::Harness;
 use crate::node::V8_FLAGS;
 use crate::session::{abs, note, Options, Session, WasiWorld};
+use wasm_cov_instrument::Block;
 
 const RUNNER_JS: &str = include_str!("js/runner.cjs");
 
@@ -64,8 +66,14 @@ impl RunnerExit {
 struct RunnerConfig<'a> {
     /// [`Harness::name`]: `libtest`, `program` or `compat`.
     harness: &'static str,
-    /// The saved copy of the module, which is what runs.
+    /// The module that runs: the saved copy, or with `counters` = inject
+    /// the instrumented one made from it.
     wasm: PathBuf,
+    /// [`Counters::name`]: `inject`, `v8` or `off`.
+    counters: &'static str,
+    /// inject: the counter memory's export and its number of counters.
+    counters_export: Option<&'static str>,
+    blocks: usize,
     /// The arguments after `--`.
     args: Vec<String>,
     /// Where the runner writes [`RawDump`].
@@ -88,10 +96,15 @@ struct RunnerConfig<'a> {
     preopens: &'a BTreeMap<String, String>,
 }
 
-/// `config.rawOut`: V8's raw blocks, one list per module.
+/// `config.rawOut`: with V8's counters, V8's raw blocks, one list per
+/// module; with injected ones, the summed counters, one per block of the
+/// block table (written as decimal digits, so exact as u64).
 #[derive(Deserialize)]
 struct RawDump {
+    #[serde(default)]
     modules: Vec<Vec<RawBlock>>,
+    #[serde(default)]
+    counts: Option<Vec<u64>>,
 }
 
 /// `config.resultsOut`: how each test ended.
@@ -145,6 +158,17 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     let outputs = &session.outputs;
     // Run the saved copy: the bytes on record are the bytes that ran.
     let saved = outputs.save_module(module.bytes, &layout.sha256)?;
+    // inject: run an instrumented copy; every offset written refers to the
+    // saved original.
+    let instrumented = match opts.counters {
+        Counters::Inject => {
+            let i = instrument_module(module.bytes).with_context(|| wasm.display().to_string())?;
+            let path = session.temp("instrumented.wasm");
+            std::fs::write(&path, &i.wasm).context("cannot write the instrumented module")?;
+            Some((i, path))
+        }
+        Counters::V8 | Counters::Off => None,
+    };
     let runner = session.write_js("runner.cjs", RUNNER_JS)?;
     let scratch = session.temp_dir("scratch")?;
     let raw_out = session.temp("raw-coverage.json");
@@ -155,7 +179,13 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let config = RunnerConfig {
         harness: module.harness.name(),
-        wasm: abs(&saved)?,
+        wasm: match &instrumented {
+            Some((_, path)) => path.clone(),
+            None => abs(&saved)?,
+        },
+        counters: opts.counters.name(),
+        counters_export: instrumented.as_ref().map(|(i, _)| i.counters_export),
+        blocks: instrumented.as_ref().map_or(0, |(i, _)| i.blocks.len()),
         args: opts
             .args
             .iter()
@@ -179,8 +209,11 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         .context("cannot write the runner's config")?;
 
     let mut cmd = Command::new(&session.node.path);
-    cmd.args(V8_FLAGS)
-        .args(RUNNER_NODE_ARGS)
+    // Only V8's counters need V8's flags; without them the code tiers up.
+    if opts.counters == Counters::V8 {
+        cmd.args(V8_FLAGS);
+    }
+    cmd.args(RUNNER_NODE_ARGS)
         .arg(&runner)
         .arg(&config_path)
         .current_dir(&world.cwd);
@@ -189,8 +222,15 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
 
     let mut wrote_coverage = false;
     if let Ok(raw) = std::fs::read(&raw_out) {
-        let dump: RawDump =
+        let mut dump: RawDump =
             serde_json::from_slice(&raw).context("the runner's raw coverage is malformed")?;
+        if let Some((i, _)) = &instrumented {
+            dump.modules = vec![injected_raw(
+                &i.blocks,
+                i.first_body_offset,
+                dump.counts.as_deref(),
+            )?];
+        }
         let mut sum = Summed::default();
         for (i, blocks) in dump.modules.iter().enumerate() {
             let Some(functions) = fits(layout, blocks) else {
@@ -221,9 +261,14 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     }
     let where_ = outputs.dir.display();
     let code = finished.status.code();
-    match (code.and_then(RunnerExit::from_code), wrote_coverage) {
+    let off = opts.counters == Counters::Off;
+    match (code.and_then(RunnerExit::from_code), wrote_coverage || off) {
         (Some(e @ (RunnerExit::Ok | RunnerExit::Failed)), true) => {
-            note(format_args!("coverage written to {where_}/v8-coverage.json"));
+            if off {
+                note(format_args!("--counters off: no coverage; test results written to {where_}/tests.json"));
+            } else {
+                note(format_args!("coverage written to {where_}/v8-coverage.json"));
+            }
             Ok(Exit::no_if(e == RunnerExit::Failed))
         }
         (Some(RunnerExit::Interrupted), true) => {
@@ -239,6 +284,33 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
             None => bail!("Node was killed by a signal before it saved any coverage"),
         },
     }
+}
+
+/// The injected counters as V8's raw blocks (relative to the first body,
+/// `end` inclusive), so both modes go through one conversion.
+fn injected_raw(
+    blocks: &[Block],
+    first_body: u64,
+    counts: Option<&[u64]>,
+) -> Result<Vec<RawBlock>> {
+    let Some(counts) = counts else {
+        bail!("the runner wrote no injected counters");
+    };
+    if counts.len() != blocks.len() {
+        bail!(
+            "the runner wrote {} counters for {} blocks",
+            counts.len(),
+            blocks.len()
+        );
+    }
+    Ok(blocks
+        .iter()
+        .zip(counts)
+        .map(|(b, &count)| {
+            let (start, end) = b.v8_raw(first_body);
+            [start, end, count]
+        })
+        .collect())
 }
 
 fn file_url(wasm: &Path, sha256: &str) -> String {
@@ -299,6 +371,9 @@ mod tests {
         let config = RunnerConfig {
             harness: Harness::Program.name(),
             wasm: "m.wasm".into(),
+            counters: "inject",
+            counters_export: Some("__wasm_cov_counters"),
+            blocks: 1,
             args: vec!["a".into()],
             raw_out: "r".into(),
             results_out: "s".into(),

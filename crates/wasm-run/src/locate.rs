@@ -27,11 +27,12 @@ pub struct Tool {
 }
 
 /// How to get a good Node, said in every error about a bad one.
-pub const HOW_TO_GET_NODE: &str = "wasm coverage needs Node >= 25 (V8's --wasm-code-coverage); \
+pub const HOW_TO_GET_NODE: &str = "wasm coverage needs Node >= 22 for --counters inject, \
+Node >= 25 for --counters v8 (V8's --wasm-code-coverage); \
 run `make setup` in the wasm-cov checkout (npm installs the pinned Node 26), \
 `npm install node@26` and pass --node node_modules/.bin/node, or set WASM_RUN_NODE";
 
-/// Node (>= 25), the one every run needs.
+/// Node (>= 22; >= 25 for `--counters v8`), the one every run needs.
 pub const NODE: Tool = Tool {
     name: "node",
     flag: "--node",

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use wasm_cov_format::AtomicOutput;
 
+use crate::counters::{check_inject, Counters};
 use crate::locate::{find_node, Found};
 use crate::node::check_node;
 
@@ -34,6 +35,8 @@ pub(crate) struct Options {
     pub inherit_env: bool,
     /// The arguments after `--`.
     pub args: Vec<OsString>,
+    /// `--counters`: where the counts come from.
+    pub counters: Counters,
 }
 
 impl Options {
@@ -59,12 +62,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Finds Node and proves it counts wasm blocks (before anything is
+    /// Finds Node and proves it can count wasm blocks the way
+    /// `opts.counters` asks (before anything is
     /// created, so a bad Node leaves no output folder), then creates the
     /// output folder with `modules/` and a temporary folder.
     pub fn start(opts: &Options) -> Result<Session> {
         let node = find_node(opts.node.as_deref())?;
-        check_node(&node)?;
+        match opts.counters {
+            Counters::V8 => {
+                check_node(&node)?;
+            }
+            Counters::Inject => {
+                check_inject(&node)?;
+            }
+            Counters::Off => {}
+        }
         let outputs = Outputs::new(&opts.out)?;
         let tmp = tempfile::Builder::new()
             .prefix("wasm-run-")
@@ -236,6 +248,7 @@ mod tests {
             envs: Vec::new(),
             inherit_env: false,
             args: Vec::new(),
+            counters: Counters::V8,
         }
     }
 

@@ -4,20 +4,29 @@
 // CONFIG.json and reads what this writes, is crates/wasm-run/src/direct.rs.
 //
 // Started by wasm-run as
-//   node <V8_FLAGS, the coverage flags of node.rs> <RUNNER_NODE_ARGS> runner.cjs CONFIG.json
+//   node [V8_FLAGS, the coverage flags of node.rs] <RUNNER_NODE_ARGS> runner.cjs CONFIG.json
+// with V8's flags only when config.counters is 'v8'. config.counters:
+//   'v8'     V8's own counters, read with %DebugCollectWasmCoverage();
+//   'inject' config.wasm is instrumented (wasm-cov-instrument): every
+//            instance counts into a shared memory of its own (see "Injected
+//            counters" below), summed here as 64-bit integers;
+//   'off'    nothing is counted and config.rawOut is not written.
 //
 // The module is compiled once here. libtest tests are listed by libtest
 // itself and each runs in a fresh instance of that one compiled module
 // inside a pool of worker threads: a panic (which aborts and traps on wasm)
 // fails only its own test, a hung test is ended by terminating its worker,
-// and V8 keeps one counter set per compiled module across all threads, so
-// every instance's counts add up and survive a terminated worker.
+// and the counts survive a terminated worker: V8 keeps one counter set per
+// compiled module across all threads, and injected counters are memories
+// the main thread holds.
 //
 // The main thread only schedules, prints libtest-style results, and writes
 // two files for wasm-run (which converts and publishes them atomically):
-//   config.rawOut     {"modules": [[[start, end, count], ...], ...]}, V8's raw
-//                     blocks, rewritten every config.flushMs so a run killed
-//                     with SIGKILL still leaves the counts up to then;
+//   config.rawOut     v8: {"modules": [[[start, end, count], ...], ...]}, V8's
+//                     raw blocks; inject: {"counts": [c0, c1, ...]}, one
+//                     decimal u64 per block of the block table; rewritten
+//                     every config.flushMs so a run killed with SIGKILL still
+//                     leaves the counts up to then;
 //   config.resultsOut per-test outcomes.
 'use strict';
 // Exit statuses; direct.rs's RunnerExit is the same table (a test checks).
@@ -26,6 +35,71 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Worker, isMainThread, parentPort, workerData, threadId } = require('node:worker_threads');
 const { WASI } = require('node:wasi');
+
+// ---------------------------------------------------------------- injected counters
+
+// Counter k of an instrumented instance is the little-endian u64 at byte 8k
+// of its own counter memory, a shared memory exported as
+// config.countersExport. A worker posts that memory's SharedArrayBuffer to
+// the main thread right after instantiating, so the main thread can read the
+// counts at any time: after a trap, after terminating a hung worker, at
+// every flush.
+const U64_MAX = (1n << 64n) - 1n;
+
+// Called with each new instance's counter buffer (workers: post it).
+let onCounters = null;
+
+function instantiate(module, config, imports) {
+  const inject = config.counters === 'inject';
+  const instance = new WebAssembly.Instance(module, inject ? wrapImports(imports) : imports);
+  const counters = inject ? instance.exports[config.countersExport].buffer : null;
+  if (counters && onCounters) onCounters(counters);
+  return { instance, counters };
+}
+
+// Node 22's V8 aborts the process when a module with two memories imports a
+// host function that has a Fast API fast path, as node:wasi's do
+// (crbug.com/v8/14260): give it each import through a JS closure.
+function wrapImports(imports) {
+  const out = {};
+  for (const [ns, fields] of Object.entries(imports)) {
+    out[ns] = {};
+    for (const [name, v] of Object.entries(fields)) out[ns][name] = typeof v === 'function' ? (...a) => v(...a) : v;
+  }
+  return out;
+}
+
+// The sum over instances: `done` holds the instances that finished (each
+// folded in once), `live` the ones still running, added at each read.
+class Totals {
+  constructor(n) {
+    this.n = n;
+    this.done = new BigUint64Array(n);
+    this.live = new Set();
+  }
+  // Adds one instance's counters to `into`, saturating at 2^64 - 1.
+  addInto(into, buf) {
+    const halves = new Uint32Array(buf, 0, 2 * this.n);
+    const counts = new BigUint64Array(buf, 0, this.n);
+    for (let k = 0; k < this.n; k++) {
+      if ((halves[2 * k] | halves[2 * k + 1]) === 0) continue;
+      const t = into[k] + counts[k];
+      into[k] = t > U64_MAX ? U64_MAX : t;
+    }
+  }
+  // An instance that will count no more.
+  finish(buf) {
+    if (!buf) return;
+    this.live.delete(buf);
+    this.addInto(this.done, buf);
+  }
+  // {"counts": [...]}, exact: BigInt digits, never a float.
+  json() {
+    const all = this.done.slice();
+    for (const buf of this.live) this.addInto(all, buf);
+    return `{"counts":[${Array.from(all, String).join(',')}]}`;
+  }
+}
 
 // ---------------------------------------------------------------- workers
 
@@ -38,6 +112,7 @@ function runWasi(module, config, args, tag) {
   const stderr = fs.openSync(errPath, 'w+');
   let code = null;
   let trap = null;
+  let counters = null;
   try {
     const wasi = new WASI({
       version: 'preview1',
@@ -48,8 +123,9 @@ function runWasi(module, config, args, tag) {
       stdout,
       stderr,
     });
-    const instance = new WebAssembly.Instance(module, wasi.getImportObject());
-    code = wasi.start(instance);
+    const made = instantiate(module, config, wasi.getImportObject());
+    counters = made.counters;
+    code = wasi.start(made.instance);
   } catch (e) {
     trap = describeError(e);
   } finally {
@@ -59,6 +135,7 @@ function runWasi(module, config, args, tag) {
   const result = {
     code,
     trap,
+    counters,
     stdout: fs.readFileSync(outPath, 'utf8'),
     stderr: fs.readFileSync(errPath, 'utf8'),
   };
@@ -91,6 +168,7 @@ function describeError(e) {
 function runCompat(module, config) {
   let out = '';
   let instance = null;
+  let counters = null;
   const imports = {};
   let wasi = null;
   for (const imp of WebAssembly.Module.imports(module)) {
@@ -104,25 +182,30 @@ function runCompat(module, config) {
       wasi = wasi || new WASI({ version: 'preview1', args: [config.programName], env: config.env, preopens: config.preopens, returnOnExit: true });
       Object.assign(imports, wasi.getImportObject());
     } else {
-      return { code: null, trap: `unsupported import ${imp.module}.${imp.name} (${imp.kind}); compat modules may import only env.__log and WASI`, stdout: out, stderr: '' };
+      return { code: null, counters, trap: `unsupported import ${imp.module}.${imp.name} (${imp.kind}); compat modules may import only env.__log and WASI`, stdout: out, stderr: '' };
     }
   }
   try {
-    instance = new WebAssembly.Instance(module, imports);
+    ({ instance, counters } = instantiate(module, config, imports));
     if (wasi && instance.exports._initialize) wasi.initialize(instance);
     const code = instance.exports.__run_tests();
-    return { code, trap: null, stdout: out, stderr: '' };
+    return { code, counters, trap: null, stdout: out, stderr: '' };
   } catch (e) {
-    return { code: null, trap: describeError(e), stdout: out, stderr: '' };
+    return { code: null, counters, trap: describeError(e), stdout: out, stderr: '' };
   }
 }
 
 function workerMain() {
   const { module, config } = workerData;
+  let current = null;
+  // The counter memory goes to the main thread before the test runs.
+  onCounters = (counters) => parentPort.postMessage({ id: current, counters });
   parentPort.on('message', (job) => {
+    current = job.id;
     const start = performance.now();
     const r = config.harness === 'compat' ? runCompat(module, config) : runWasi(module, config, job.args, job.id);
     r.id = job.id;
+    delete r.counters; // posted already
     r.durationMs = performance.now() - start;
     parentPort.postMessage(r);
   });
@@ -130,8 +213,9 @@ function workerMain() {
 
 // ---------------------------------------------------------------- main
 
-function listTests(module, config, filterArgs, extra) {
+function listTests(module, config, filterArgs, extra, totals) {
   const r = runWasi(module, config, ['--list', '--format', 'terse', ...extra, ...filterArgs], 'list');
+  if (totals) totals.finish(r.counters);
   if (r.code !== 0) {
     throw new Error(`listing the tests failed (${r.trap || 'exit status ' + r.code}):\n${r.stdout}${r.stderr}`);
   }
@@ -185,7 +269,9 @@ function parseArgs(args) {
 
 function main() {
   const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const collect = new Function('return %DebugCollectWasmCoverage()');
+  // Only with V8's flags is this syntax allowed at all.
+  const collect = config.counters === 'v8' ? new Function('return %DebugCollectWasmCoverage()') : null;
+  const totals = config.counters === 'inject' ? new Totals(config.blocks) : null;
   const started = performance.now();
   const module = new WebAssembly.Module(fs.readFileSync(config.wasm));
   const results = new Map(); // name -> {name, outcome, durationMs, message}
@@ -194,9 +280,17 @@ function main() {
   let finished = false;
 
   function dumpCoverage() {
-    const modules = collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count]));
+    let text;
+    if (collect) {
+      const modules = collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count]));
+      text = JSON.stringify({ modules });
+    } else if (totals) {
+      text = totals.json();
+    } else {
+      return;
+    }
     const tmp = config.rawOut + '.part';
-    fs.writeFileSync(tmp, JSON.stringify({ modules }));
+    fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, config.rawOut);
   }
   function writeResults(interrupted) {
@@ -229,6 +323,7 @@ function main() {
   // libtest requests that libtest answers by itself, unchanged.
   if (config.harness === 'libtest' && config.args.some((a) => ['--list', '--help', '-h', '--bench'].includes(a))) {
     const r = runWasi(module, config, config.args, 'pass');
+    if (totals) totals.finish(r.counters);
     passThrough(r);
     return stopAll(r.trap === null && r.code === 0 ? EXIT.OK : EXIT.FAILED, false);
   }
@@ -245,9 +340,9 @@ function main() {
   } else if (program) {
     plan = [config.testName];
   } else {
-    const listed = listTests(module, config, opts.select, []);
-    ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored']));
-    const total = opts.select.length ? listTests(module, config, [], []).length : listed.length;
+    const listed = listTests(module, config, opts.select, [], totals);
+    ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored'], totals));
+    const total = opts.select.length ? listTests(module, config, [], [], totals).length : listed.length;
     plan = opts.ignored === 'only' ? listed.filter((t) => ignoredSet.has(t)) : listed;
     filteredOut = total - plan.length;
   }
@@ -281,16 +376,29 @@ function main() {
   }
 
   let nextId = 0;
-  const jobs = new Map(); // worker -> {name, id, start, timer, slow}
+  const jobs = new Map(); // worker -> {name, id, start, timer, slow, counters}
+  // A job's instance counts no more: fold its counters into the totals.
+  const finishCounters = (job) => { if (totals) totals.finish(job.counters); };
   function spawn() {
     const w = new Worker(__filename, { workerData: { module, config } });
     workers.add(w);
     w.on('message', (r) => {
       const job = jobs.get(w);
+      if (r.counters) {
+        if (!totals) return;
+        if (job && job.id === r.id) {
+          job.counters = r.counters;
+          totals.live.add(r.counters);
+        } else {
+          totals.finish(r.counters);
+        }
+        return;
+      }
       if (!job || job.id !== r.id) return;
       clearTimeout(job.timer);
       clearTimeout(job.slow);
       jobs.delete(w);
+      finishCounters(job);
       const ok = r.trap === null && r.code === 0;
       record(job.name, ok ? 'passed' : 'failed', r.durationMs, r);
       dispatch(w);
@@ -302,6 +410,7 @@ function main() {
       clearTimeout(job.timer);
       clearTimeout(job.slow);
       jobs.delete(w);
+      finishCounters(job);
       record(job.name, 'failed', performance.now() - job.start, null, `(the worker running it died: ${why})`);
       if (!finished) dispatch(spawn());
     };
@@ -319,10 +428,11 @@ function main() {
       return;
     }
     const id = nextId++;
-    const job = { name, id, start: performance.now(), timer: null, slow: null };
+    const job = { name, id, start: performance.now(), timer: null, slow: null, counters: null };
     if (config.timeoutMs > 0) {
       job.timer = setTimeout(() => {
         jobs.delete(w);
+        finishCounters(job);
         workers.delete(w);
         w.terminate();
         record(name, 'timed-out', performance.now() - job.start, null, `(timed out after ${config.timeoutMs / 1000} s; its coverage up to then is kept)`);

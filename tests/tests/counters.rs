@@ -1,0 +1,140 @@
+//! `wasm-run --counters inject` against V8's own counters: on the example
+//! crates' test binaries, both give byte-identical offsets CSVs (the same
+//! blocks and the same counts). V8 loses increments with two threads, so
+//! its side always runs with one. Both runs get a deterministic WASI clock
+//! and random source (the instrumenter's `deterministic-wasi.cjs`, preloaded
+//! with NODE_OPTIONS, which reaches the runner's workers), so the same
+//! binary takes the same paths twice.
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failed unwrap is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use integration_tests::{build_example, extract, node22, root, run, scratch, tool};
+
+fn deterministic_hook() -> PathBuf {
+    root().join("crates/wasm-cov-instrument/tests/js/deterministic-wasi.cjs")
+}
+
+/// Runs wasm-run on `wasm` with `args` into `dir/cov`, then v8cov-extract;
+/// returns the offsets CSV.
+fn offsets(dir: &Path, wasm: &Path, args: &[&str]) -> String {
+    let cov = dir.join("cov");
+    let r = run(Command::new(tool("wasm-run"))
+        .env(
+            "NODE_OPTIONS",
+            format!("--require {}", deterministic_hook().display()),
+        )
+        .arg("--out")
+        .arg(&cov)
+        .args(args)
+        .arg(wasm));
+    assert!(
+        r.code == 0 || r.code == 1,
+        "wasm-run {args:?} failed ({}):\n{}",
+        r.code,
+        r.stderr
+    );
+    let csv = dir.join("offsets.csv");
+    extract(&cov, &csv);
+    std::fs::read_to_string(csv).unwrap()
+}
+
+/// The pinned Node's V8 version, for a failure message.
+fn v8_version() -> String {
+    let node = root().join("node_modules/.bin/node");
+    let node = if node.is_file() {
+        node
+    } else {
+        PathBuf::from("node")
+    };
+    run(Command::new(node).args(["-p", "process.versions.v8"]))
+        .stdout
+        .trim()
+        .to_owned()
+}
+
+fn first_difference(a: &str, b: &str) -> String {
+    let (la, lb) = (a.lines().count(), b.lines().count());
+    match a
+        .lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+    {
+        Some((i, (x, y))) => format!("line {}: inject {x:?}, v8 {y:?}", i + 1),
+        None => format!("inject has {la} lines, v8 {lb}"),
+    }
+}
+
+/// `inject_args` beyond `--counters inject` (e.g. another Node).
+fn equal(example: &str, inject_args: &[&str]) {
+    let wasm = build_example(example, &[], "");
+    let tag = if inject_args.is_empty() { "" } else { "-22" };
+    let dir = scratch(&format!("counters-{example}{tag}"));
+    std::fs::create_dir_all(dir.join("inject")).unwrap();
+    std::fs::create_dir_all(dir.join("v8")).unwrap();
+    let mut args = vec!["--counters", "inject"];
+    args.extend_from_slice(inject_args);
+    let inject = offsets(&dir.join("inject"), &wasm, &args);
+    let v8 = offsets(
+        &dir.join("v8"),
+        &wasm,
+        &["--counters", "v8", "--test-threads", "1"],
+    );
+    assert!(inject.lines().count() > 100, "too few blocks:\n{inject}");
+    assert!(
+        inject == v8,
+        "examples/{example}: --counters inject and --counters v8 give different offsets CSVs \
+         (V8 {}: did V8's block rules move?); {}; both are in {}",
+        v8_version(),
+        first_difference(&inject, &v8),
+        dir.display()
+    );
+}
+
+#[test]
+fn inject_equals_v8_on_the_demo() {
+    equal("demo", &[]);
+}
+
+#[test]
+fn inject_equals_v8_on_fidelity() {
+    equal("fidelity", &[]);
+}
+
+#[test]
+fn inject_on_node22_equals_v8_on_the_pinned_node() {
+    let Some(node) = node22() else {
+        return;
+    };
+    let node = node.display().to_string();
+    equal("demo", &["--node", &node]);
+}
+
+#[test]
+fn off_writes_results_but_no_coverage() {
+    let wasm = build_example("demo", &[], "");
+    let cov = scratch("counters-off").join("cov");
+    let r = run(Command::new(tool("wasm-run"))
+        .arg("--out")
+        .arg(&cov)
+        .args(["--counters", "off"])
+        .arg(&wasm))
+    .expect(0);
+    assert!(r.stderr.contains("no coverage"), "{}", r.stderr);
+    assert!(cov.join("tests.json").is_file());
+    assert!(cov.join("run.log").is_file());
+    assert!(!cov.join("v8-coverage.json").exists());
+}
+
+#[test]
+fn the_hook_path_refuses_inject() {
+    let r =
+        run(Command::new(tool("wasm-run")).args(["--counters", "inject", "--exec", "--", "true"]))
+            .expect(2);
+    assert!(r.stderr.contains("--counters v8"), "{}", r.stderr);
+}
