@@ -8,13 +8,14 @@ use clap::Parser;
 use regex::Regex;
 use wasm_cov_cli::{Exit, InputArg, OutputArg};
 
-use crate::error::{name_list, Error};
+use crate::error::{name_list, warn, Error};
 use crate::html::check_dir;
 use crate::input::read_inputs;
 use crate::merge::{filter_paths, prepare_report, SourceOptions};
 use crate::output::write_outputs;
+use crate::patch::{default_diff_root, load_patch, DiffSource, Patch};
 use crate::paths::PathRewriter;
-use crate::threshold::{check as check_thresholds, Metric, Outcome, Percent};
+use crate::threshold::{check as check_thresholds, check_patch, Metric, Outcome, Percent};
 
 /// The name messages start with.
 pub const TOOL: &str = "cov-report";
@@ -37,6 +38,11 @@ Examples:
 
   # Merge the shards of a CI matrix, leaving out tests and generated code:
   cov-report shard-*.lcov --exclude '^tests/' --exclude '/generated/' --lcov all.lcov
+
+  # Patch coverage: of the lines of code changed since origin/main, how
+  # many ran; fail a pull request below 80%:
+  cov-report coverage.json --diff-base origin/main --fail-under-patch 80 \\
+      --markdown \"$GITHUB_STEP_SUMMARY\"
 
   # Straight from the mapper:
   wasm-cov-mapper ... | cov-report
@@ -152,6 +158,22 @@ pub struct Cli {
     #[arg(long, help_heading = "Filters")]
     pub no_exclusion_markers: bool,
 
+    /// Measure patch coverage on the change FILE holds: a unified diff as
+    /// `git diff` writes it (`-` reads standard input).
+    #[arg(long, value_name = "FILE", help_heading = "Patch coverage")]
+    pub diff: Option<InputArg>,
+
+    /// Measure patch coverage on the change since REF: runs `git diff REF`
+    /// in the diff root (the work tree against REF; untracked files are not
+    /// part of it).
+    #[arg(long, value_name = "REF", help_heading = "Patch coverage")]
+    pub diff_base: Option<String>,
+
+    /// The folder the diff's paths are relative to [default: the top of the
+    /// git work tree holding --source-root, else --source-root].
+    #[arg(long, value_name = "DIR", help_heading = "Patch coverage")]
+    pub diff_root: Option<PathBuf>,
+
     /// Exit 1 if less than P percent of lines are covered.
     #[arg(long, value_name = "P", help_heading = "Thresholds")]
     pub fail_under_lines: Option<Percent>,
@@ -164,6 +186,12 @@ pub struct Cli {
     /// with no branch data does not meet it).
     #[arg(long, value_name = "P", help_heading = "Thresholds")]
     pub fail_under_branches: Option<Percent>,
+
+    /// Exit 1 if less than P percent of the lines of code the change (--diff
+    /// or --diff-base) added or modified are covered. A change that touches
+    /// no line of code meets it.
+    #[arg(long, value_name = "P", help_heading = "Thresholds")]
+    pub fail_under_patch: Option<Percent>,
 }
 
 impl Cli {
@@ -190,8 +218,20 @@ impl Cli {
     /// The one output named `-`, if any; usage errors found without
     /// reading an input.
     fn check(&self) -> Result<Option<&'static str>, Error> {
-        if self.inputs().iter().filter(|i| i.is_stdin()).count() > 1 {
+        let diff_stdin = self.diff.as_ref().is_some_and(InputArg::is_stdin);
+        if self.inputs().iter().filter(|i| i.is_stdin()).count() + usize::from(diff_stdin) > 1 {
             return Err(Error::StdinTwice);
+        }
+        if self.diff.is_some() && self.diff_base.is_some() {
+            return Err(Error::DiffTwice);
+        }
+        if self.diff_source().is_none() {
+            if self.fail_under_patch.is_some() {
+                return Err(Error::NoDiff("--fail-under-patch"));
+            }
+            if self.diff_root.is_some() {
+                return Err(Error::NoDiff("--diff-root"));
+            }
         }
         if let Some(html) = &self.html {
             check_dir(html.path().ok_or(Error::HtmlToStdout)?)?;
@@ -206,6 +246,28 @@ impl Cli {
             [a, b, ..] => Err(Error::StdoutTwice(a, b)),
             _ => Ok(to_stdout.first().copied()),
         }
+    }
+
+    /// The change patch coverage is measured on, if any.
+    fn diff_source(&self) -> Option<DiffSource> {
+        match (&self.diff, &self.diff_base) {
+            (Some(file), _) => Some(DiffSource::File(file.clone())),
+            (None, Some(base)) => Some(DiffSource::GitBase(base.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// Reads the change, if one was given, in the report's paths.
+    fn patch(&self) -> Result<Option<Patch>, Error> {
+        let Some(source) = self.diff_source() else {
+            return Ok(None);
+        };
+        let root = self.root();
+        let diff_root = self
+            .diff_root
+            .clone()
+            .unwrap_or_else(|| default_diff_root(&root));
+        load_patch(&source, &diff_root, &root).map(Some)
     }
 
     /// Where relative source paths are read from.
@@ -274,6 +336,34 @@ fn compile(flag: &'static str, patterns: &[String]) -> Result<Vec<Regex>, Error>
         .collect()
 }
 
+/// Warns when the change touches files but none of them is in the report:
+/// usually diff paths that do not meet the report's (see --diff-root).
+fn warn_unmatched_patch(
+    patch: &Patch,
+    cov: &wasm_cov_format::Coverage,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
+    let touched: Vec<&String> = patch
+        .changed
+        .iter()
+        .filter(|(_, lines)| !lines.is_empty())
+        .map(|(p, _)| p)
+        .collect();
+    if let Some(first) = touched.first() {
+        if !touched.iter().any(|p| cov.files.contains_key(p.as_str())) {
+            warn(
+                stderr,
+                format_args!(
+                    "{}: none of the {} files it changes is in the report (first: {first}); patch coverage has nothing to measure (is --diff-root right?)",
+                    patch.label,
+                    touched.len()
+                ),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs `cov-report` with `args`. The table (and any output named `-`) goes
 /// to `stdout`; warnings and unmet bars go to `stderr`. Returns the exit
 /// status for a run that did not fail.
@@ -303,8 +393,15 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
         outside_root: args.allow_sources_outside_root,
         markers: !args.no_exclusion_markers,
     };
-    let report = prepare_report(merged, &sources, stderr)?;
-    let outcomes = check_thresholds(&report.coverage.totals(), &args.bars());
+    let mut report = prepare_report(merged, &sources, stderr)?;
+    report.patch = args.patch()?;
+    let mut outcomes = check_thresholds(&report.coverage.totals(), &args.bars());
+    if let Some(patch) = &report.patch {
+        warn_unmatched_patch(patch, &report.coverage, stderr)?;
+        if let Some(bar) = args.fail_under_patch {
+            outcomes.push(check_patch(patch.total(&report.coverage), bar));
+        }
+    }
 
     write_outputs(
         args,

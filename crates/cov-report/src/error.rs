@@ -50,6 +50,14 @@ pub enum Error {
     },
     #[error(transparent)]
     Html(#[from] HtmlError),
+    #[error("{name}: {message}")]
+    Diff { name: String, message: String },
+    #[error("{command}: {message}")]
+    Git { command: String, message: String },
+    #[error("--diff and --diff-base both name the change; give one")]
+    DiffTwice,
+    #[error("{0} needs --diff FILE or --diff-base REF")]
+    NoDiff(&'static str),
     /// The inputs together name no source file: usually a CI step that ran
     /// no tests, or read the wrong folder. An empty report that passes
     /// would hide that.

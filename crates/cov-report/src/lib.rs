@@ -19,6 +19,8 @@
 //! - `paths`, `functions`, `merge`: one spelling per file, one record per
 //!   function (by declaration line), filters, sources
 //!   and exclusion markers (`exclude`, `sources`) into a [`Report`];
+//! - `diff`, `patch`: the change (`--diff`, `--diff-base`) and its patch
+//!   coverage;
 //! - `threshold`: the `--fail-under-*` bars;
 //! - `output`: each output to its file or to stdout; the writers are
 //!   `cobertura`, `html`, `summary` (JSON and Markdown), `table`, and the
@@ -27,6 +29,7 @@
 
 mod cli;
 mod cobertura;
+mod diff;
 mod error;
 mod escape;
 mod exclude;
@@ -35,6 +38,7 @@ mod html;
 mod input;
 mod merge;
 mod output;
+mod patch;
 mod paths;
 mod ratio;
 mod sources;
@@ -44,6 +48,7 @@ mod threshold;
 
 pub use cli::{run, Cli, TOOL};
 pub use cobertura::{write_cobertura, CoberturaOptions};
+pub use diff::{parse_unified_diff, ChangedLines, DiffError};
 pub use error::Error;
 pub use escape::{Esc, EscAttr};
 pub use exclude::{apply_exclusions, scan_markers, Exclusions, MarkerWarning};
@@ -54,12 +59,13 @@ pub use html::{
 };
 pub use input::{parse_coverage, read_coverage};
 pub use merge::{filter_paths, merge_into, merge_owned, prepare_report, Report, SourceOptions};
+pub use patch::{default_diff_root, load_patch, DiffSource, FilePatch, Patch};
 pub use paths::{normalize_path, PathRewriter};
 pub use ratio::{percent, Ratio};
 pub use sources::{load_sources, Source};
 pub use summary::{write_json_summary, write_markdown, MarkdownOptions};
 pub use table::{missing_lines, write_table, TableOptions};
-pub use threshold::{check as check_thresholds, Metric, Outcome, Percent};
+pub use threshold::{check as check_thresholds, check_patch, Metric, Outcome, Percent};
 pub use wasm_cov_cli::Exit;
 
 /// True if `err` (or what caused it) is a write to a closed pipe, which the

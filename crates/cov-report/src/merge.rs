@@ -13,6 +13,7 @@ use wasm_cov_format::{Coverage, FileCoverage};
 use crate::error::warn;
 use crate::exclude::{apply_exclusions, scan_markers, Exclusions};
 use crate::functions::{fold_by_line, merge_functions};
+use crate::patch::Patch;
 use crate::paths::PathRewriter;
 use crate::sources::{load_sources, Source};
 
@@ -22,6 +23,8 @@ pub struct Report {
     pub coverage: Coverage,
     pub sources: BTreeMap<String, Source>,
     pub exclusions: BTreeMap<String, Exclusions>,
+    /// The change patch coverage is measured on (`--diff`), if any.
+    pub patch: Option<Patch>,
 }
 
 /// [`merge_into`] for a `cov` that is no longer needed: a file `into` does
@@ -105,6 +108,7 @@ pub fn prepare_report(
         coverage,
         sources,
         exclusions,
+        patch: None,
     })
 }
 

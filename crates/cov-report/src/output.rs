@@ -38,14 +38,18 @@ pub(crate) fn write_outputs(
         emit(out, stdout, |w| write_cobertura(cov, &opts, w))?;
     }
     if let Some(out) = &args.json_summary {
-        emit(out, stdout, |w| write_json_summary(cov, w))?;
+        emit(out, stdout, |w| {
+            write_json_summary(cov, report.patch.as_ref(), w)
+        })?;
     }
     if let Some(out) = &args.markdown {
         let opts = MarkdownOptions {
             title: args.title.clone(),
             show_missing: args.show_missing,
         };
-        emit(out, stdout, |w| write_markdown(cov, &opts, outcomes, w))?;
+        emit(out, stdout, |w| {
+            write_markdown(cov, &opts, outcomes, report.patch.as_ref(), w)
+        })?;
     }
     if let Some(html) = &args.html {
         let dir = html.path().ok_or(Error::HtmlToStdout)?;
@@ -53,11 +57,12 @@ pub(crate) fn write_outputs(
         let opts = HtmlOptions {
             title: args.title.clone(),
         };
-        write_html_dir(dir, cov, &report.sources, &report.exclusions, &opts)?;
+        write_html_dir(dir, report, &opts)?;
     }
     if !args.quiet && table {
         let opts = TableOptions {
             show_missing: args.show_missing,
+            patch: report.patch.as_ref(),
         };
         write_table(cov, opts, stdout).map_err(|source| Error::Write {
             name: OutputArg::STDOUT.to_string(),

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, Totals};
 
+use crate::patch::Patch;
 use crate::ratio::Ratio;
 use crate::table::missing_lines;
 use crate::threshold::Outcome;
@@ -31,19 +32,44 @@ fn json_metrics(w: &mut impl Write, t: &Totals) -> io::Result<()> {
     )
 }
 
+fn json_ratio(w: &mut impl Write, r: Ratio) -> io::Result<()> {
+    write!(
+        w,
+        r#"{{"total":{},"covered":{},"pct":{}"#,
+        r.found,
+        r.hit,
+        r.percent_json()
+    )
+}
+
 /// Writes the JSON summary: totals, then one entry per file in path order.
+/// With a change (`--diff`), `totals.patch` and, for each file it touched,
+/// `patch` with the uncovered changed lines of code.
 ///
 /// ```text
 /// {"format":"cov-report-summary","version":1,
-///  "totals":{"lines":{"total":28,"covered":20,"pct":71.43},"functions":{..},"branches":{..}},
-///  "files":[{"path":"src/lib.rs","lines":{..},"functions":{..},"branches":{..}}]}
+///  "totals":{"lines":{"total":28,"covered":20,"pct":71.43},"functions":{..},"branches":{..},
+///            "patch":{"total":5,"covered":3,"pct":60,"diff":"git diff main"}},
+///  "files":[{"path":"src/lib.rs","lines":{..},"functions":{..},"branches":{..},
+///            "patch":{"total":5,"covered":3,"pct":60,"uncovered":[10,12]}}]}
 /// ```
-pub fn write_json_summary(cov: &Coverage, mut w: impl Write) -> io::Result<()> {
+pub fn write_json_summary(
+    cov: &Coverage,
+    patch: Option<&Patch>,
+    mut w: impl Write,
+) -> io::Result<()> {
     write!(
         w,
         r#"{{"format":"{SUMMARY_FORMAT}","version":{SUMMARY_VERSION},"totals":{{"#
     )?;
     json_metrics(&mut w, &cov.totals())?;
+    if let Some(p) = patch {
+        write!(w, r#","patch":"#)?;
+        json_ratio(&mut w, p.total(cov))?;
+        // serde_json escapes a string exactly as JSON wants it.
+        let label = serde_json::to_string(&p.label).unwrap_or_default();
+        write!(w, r#","diff":{label}}}"#)?;
+    }
     write!(w, "}},\n\"files\":[")?;
     for (i, (path, f)) in cov.files.iter().enumerate() {
         let sep = if i == 0 { "\n" } else { ",\n" };
@@ -52,6 +78,17 @@ pub fn write_json_summary(cov: &Coverage, mut w: impl Write) -> io::Result<()> {
         let name = serde_json::to_string(path).unwrap_or_default();
         write!(w, "{sep}{{\"path\":{name},")?;
         json_metrics(&mut w, &f.totals())?;
+        if let Some(fp) = patch.and_then(|p| p.file(path, f)) {
+            write!(w, r#","patch":"#)?;
+            json_ratio(&mut w, fp.ratio())?;
+            let uncovered: Vec<String> = fp
+                .lines
+                .iter()
+                .filter(|(_, c)| *c == 0)
+                .map(|(l, _)| l.to_string())
+                .collect();
+            write!(w, r#","uncovered":[{}]}}"#, uncovered.join(","))?;
+        }
         write!(w, "}}")?;
     }
     writeln!(w, "\n]}}")?;
@@ -102,25 +139,37 @@ pub fn write_markdown(
     cov: &Coverage,
     opts: &MarkdownOptions,
     outcomes: &[Outcome],
+    patch: Option<&Patch>,
     mut w: impl Write,
 ) -> io::Result<()> {
     let t = cov.totals();
     let branches = t.branches_found > 0;
     writeln!(w, "## {}\n", Md(&opts.title))?;
-    let head = if branches {
-        "| | Lines | Functions | Branches |\n|---|---:|---:|---:|"
-    } else {
-        "| | Lines | Functions |\n|---|---:|---:|"
-    };
-    writeln!(w, "{head}")?;
+    write!(w, "| | Lines | Functions |")?;
+    if branches {
+        write!(w, " Branches |")?;
+    }
+    if patch.is_some() {
+        write!(w, " Patch |")?;
+    }
+    write!(w, "\n|---|---:|---:|")?;
+    if branches {
+        write!(w, "---:|")?;
+    }
+    if patch.is_some() {
+        write!(w, "---:|")?;
+    }
     write!(
         w,
-        "| **Total** | **{}** | {} |",
+        "\n| **Total** | **{}** | {} |",
         cell(Ratio::lines(&t)),
         cell(Ratio::functions(&t))
     )?;
     if branches {
         write!(w, " {} |", cell(Ratio::branches(&t)))?;
+    }
+    if let Some(p) = patch {
+        write!(w, " **{}** |", cell(p.total(cov)))?;
     }
     writeln!(w)?;
     if !outcomes.is_empty() {
@@ -129,6 +178,9 @@ pub fn write_markdown(
             let mark = if o.met() { "✅" } else { "❌" };
             writeln!(w, "- {mark} {}", Md(&o.to_string()))?;
         }
+    }
+    if let Some(p) = patch {
+        write_patch_section(cov, p, &mut w)?;
     }
     let n = cov.files.len();
     writeln!(
@@ -140,11 +192,17 @@ pub fn write_markdown(
     if branches {
         write!(w, " Branches |")?;
     }
+    if patch.is_some() {
+        write!(w, " Patch |")?;
+    }
     if opts.show_missing {
         write!(w, " Missing |")?;
     }
     write!(w, "\n|---|---:|---:|")?;
     if branches {
+        write!(w, "---:|")?;
+    }
+    if patch.is_some() {
         write!(w, "---:|")?;
     }
     if opts.show_missing {
@@ -163,12 +221,46 @@ pub fn write_markdown(
         if branches {
             write!(w, " {} |", cell(Ratio::branches(&ft)))?;
         }
+        if let Some(p) = patch {
+            let c = p
+                .file(path, f)
+                .map_or_else(|| "-".to_owned(), |fp| cell(fp.ratio()));
+            write!(w, " {c} |")?;
+        }
         if opts.show_missing {
             write!(w, " {} |", missing_lines(f))?;
         }
         writeln!(w)?;
     }
     writeln!(w, "\n</details>")?;
+    Ok(())
+}
+
+/// The patch section, made for a pull request comment: the patch coverage
+/// and, by file, the changed lines of code no test ran.
+fn write_patch_section(cov: &Coverage, p: &Patch, w: &mut impl Write) -> io::Result<()> {
+    let total = p.total(cov);
+    writeln!(w, "\n### Patch coverage: {}\n", cell(total))?;
+    writeln!(
+        w,
+        "Of the lines of code `{}` adds or modifies.",
+        p.label.replace('`', "'")
+    )?;
+    let uncovered: Vec<(&str, String)> = p
+        .files(cov)
+        .filter(|(_, fp)| !fp.uncovered.is_empty())
+        .map(|(path, fp)| (path, fp.uncovered))
+        .collect();
+    if total.found == 0 {
+        writeln!(w, "The change touches no line of code.")?;
+    } else if uncovered.is_empty() {
+        writeln!(w, "Every changed line of code ran.")?;
+    } else {
+        writeln!(w, "\n| File | Uncovered changed lines |\n|---|---|")?;
+        for (path, lines) in uncovered {
+            writeln!(w, "| {} | {lines} |", Md(path))?;
+        }
+    }
     Ok(())
 }
 
@@ -183,7 +275,7 @@ mod tests {
         cov.file_mut("a\"\\\n.rs").add_line(1, 1);
         cov.file_mut("b.rs").add_line(1, 0);
         let mut out = Vec::new();
-        write_json_summary(&cov, &mut out).unwrap();
+        write_json_summary(&cov, None, &mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["files"][0]["path"], "a\"\\\n.rs");
         assert_eq!(v["totals"]["lines"]["pct"], 50);

@@ -5,13 +5,17 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
+use crate::patch::Patch;
 use crate::ratio::Ratio;
 
 /// What the table shows beyond the fixed columns.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TableOptions {
+pub struct TableOptions<'a> {
     /// Adds a last column listing the uncovered line ranges.
     pub show_missing: bool,
+    /// Adds patch coverage columns: of the lines of code this change added
+    /// or modified, how many ran (`-` for a file it did not touch).
+    pub patch: Option<&'a Patch>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,13 +30,16 @@ enum Align {
 /// trailing blanks trimmed, so the output is stable for golden tests. The
 /// branch columns appear only when some file has branch data: most inputs
 /// have none, and a column of `-` would be noise.
-pub fn write_table(cov: &Coverage, opts: TableOptions, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_table(cov: &Coverage, opts: TableOptions<'_>, w: &mut dyn Write) -> io::Result<()> {
     let total = cov.totals();
     let branches = total.branches_found > 0;
 
     let mut header = vec!["File", "Lines", "Line %", "Functions", "Fn %"];
     if branches {
         header.extend(["Branches", "Br %"]);
+    }
+    if opts.patch.is_some() {
+        header.extend(["Patch", "Patch %"]);
     }
     if opts.show_missing {
         header.push("Missing");
@@ -53,6 +60,16 @@ pub fn write_table(cov: &Coverage, opts: TableOptions, w: &mut dyn Write) -> io:
         let mut cells = vec![name.to_owned()];
         for r in metrics {
             cells.extend([r.to_string(), r.percent_1dp()]);
+        }
+        if let Some(patch) = opts.patch {
+            let r = match file {
+                Some(f) => patch.file(name, f).map(|fp| fp.ratio()),
+                None => Some(patch.total(cov)),
+            };
+            match r {
+                Some(r) => cells.extend([r.to_string(), r.percent_1dp()]),
+                None => cells.extend(["-".to_owned(), "-".to_owned()]),
+            }
         }
         if opts.show_missing {
             cells.push(file.map(missing_lines).unwrap_or_default());
@@ -210,7 +227,15 @@ mod tests {
 
     fn render(cov: &Coverage, show_missing: bool) -> String {
         let mut out = Vec::new();
-        write_table(cov, TableOptions { show_missing }, &mut out).unwrap();
+        write_table(
+            cov,
+            TableOptions {
+                show_missing,
+                patch: None,
+            },
+            &mut out,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

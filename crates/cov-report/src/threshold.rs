@@ -82,6 +82,8 @@ pub enum Metric {
     Lines,
     Functions,
     Branches,
+    /// Lines of code a change added or modified (`--diff`).
+    Patch,
 }
 
 impl Metric {
@@ -90,6 +92,7 @@ impl Metric {
             Metric::Lines => "lines",
             Metric::Functions => "functions",
             Metric::Branches => "branches",
+            Metric::Patch => "patch",
         }
     }
 
@@ -98,6 +101,7 @@ impl Metric {
             Metric::Lines => "--fail-under-lines",
             Metric::Functions => "--fail-under-functions",
             Metric::Branches => "--fail-under-branches",
+            Metric::Patch => "--fail-under-patch",
         }
     }
 
@@ -106,6 +110,8 @@ impl Metric {
             Metric::Lines => Ratio::lines(t),
             Metric::Functions => Ratio::functions(t),
             Metric::Branches => Ratio::branches(t),
+            // Not in the totals: see `check_patch`.
+            Metric::Patch => Ratio::new(0, 0),
         }
     }
 }
@@ -123,8 +129,25 @@ impl Outcome {
     /// A metric with nothing to measure does not meet a bar: the report
     /// cannot show that it is met, and an empty report is usually a broken
     /// CI setup that should not pass silently.
+    ///
+    /// Patch coverage is the exception: a change that touches no line of
+    /// code (docs, tests outside the report, comments) has nothing to
+    /// cover, and failing it would fail every such change.
     pub fn met(&self) -> bool {
-        self.found > 0 && self.bar.met_by(self.hit, self.found)
+        if self.found == 0 {
+            return self.metric == Metric::Patch;
+        }
+        self.bar.met_by(self.hit, self.found)
+    }
+}
+
+/// Checks `--fail-under-patch` against the patch coverage.
+pub fn check_patch(patch: Ratio, bar: Percent) -> Outcome {
+    Outcome {
+        metric: Metric::Patch,
+        bar,
+        hit: patch.hit,
+        found: patch.found,
     }
 }
 
@@ -148,6 +171,13 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.metric.name();
         let flag = self.metric.flag();
+        if self.found == 0 && self.metric == Metric::Patch {
+            return write!(
+                f,
+                "patch: the change touches no line of code, so {flag} {} is met",
+                self.bar
+            );
+        }
         if self.found == 0 {
             return write!(
                 f,
@@ -176,6 +206,8 @@ impl fmt::Display for Outcome {
         let unit = match (self.metric, more) {
             (Metric::Lines, 1) => "line",
             (Metric::Lines, _) => "lines",
+            (Metric::Patch, 1) => "changed line",
+            (Metric::Patch, _) => "changed lines",
             (Metric::Functions, 1) => "function",
             (Metric::Functions, _) => "functions",
             (Metric::Branches, 1) => "branch",
@@ -271,6 +303,19 @@ mod tests {
         assert_eq!(
             out[2].to_string(),
             "branches: no branches in the report to measure, so --fail-under-branches 50 is not met"
+        );
+        let patch = check_patch(Ratio::new(3, 5), p("80"));
+        assert!(!patch.met());
+        assert_eq!(
+            patch.to_string(),
+            "patch: 60.00% (3/5) is below --fail-under-patch 80 by 20.00 points; \
+             1 more changed line must be covered"
+        );
+        let none = check_patch(Ratio::new(0, 0), p("80"));
+        assert!(none.met());
+        assert_eq!(
+            none.to_string(),
+            "patch: the change touches no line of code, so --fail-under-patch 80 is met"
         );
         let out = check(&totals(2, 3), &[(Metric::Lines, p("66.67"))]);
         assert_eq!(

@@ -139,6 +139,11 @@ fn golden(case: &str, got: &Path) {
 /// Runs cov-report in the fixture folder with every output going to a
 /// fresh temporary folder, saves stdout/stderr there too, and returns it.
 fn run_case(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, Output) {
+    run_case_in(&fixtures(), inputs, extra)
+}
+
+/// [`run_case`] with `cwd` as the working folder.
+fn run_case_in(cwd: &Path, inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, Output) {
     let out = tempfile::tempdir().unwrap();
     let o = |name: &str| out.path().join(name).to_str().unwrap().to_owned();
     let mut args: Vec<String> = inputs.iter().map(|s| (*s).to_owned()).collect();
@@ -154,7 +159,7 @@ fn run_case(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, Output) {
     }
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = cov_report(&fixtures(), &args);
+    let output = cov_report(cwd, &args);
     std::fs::write(out.path().join("stdout.txt"), &output.stdout).unwrap();
     std::fs::write(out.path().join("stderr.txt"), &output.stderr).unwrap();
     (out, output)
@@ -760,4 +765,197 @@ fn golden_native_and_wasm_functions_merge_by_declaration_line() {
     );
     assert_eq!(text(&out2.stdout), lcov);
     golden("native-wasm", dir.path());
+}
+
+/// Runs git in `dir` with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    out
+}
+
+/// Copies the files of `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in tree(from) {
+        let p = to.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+/// A scratch repository holding the patch-demo crate in `crate/`: version
+/// 1 committed, version 2 in the work tree. Returns (tempdir, repo, crate).
+fn patch_repo() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let krate = repo.join("crate");
+    std::fs::create_dir_all(&krate).unwrap();
+    git(&repo, &["init", "-q"]);
+    copy_tree(&fixtures().join("patch/v1"), &krate);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "v1"]);
+    copy_tree(&fixtures().join("patch/v2"), &krate);
+    (tmp, repo, krate)
+}
+
+/// Patch coverage of a real `git diff` between two versions of a crate,
+/// with the real coverage of version 2 (`patch/README.md`).
+#[test]
+fn golden_patch_coverage_of_a_git_diff() {
+    if !installed("git", "git") {
+        return;
+    }
+    let (tmp, _repo, krate) = patch_repo();
+    let cov = fixtures().join("patch/v2-wasm.json");
+    let cov = cov.to_str().unwrap();
+    // Diff paths are relative to the repository's top (`crate/src/lib.rs`),
+    // the report's to the crate: the default --diff-root joins them.
+    let (dir, out) = run_case_in(
+        &krate,
+        &[cov],
+        &[
+            "--source-root",
+            ".",
+            "--diff-base",
+            "HEAD",
+            "--show-missing",
+            "--title",
+            "patch-demo v2",
+        ],
+    );
+    assert_exit(&out, 0);
+    // Changed lines of code: 9 11 18 19 20 22 23 24 26 28 40 41 42 (10 is
+    // a comment, 21 25 27 braces); of them 9, 11, 20 and 24 never ran.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["totals"]["patch"],
+        serde_json::json!({"total":13,"covered":9,"pct":69.23,"diff":"git diff HEAD"})
+    );
+    assert_eq!(
+        summary["files"][0]["patch"]["uncovered"],
+        serde_json::json!([9, 11, 20, 24])
+    );
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("| src/lib.rs | 9, 11, 20, 24 |"), "{md}");
+    assert!(
+        text(&out.stdout).contains(
+            "TOTAL       17/23   73.9%        4/4  100.0%      4/10  40.0%   9/13    69.2%"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let page = std::fs::read_to_string(dir.path().join("html/files/src_lib.rs.html")).unwrap();
+    for row in [
+        "<tr id=\"L9\" class=\"m c\">",
+        "<tr id=\"L10\" class=\"c\">",
+        "<tr id=\"L18\" class=\"h c\">",
+    ] {
+        assert!(page.contains(row), "{row}");
+    }
+    assert!(page.contains("<tr id=\"L6\" class=\"m\">"));
+    golden("patch", dir.path());
+
+    // Under the bar: exit 1, saying by how much; at it: 0.
+    let base = [cov, "--source-root", ".", "--diff-base", "HEAD", "-q"];
+    let out = cov_report(&krate, &[&base[..], &["--fail-under-patch", "70"]].concat());
+    assert_exit(&out, 1);
+    assert_eq!(
+        text(&out.stderr),
+        "cov-report: patch: 69.23% (9/13) is below --fail-under-patch 70 by 0.77 points; \
+         1 more changed line must be covered\n"
+    );
+    let out = cov_report(
+        &krate,
+        &[&base[..], &["--fail-under-patch", "69.23"]].concat(),
+    );
+    assert_exit(&out, 0);
+
+    // The same diff from a file, from outside the repository.
+    let diff = git(&krate, &["diff", "HEAD"]).stdout;
+    let diff_file = tmp.path().join("change.diff");
+    std::fs::write(&diff_file, &diff).unwrap();
+    let d = diff_file.to_str().unwrap();
+    let out = cov_report(
+        tmp.path(),
+        &[
+            cov,
+            "--source-root",
+            "repo/crate",
+            "--diff",
+            d,
+            "--diff-root",
+            "repo",
+            "--json-summary",
+            "-",
+        ],
+    );
+    assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["totals"]["patch"]["covered"], 9);
+    assert_eq!(v["totals"]["patch"]["total"], 13);
+
+    // A wrong --diff-root matches nothing, and says so.
+    let out = cov_report(
+        tmp.path(),
+        &[
+            cov,
+            "--source-root",
+            "repo/crate",
+            "--diff",
+            d,
+            "--diff-root",
+            "repo/crate",
+            "-q",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "none of the 1 files it changes is in the report");
+
+    // Errors: one line, exit 2, nothing written.
+    for (args, want) in [
+        (
+            vec![cov, "--diff-base", "no-such-ref", "--lcov", "x.lcov"],
+            "cov-report: error: git -C ",
+        ),
+        (
+            vec![cov, "--diff", d, "--diff-base", "HEAD"],
+            "cov-report: error: --diff and --diff-base both name the change; give one",
+        ),
+        (
+            vec![cov, "--fail-under-patch", "80"],
+            "cov-report: error: --fail-under-patch needs --diff FILE or --diff-base REF",
+        ),
+    ] {
+        let out = cov_report(&krate, &args);
+        assert_exit(&out, 2);
+        let err = text(&out.stderr);
+        assert!(err.starts_with(want), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert!(!krate.join("x.lcov").exists());
+    let bad = tmp.path().join("bad.diff");
+    std::fs::write(&bad, "+++ b/src/lib.rs\n@@ -1 +x @@\n").unwrap();
+    let out = cov_report(&krate, &[cov, "--diff", bad.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "cov-report: error: {}: line 2: \"@@ -1 +x @@\" is not a hunk header (@@ -a,b +c,d @@)\n",
+            bad.display()
+        )
+    );
 }

@@ -67,7 +67,7 @@ pub(super) fn foot(w: &mut impl Write) -> io::Result<()> {
     )
 }
 
-fn card(w: &mut impl Write, label: &str, unit: &str, r: Ratio) -> io::Result<()> {
+pub(super) fn card(w: &mut impl Write, label: &str, unit: &str, r: Ratio) -> io::Result<()> {
     write!(
         w,
         "<div class=\"card {}\"><div class=\"label\">{label}</div><div class=\"pct\">{}</div>",

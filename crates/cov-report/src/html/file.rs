@@ -8,10 +8,11 @@ use std::io::{self, Write};
 
 use wasm_cov_format::FileCoverage;
 
-use super::chrome::{chips, foot, head};
-use super::{FileView, HtmlOptions};
+use super::chrome::{chips, foot, head, level};
+use super::{FileView, HtmlOptions, CHANGED_PAGE};
 use crate::escape::Esc;
 use crate::paths::{base_of, dir_of};
+use crate::ratio::Ratio;
 use crate::sources::Source;
 
 /// A count as people read it: `999`, `1.2k`, `34M`; the exact number goes
@@ -64,6 +65,22 @@ pub fn write_file_page(
     }
     write!(w, "<b>{}</b></span><span class=\"chips\">", Esc(base))?;
     chips(w, &t, has_branches)?;
+    if let Some(changed) = view.changed {
+        let code: Vec<u64> = changed
+            .iter()
+            .filter_map(|l| f.lines.get(l).copied())
+            .collect();
+        let r = Ratio::new(
+            code.iter().filter(|&&c| c > 0).count() as u64,
+            code.len() as u64,
+        );
+        write!(
+            w,
+            "<a class=\"chip {}\" href=\"../{CHANGED_PAGE}\" title=\"Changed lines of code that ran\">Patch <b>{}</b> {r}</a>",
+            level(r),
+            r.percent_1dp()
+        )?;
+    }
     write!(w, "</span>")?;
     if t.lines_hit < t.lines_found {
         write!(
@@ -163,9 +180,14 @@ pub fn write_file_page(
     }
 
     write_code(w, view, text_lines.as_deref(), has_branches)?;
+    let changed_key = if view.changed.is_some() {
+        "<span><i class=\"chg\"></i>changed</span>"
+    } else {
+        ""
+    };
     writeln!(
         w,
-        "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span><span>keys: <b>n</b> / <b>p</b> next / previous uncovered</span></div>\n</main>"
+        "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span>{changed_key}<span>keys: <b>n</b> / <b>p</b> next / previous uncovered</span></div>\n</main>"
     )?;
     foot(w)
 }
@@ -177,6 +199,7 @@ fn write_code(
     has_branches: bool,
 ) -> io::Result<()> {
     let f = view.coverage;
+    let changed = |l: u32| view.changed.is_some_and(|c| c.contains(&l));
     let branches = if has_branches {
         branches_by_line(f)
     } else {
@@ -201,11 +224,15 @@ fn write_code(
     s.push_str("<div class=\"src\"><table class=\"code\"><tbody>\n");
     for l in rows {
         let count = f.lines.get(&l).copied();
-        let cls = match count {
-            Some(0) => " class=\"m\"",
-            Some(_) => " class=\"h\"",
-            None if excluded(l) => " class=\"x\"",
-            None => "",
+        let cls = match (count, changed(l)) {
+            (Some(0), false) => " class=\"m\"",
+            (Some(0), true) => " class=\"m c\"",
+            (Some(_), false) => " class=\"h\"",
+            (Some(_), true) => " class=\"h c\"",
+            (None, false) if excluded(l) => " class=\"x\"",
+            (None, true) if excluded(l) => " class=\"x c\"",
+            (None, false) => "",
+            (None, true) => " class=\"c\"",
         };
         // End tags of cells and rows are optional in HTML; leaving them out
         // (and the cell classes, styled by position instead) keeps a large

@@ -8,13 +8,14 @@ use std::io::{self, Write};
 use wasm_cov_format::{Coverage, Totals};
 
 use super::chrome::{cards, chips, foot, head, level, metrics, pct_value};
-use super::{HtmlOptions, FILES_DIR};
+use super::{HtmlOptions, CHANGED_PAGE, FILES_DIR};
 use crate::escape::{Esc, EscAttr};
+use crate::patch::Patch;
 use crate::paths::dir_of;
 use crate::ratio::Ratio;
 
 /// One metric cell: bar, percentage, hit/found; sorts by percentage.
-fn metric_td(s: &mut String, r: Ratio) {
+pub(super) fn metric_td(s: &mut String, r: Ratio) {
     let v = pct_value(r);
     let width = if r.found == 0 {
         "0"
@@ -55,6 +56,7 @@ pub fn write_index(
     w: &mut impl Write,
     cov: &Coverage,
     pages: &BTreeMap<String, String>,
+    patch: Option<&Patch>,
     opts: &HtmlOptions,
 ) -> io::Result<()> {
     let t = cov.totals();
@@ -68,6 +70,14 @@ pub fn write_index(
     chips(w, &t, branches)?;
     writeln!(w, "</span></header>\n<main>")?;
     cards(w, &t, branches)?;
+    if let Some(p) = patch {
+        let n = p.files(cov).count();
+        writeln!(
+            w,
+            "<p class=\"changed-link\"><a href=\"{CHANGED_PAGE}\">Changed files ({n})</a>: patch coverage of <code>{}</code></p>",
+            Esc(&p.label)
+        )?;
+    }
 
     let mut dirs: BTreeMap<&str, (Totals, usize)> = BTreeMap::new();
     for (path, f) in &cov.files {

@@ -8,21 +8,24 @@
 //! from paths by [`page_names`], which can only produce plain names inside
 //! `files/`.
 
+mod changed;
 mod chrome;
 mod file;
 mod index;
 mod names;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use wasm_cov_format::{AtomicDir, Coverage, FileCoverage};
+use wasm_cov_format::{AtomicDir, FileCoverage};
 
 use crate::exclude::Exclusions;
+use crate::merge::Report;
 use crate::sources::Source;
 
+pub use changed::write_changed;
 pub use file::write_file_page;
 pub use index::write_index;
 pub use names::{is_safe_page_name, page_names};
@@ -52,6 +55,9 @@ pub struct FileView<'a> {
     pub coverage: &'a FileCoverage,
     pub source: Option<&'a Source>,
     pub exclusions: Option<&'a Exclusions>,
+    /// The lines the change (`--diff`) added or modified, if it touched
+    /// this file.
+    pub changed: Option<&'a BTreeSet<u32>>,
 }
 
 /// Why writing the HTML report failed; names the path.
@@ -87,13 +93,9 @@ fn err(path: &Path) -> impl Fn(io::Error) -> HtmlError + '_ {
 /// `files/` that replaces the old one in one rename (so no stale page of a
 /// file that left the report stays behind), then `index.html` atomically.
 /// Nothing is written outside `dir`: page names come from [`page_names`].
-pub fn write_html_dir(
-    dir: &Path,
-    cov: &Coverage,
-    sources: &BTreeMap<String, Source>,
-    exclusions: &BTreeMap<String, Exclusions>,
-    opts: &HtmlOptions,
-) -> Result<(), HtmlError> {
+pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result<(), HtmlError> {
+    let cov = &report.coverage;
+    let patch = report.patch.as_ref();
     check_dir(dir)?;
     fs::create_dir_all(dir).map_err(err(dir))?;
     let pages = page_names(cov.files.keys().map(String::as_str));
@@ -122,8 +124,9 @@ pub fn write_html_dir(
         let view = FileView {
             path,
             coverage: file,
-            source: sources.get(path),
-            exclusions: exclusions.get(path),
+            source: report.sources.get(path),
+            exclusions: report.exclusions.get(path),
+            changed: patch.and_then(|p| p.changed_lines(path)),
         };
         write_file_page(&mut w, &view, opts).map_err(err(&target))?;
         w.flush().map_err(err(&target))
@@ -156,15 +159,37 @@ pub fn write_html_dir(
     // unlike AtomicOutput without an fsync: on ext4 an fsync here flushes
     // every page just written too, which can take seconds on a large
     // report, and a report is cheap to regenerate after a crash.
+    let changed = dir.join(CHANGED_PAGE);
+    match patch {
+        Some(p) => write_top_page(dir, &changed, |w| write_changed(w, cov, p, &pages, opts))?,
+        // A changed-files page of an earlier run would describe another
+        // change.
+        None => match fs::remove_file(&changed) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(err(&changed)(e)),
+            _ => {}
+        },
+    }
     let index = dir.join("index.html");
+    write_top_page(dir, &index, |w| write_index(w, cov, &pages, patch, opts))
+}
+
+/// The page a change's files are listed on, beside `index.html`.
+pub const CHANGED_PAGE: &str = "changed.html";
+
+/// Writes one page of `dir` through a temporary file renamed into place.
+fn write_top_page(
+    dir: &Path,
+    target: &Path,
+    write: impl FnOnce(&mut BufWriter<tempfile::NamedTempFile>) -> io::Result<()>,
+) -> Result<(), HtmlError> {
     let tmp = tempfile::Builder::new()
         .prefix(".wasm-cov-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(err(dir))?;
     let mut w = BufWriter::with_capacity(1 << 16, tmp);
-    write_index(&mut w, cov, &pages, opts).map_err(err(&index))?;
-    let tmp = w.into_inner().map_err(|e| err(&index)(e.into_error()))?;
+    write(&mut w).map_err(err(target))?;
+    let tmp = w.into_inner().map_err(|e| err(target)(e.into_error()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -172,6 +197,6 @@ pub fn write_html_dir(
             .as_file()
             .set_permissions(fs::Permissions::from_mode(0o644));
     }
-    tmp.persist(&index).map_err(|e| err(&index)(e.error))?;
+    tmp.persist(target).map_err(|e| err(target)(e.error))?;
     Ok(())
 }
