@@ -236,6 +236,13 @@ pub struct ReportArgs {
     pub ignore_filename_regex: Vec<String>,
 }
 
+impl ReportArgs {
+    /// Whether a report format is written to stdout.
+    pub fn goes_to_stdout(&self) -> bool {
+        (self.lcov || self.cobertura || self.json || self.markdown) && self.output_path.is_none()
+    }
+}
+
 /// Where things are, and which tools to use.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Environment")]

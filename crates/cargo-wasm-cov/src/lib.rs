@@ -16,6 +16,7 @@
 //! - `runs`: one wasm-run command line per test binary.
 //! - `doctest`: doctests through a runner that is this program.
 //! - `stages`: the four stage tools, in-process.
+//! - `stdout`: stdout kept for a report that goes there.
 //! - `report`: the runs in the output folder to the reports.
 
 /// Builds an argument list from anything path- or string-like.
@@ -33,6 +34,7 @@ mod provision;
 mod report;
 mod runs;
 mod stages;
+mod stdout;
 mod workspace;
 
 use std::collections::BTreeMap;
@@ -155,6 +157,10 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         None
     };
 
+    // A report on stdout must not mix with the build's and the tests' output.
+    let quiet_stdout = stdout::StdoutToStderr::new(
+        !args.no_run && !args.no_report && report_args.goes_to_stdout(),
+    );
     let mut bins = Vec::new();
     let mut flags_by_target = BTreeMap::new();
     for (target, pkgs) in &groups {
@@ -271,6 +277,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         }
     }
 
+    drop(quiet_stdout);
     if args.no_report {
         eprintln!(
             "cargo-wasm-cov: runs saved in {}; `cargo wasm-cov report` merges them",

@@ -325,6 +325,18 @@ fn build_rustflags_are_kept_and_rustflags_are_folded_in() {
     ));
     let cov = lcov(&out.join("lcov.info"));
     check(&cov, &dir, "src/lib.rs", "measured", Some(true));
+
+    // --lcov with no --output-path: stdout is the LCOV alone; the tests'
+    // own output went to stderr.
+    let r = wasm_cov(&dir, &["--output-dir", o, "--no-doc", "--lcov"], &[]);
+    let err = ok(&r);
+    let stdout = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        stdout.starts_with("TN:") || stdout.starts_with("SF:"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("test result"), "{stdout}");
+    assert!(err.contains("test result: ok"), "{err}");
 }
 
 #[test]
