@@ -39,7 +39,7 @@ pub struct Options {
     /// load/add/store, so that two threads running one instance (or sharing
     /// the memory) lose no counts. Off by default: wasm-run gives every
     /// thread its own instance, and the plain sequence is as fast or faster
-    /// (see `docs/instrument.md`).
+    /// (see `docs/formats.md` §3b).
     pub atomic: bool,
 }
 

@@ -27,7 +27,7 @@
 //! has from version 22 (Node 20 refuses: "memory count of 2 exceeds
 //! internal limit of 1"). Node 22's V8 aborts the process when such a
 //! module imports a Fast API function, as node:wasi's are: wrap each import
-//! in a JS closure there (`docs/instrument.md`).
+//! in a JS closure there (`docs/formats.md` §3b).
 //!
 //! Everything else is copied byte for byte: types, imports, functions,
 //! tables, globals, elements, data, the name section and every custom

@@ -1,7 +1,7 @@
 //! The block table: which counter belongs to which block of the original
 //! module, and its small JSON form for hosts that are not JavaScript.
 //!
-//! Refs: `docs/instrument.md` (the format); `docs/formats.md` §2 (the
+//! Refs: `docs/formats.md` §3b (the format); `docs/formats.md` §2 (the
 //! block representation, module offsets with `end` exclusive).
 
 use std::io::{Read, Write};
@@ -93,7 +93,7 @@ struct CountersDoc {
 }
 
 impl BlockTable {
-    /// Writes the JSON form (one line, then `\n`). See `docs/instrument.md`.
+    /// Writes the JSON form (one line, then `\n`). See `docs/formats.md` §3b.
     pub fn write_json(&self, mut w: impl Write) -> std::io::Result<()> {
         let doc = TableDoc {
             format: TABLE_FORMAT.to_owned(),
