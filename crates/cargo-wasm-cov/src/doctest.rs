@@ -96,6 +96,34 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     Ok(status.success())
 }
 
+/// How many doctests `cargo test --doc -- --list` finds for the target,
+/// without building or running any (the library is built, with the same
+/// flags as the test build so it is reused). `None` if cargo fails.
+pub fn count_doctests(d: &DoctestRun<'_>) -> Option<usize> {
+    let mut cmd = Command::new(crate::workspace::cargo());
+    cmd.args(["test", "--quiet", "--doc", "--target", d.target])
+        .arg("--target-dir")
+        .arg(d.target_dir)
+        // The selection only: the user's test arguments are for a run.
+        .args(d.cargo_args.iter().take_while(|a| *a != "--"))
+        .args(["--", "--list"])
+        .env("CARGO_ENCODED_RUSTFLAGS", &d.flags.rustflags)
+        .env("CARGO_ENCODED_RUSTDOCFLAGS", &d.flags.rustdocflags)
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTDOCFLAGS")
+        .stderr(std::process::Stdio::null());
+    if d.offline {
+        cmd.arg("--offline");
+    }
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.ends_with(": test"))
+            .count()
+    })
+}
+
 /// The doctest entry points a doctest binary holds. rustdoc names each
 /// doctest's `main` `_doctest_main_<path>_<line>_<n>` (`src/lib.rs` line 12
 /// → `_doctest_main_src_lib_rs_12_0`), and the name section keeps it. One
