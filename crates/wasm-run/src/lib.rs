@@ -1,7 +1,8 @@
 //! wasm-run: the first stage of the wasm coverage pipeline.
 //!
-//! Runs Rust tests compiled to WebAssembly under Node with V8's wasm block
-//! counters on, and writes to `--out`: `v8-coverage.json`,
+//! Runs Rust tests compiled to WebAssembly under Node, counting wasm blocks
+//! with counters it inserts into the module (`--counters inject`, the
+//! default on the direct path) or with V8's (`--counters v8`), and writes to `--out`: `v8-coverage.json`,
 //! `modules/<sha256>.wasm` (the exact bytes that ran), `tests.json`
 //! (per-test outcomes) and `run.log` (everything Node printed). Formats:
 //! `wasm-cov-format` and `docs/formats.md`.
@@ -19,6 +20,8 @@
 //!   folder, the tests' WASI world); `locate`: finding Node and
 //!   wasm-bindgen-test-runner; `node`: the V8 flags and proving they work;
 //!   `harness`: telling how a module runs its tests.
+//! - `counters`: `--counters`, instrumenting for `inject`, and the Node
+//!   probe for it.
 //! - `convert`: V8's raw counters into `v8-coverage.json`; `child`: running
 //!   Node with its output both shown and kept.
 
