@@ -18,6 +18,7 @@ mod model;
 mod module;
 mod offsets;
 mod paths;
+mod per_test;
 mod test_report;
 mod v8;
 
@@ -35,6 +36,10 @@ pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment,
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{read_offsets, write_offsets, OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER};
 pub use paths::normalize_report_path;
+pub use per_test::{
+    PerTest, PerTestBlock, PerTestModule, MAX_PER_TEST_LINE, NO_TEST, PER_TEST_FORMAT,
+    PER_TEST_VERSION,
+};
 pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,

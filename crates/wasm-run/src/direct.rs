@@ -12,7 +12,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use wasm_cov_cli::Exit;
 use wasm_cov_format::{
-    ModuleLayout, Outcome, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
+    ModuleLayout, Outcome, PerTest, PerTestBlock, PerTestModule, TestOutcome, TestReport,
+    V8Coverage, V8_WASM_VERSION,
 };
 
 use crate::convert::{self, fits, RawBlock, Summed};
@@ -105,6 +106,15 @@ struct RawDump {
     modules: Vec<Vec<RawBlock>>,
     #[serde(default)]
     counts: Option<Vec<u64>>,
+    /// inject: each test's non-zero counters, `[k0, c0, k1, c1, ...]`.
+    #[serde(default)]
+    tests: Option<Vec<RawTestHits>>,
+}
+
+#[derive(Deserialize)]
+struct RawTestHits {
+    name: String,
+    hits: Vec<u64>,
 }
 
 /// `config.resultsOut`: how each test ended.
@@ -225,6 +235,15 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         let mut dump: RawDump =
             serde_json::from_slice(&raw).context("the runner's raw coverage is malformed")?;
         if let Some((i, _)) = &instrumented {
+            let per_test = per_test(
+                &i.blocks,
+                &layout.sha256,
+                dump.counts.as_deref(),
+                dump.tests.take().unwrap_or_default(),
+            )?;
+            let mut bytes = Vec::new();
+            per_test.write(&mut bytes)?;
+            outputs.write("per-test.jsonl", &bytes)?;
             dump.modules = vec![injected_raw(
                 &i.blocks,
                 i.first_body_offset,
@@ -311,6 +330,49 @@ fn injected_raw(
             [start, end, count]
         })
         .collect())
+}
+
+/// The runner's per-test counters as the per-test document: one module,
+/// the block table as its block list. Checks that they sum to the totals,
+/// as the format promises.
+fn per_test(
+    blocks: &[Block],
+    sha256: &str,
+    counts: Option<&[u64]>,
+    tests: Vec<RawTestHits>,
+) -> Result<PerTest> {
+    let mut m = PerTestModule {
+        blocks: blocks
+            .iter()
+            .map(|b| PerTestBlock {
+                function: b.function,
+                start: b.start,
+                end: b.end,
+            })
+            .collect(),
+        tests: Default::default(),
+    };
+    for t in tests {
+        for pair in t.hits.chunks_exact(2) {
+            let k = u32::try_from(pair[0])
+                .ok()
+                .filter(|&k| (k as usize) < blocks.len());
+            let Some(k) = k else {
+                bail!(
+                    "the runner wrote a counter {} past the {} blocks",
+                    pair[0],
+                    blocks.len()
+                );
+            };
+            m.add_hit(&t.name, k, pair[1]);
+        }
+    }
+    if counts.is_some_and(|c| c != m.totals()) {
+        bail!("the runner's per-test counters do not add up to its totals");
+    }
+    let mut doc = PerTest::default();
+    doc.modules.insert(sha256.to_owned(), m);
+    Ok(doc)
 }
 
 fn file_url(wasm: &Path, sha256: &str) -> String {

@@ -23,8 +23,10 @@
 // The main thread only schedules, prints libtest-style results, and writes
 // two files for wasm-run (which converts and publishes them atomically):
 //   config.rawOut     v8: {"modules": [[[start, end, count], ...], ...]}, V8's
-//                     raw blocks; inject: {"counts": [c0, c1, ...]}, one
-//                     decimal u64 per block of the block table; rewritten
+//                     raw blocks; inject: {"counts": [c0, c1, ...], "tests":
+//                     [{"name", "hits": [k, c, ...]}]}, one decimal u64 per
+//                     block of the block table, and each test's non-zero
+//                     counters (block index, count); rewritten
 //                     every config.flushMs so a run killed with SIGKILL still
 //                     leaves the counts up to then;
 //   config.resultsOut per-test outcomes.
@@ -70,12 +72,18 @@ function wrapImports(imports) {
 }
 
 // The sum over instances: `done` holds the instances that finished (each
-// folded in once), `live` the ones still running, added at each read.
+// folded in once), `live` the ones still running (buffer -> test name),
+// added at each read. Each instance also belongs to one test (the name its
+// job ran, or NO_TEST for the --list runs and anything else outside a
+// test): `perTest` keeps each test's counts sparse, so the per-test counts
+// sum exactly to the totals (docs/formats.md, "Per-test block counts").
+const NO_TEST = '<no test>';
 class Totals {
   constructor(n) {
     this.n = n;
     this.done = new BigUint64Array(n);
-    this.live = new Set();
+    this.live = new Map();
+    this.perTest = new Map(); // name -> {idx: number[], cnt: bigint[], text: string}
   }
   // Adds one instance's counters to `into`, saturating at 2^64 - 1.
   addInto(into, buf) {
@@ -87,18 +95,82 @@ class Totals {
       into[k] = t > U64_MAX ? U64_MAX : t;
     }
   }
+  // One instance's non-zero counters: {idx, cnt}, ascending.
+  sparse(buf) {
+    const halves = new Uint32Array(buf, 0, 2 * this.n);
+    const counts = new BigUint64Array(buf, 0, this.n);
+    const idx = [];
+    const cnt = [];
+    for (let k = 0; k < this.n; k++) {
+      if ((halves[2 * k] | halves[2 * k + 1]) === 0) continue;
+      idx.push(k);
+      cnt.push(counts[k]);
+    }
+    return { idx, cnt };
+  }
+  // Another instance of test `name` (the --list runs share NO_TEST).
+  addTest(name, buf) {
+    let s = this.sparse(buf);
+    const had = this.perTest.get(name);
+    if (had) s = mergeSparse(had, s);
+    s.text = hitsJson(name, s);
+    this.perTest.set(name, s);
+  }
+  start(buf, name) {
+    this.live.set(buf, name);
+  }
   // An instance that will count no more.
-  finish(buf) {
+  finish(buf, name) {
     if (!buf) return;
+    const owner = this.live.has(buf) ? this.live.get(buf) : name;
     this.live.delete(buf);
     this.addInto(this.done, buf);
+    this.addTest(owner || NO_TEST, buf);
   }
-  // {"counts": [...]}, exact: BigInt digits, never a float.
+  // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact:
+  // BigInt digits, never a float.
   json() {
     const all = this.done.slice();
-    for (const buf of this.live) this.addInto(all, buf);
-    return `{"counts":[${Array.from(all, String).join(',')}]}`;
+    const tests = new Map();
+    for (const [name, s] of this.perTest) tests.set(name, s);
+    for (const [buf, name] of this.live) {
+      this.addInto(all, buf);
+      const s = this.sparse(buf);
+      const had = tests.get(name);
+      tests.set(name, had ? mergeSparse(had, s) : s);
+    }
+    const parts = [];
+    for (const [name, s] of tests) parts.push(s.text !== undefined ? s.text : hitsJson(name, s));
+    return `{"counts":[${Array.from(all, String).join(',')}],"tests":[${parts.join(',')}]}`;
   }
+}
+
+// Two sparse count lists added, saturating.
+function mergeSparse(a, b) {
+  const idx = [];
+  const cnt = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.idx.length || j < b.idx.length) {
+    if (j >= b.idx.length || (i < a.idx.length && a.idx[i] < b.idx[j])) {
+      idx.push(a.idx[i]); cnt.push(a.cnt[i]); i++;
+    } else if (i >= a.idx.length || b.idx[j] < a.idx[i]) {
+      idx.push(b.idx[j]); cnt.push(b.cnt[j]); j++;
+    } else {
+      const t = a.cnt[i] + b.cnt[j];
+      idx.push(a.idx[i]); cnt.push(t > U64_MAX ? U64_MAX : t); i++; j++;
+    }
+  }
+  return { idx, cnt };
+}
+
+function hitsJson(name, s) {
+  const parts = new Array(2 * s.idx.length);
+  for (let i = 0; i < s.idx.length; i++) {
+    parts[2 * i] = s.idx[i];
+    parts[2 * i + 1] = String(s.cnt[i]);
+  }
+  return `{"name":${JSON.stringify(name)},"hits":[${parts.join(',')}]}`;
 }
 
 // ---------------------------------------------------------------- workers
@@ -378,7 +450,8 @@ function main() {
   let nextId = 0;
   const jobs = new Map(); // worker -> {name, id, start, timer, slow, counters}
   // A job's instance counts no more: fold its counters into the totals.
-  const finishCounters = (job) => { if (totals) totals.finish(job.counters); };
+  const finishCounters = (job) => { if (totals) totals.finish(job.counters, job.name); };
+  const jobNames = []; // id -> test name, for counters that arrive after their job ended
   function spawn() {
     const w = new Worker(__filename, { workerData: { module, config } });
     workers.add(w);
@@ -388,9 +461,9 @@ function main() {
         if (!totals) return;
         if (job && job.id === r.id) {
           job.counters = r.counters;
-          totals.live.add(r.counters);
+          totals.start(r.counters, job.name);
         } else {
-          totals.finish(r.counters);
+          totals.finish(r.counters, jobNames[r.id]);
         }
         return;
       }
@@ -429,6 +502,7 @@ function main() {
     }
     const id = nextId++;
     const job = { name, id, start: performance.now(), timer: null, slow: null, counters: null };
+    jobNames[id] = name;
     if (config.timeoutMs > 0) {
       job.timer = setTimeout(() => {
         jobs.delete(w);
