@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use wasm_cov_cli::{Exit, InputArg, OutputArg};
-use wasm_cov_format::V8Coverage;
+use wasm_cov_format::{PerTest, V8Coverage};
 
-use crate::{accumulate, check_modules, write};
+use crate::{accumulate, check_modules, per_test_of_input, write, PER_TEST_FILE};
 
 /// Turn v8-coverage.json files into the offsets CSV (one row per wasm block).
 #[derive(Debug, Parser)]
@@ -21,6 +21,7 @@ Examples:
   v8cov-extract coverage/v8-coverage.json -o offsets.csv
   v8cov-extract a/v8-coverage.json b/v8-coverage.json \\
       | wasm-cov-mapper --modules a/modules --modules b/modules
+  v8cov-extract cov/v8-coverage.json -o offsets.csv --per-test per-test.jsonl
 
 Output columns: module,function,start,end,count (sha256 of the module,
 function index, absolute module byte offsets with end exclusive, count).
@@ -41,6 +42,13 @@ pub struct Cli {
         hide_default_value = true
     )]
     pub output: OutputArg,
+
+    /// Also write each test's block counts (docs/formats.md, "Per-test
+    /// block counts") to FILE, summed over the inputs like the CSV: read
+    /// from the per-test.jsonl wasm-run writes beside each input; an input
+    /// without one counts under the pseudo-test `<no test>`.
+    #[arg(long, value_name = "FILE")]
+    pub per_test: Option<OutputArg>,
 }
 
 /// Runs the stage: `Exit::Ok`, or an error naming the input and the place.
@@ -51,8 +59,13 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     } else {
         &cli.inputs[..]
     };
+    if cli.per_test.as_ref().is_some_and(|p| p.is_stdout()) && cli.output.is_stdout() {
+        bail!("--per-test - and the CSV cannot both go to standard output; give -o FILE");
+    }
     let mut acc = BTreeMap::new();
     let mut modules = 0;
+    let mut per_test = cli.per_test.as_ref().map(|_| PerTest::default());
+    let mut without = Vec::new();
     for input in inputs {
         let name = input.to_string();
         // Straight into the document: the file's bytes are never held
@@ -64,6 +77,14 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             let dir = path.parent().unwrap_or(Path::new(""));
             check_modules(&doc, dir).with_context(|| name.clone())?;
         }
+        if let Some(all) = per_test.as_mut() {
+            let dir = input.path().map(|p| p.parent().unwrap_or(Path::new("")));
+            let (one, found) = per_test_of_input(&doc, dir).with_context(|| name.clone())?;
+            if !found {
+                without.push(name.clone());
+            }
+            all.merge(one);
+        }
     }
     if modules == 0 {
         bail!("no wasm module in the input (JavaScript-only coverage? wasm-run writes the wasm entries)");
@@ -73,6 +94,21 @@ pub fn run(cli: &Cli) -> Result<Exit> {
         .create()
         .with_context(|| format!("cannot write {output}"))?;
     write(&acc, &mut out)?;
+    if let (Some(all), Some(output)) = (&per_test, &cli.per_test) {
+        if !without.is_empty() {
+            eprintln!(
+                "{}: note: no {PER_TEST_FILE} beside {}: counted under <no test>",
+                wasm_cov_cli::tool_name(),
+                without.join(", ")
+            );
+        }
+        let mut out = output
+            .create()
+            .with_context(|| format!("cannot write {output}"))?;
+        all.write(&mut out)?;
+        out.commit()
+            .with_context(|| format!("cannot write {output}"))?;
+    }
     out.commit()
         .with_context(|| format!("cannot write {output}"))?;
     Ok(Exit::Ok)

@@ -263,6 +263,15 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
             wasm_coverage_version: Some(V8_WASM_VERSION),
         };
         outputs.write_json("v8-coverage.json", &doc)?;
+        if instrumented.is_none() {
+            // V8's counters have no per-test split: a per-test.jsonl of an
+            // earlier inject run would no longer match this JSON.
+            let stale = outputs.dir.join("per-test.jsonl");
+            if stale.is_file() {
+                std::fs::remove_file(&stale)
+                    .with_context(|| format!("cannot remove the stale {}", stale.display()))?;
+            }
+        }
         wrote_coverage = true;
     }
     if let Ok(raw) = std::fs::read(&results_out) {
