@@ -221,6 +221,8 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         workspace_root: meta.workspace_root.clone().into_std_path_buf(),
     };
     let mut failed = false;
+    let mut broken: Vec<String> = Vec::new();
+    let mut browser_ready = false;
     for (i, bin) in bins.iter().enumerate() {
         eprintln!(
             "     Running {}/{} {} ({})",
@@ -235,10 +237,25 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             .map_or_else(|| "tests".into(), |s| s.to_string_lossy().into_owned());
         let run_dir = runs::unique_dir(&runs, &stem);
         let a = plan.wasm_run_args(bin, &run_dir);
-        match stages.wasm_run(&a)? {
-            Exit::Ok => {}
-            Exit::No => failed = true,
-            Exit::Error => anyhow::bail!("wasm-run failed on {}", bin.wasm.display()),
+        // One test binary that cannot run (a browser suite without a
+        // browser) is an error, but the others still run and report.
+        let ran = ensure_browser(bin, &plan, common.offline, &mut browser_ready)
+            .and_then(|()| stages.wasm_run(&a));
+        match ran {
+            Ok(Exit::Ok) => {}
+            Ok(Exit::No) => failed = true,
+            Ok(Exit::Error) => {
+                broken.push(bin.source.clone());
+            }
+            Err(e) => {
+                eprintln!(
+                    "cargo-wasm-cov: error: {} ({}): {}",
+                    bin.source,
+                    bin.package,
+                    wasm_cov_cli::one_line(&format!("{e:#}"))
+                );
+                broken.push(bin.source.clone());
+            }
         }
     }
 
@@ -272,8 +289,12 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             if target != flags::WASIP1 {
                 // wasm-bindgen-test-runner finds no tests in a doctest
                 // binary and passes it: say so instead of counting a pass.
-                let n = doctest::count_doctests(&run)
-                    .map_or_else(|| "the doctests".to_owned(), |n| format!("{n} doctest(s)"));
+                let count = doctest::count_doctests(&run);
+                if count == Some(0) {
+                    continue;
+                }
+                let n =
+                    count.map_or_else(|| "the doctests".to_owned(), |n| format!("{n} doctest(s)"));
                 eprintln!(
                     "cargo-wasm-cov: {n} of {} not run on {target}: wasm-bindgen-test-runner \
                      skips them (\"no tests to run!\"); they are not counted as passed",
@@ -301,9 +322,39 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         &[],
         stages,
     )?;
+    if !broken.is_empty() {
+        eprintln!(
+            "cargo-wasm-cov: error: {} test binar{} could not run (see above): {}; the report covers the others",
+            broken.len(),
+            if broken.len() == 1 { "y" } else { "ies" },
+            broken.join(", ")
+        );
+        return Ok(Exit::Error);
+    }
     if failed {
         eprintln!("cargo-wasm-cov: some tests failed (see above); the report covers what ran");
         return Ok(Exit::No);
     }
     Ok(exit)
+}
+
+/// Before a browser suite's first run: the browser is there, or installed
+/// (provision::browser); other binaries need nothing.
+fn ensure_browser(
+    bin: &compile::TestBinary,
+    plan: &runs::RunPlan,
+    offline: bool,
+    ready: &mut bool,
+) -> Result<()> {
+    if *ready || bin.target != flags::UNKNOWN {
+        return Ok(());
+    }
+    let Ok(bytes) = std::fs::read(&bin.wasm) else {
+        return Ok(()); // wasm-run says what is wrong with it
+    };
+    if wasm_run::test_mode(&bytes, |k| std::env::var_os(k)).is_ok_and(|m| m.in_browser()) {
+        provision::browser(plan.browser.as_deref(), offline)?;
+        *ready = true;
+    }
+    Ok(())
 }

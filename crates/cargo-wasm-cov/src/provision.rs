@@ -210,3 +210,53 @@ fn run_quietly(cmd: &mut Command) -> Result<()> {
     }
     Ok(())
 }
+
+/// Makes sure a browser suite can find its browser: wasm-run's own search
+/// (`$WASM_RUN_BROWSER_BIN`, then Chromium on PATH), else, as root on a
+/// Debian-like system and not `--offline`, Debian's `chromium`, installed
+/// with one line saying so. Called only when a selected test binary is a
+/// browser suite, so crates without one never install a browser.
+pub fn browser(choice: Option<&str>, offline: bool) -> Result<()> {
+    use clap::ValueEnum;
+    let wanted = match choice.or(std::env::var("WASM_RUN_BROWSER").ok().as_deref()) {
+        Some(b) if !b.is_empty() => wasm_run::Browser::from_str(b, true)
+            .map_err(|_| anyhow::anyhow!("browser {b:?} is not chrome or firefox"))?,
+        _ => wasm_run::Browser::Chrome,
+    };
+    let env_bin = std::env::var_os("WASM_RUN_BROWSER_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let missing = match wasm_run::find_browser(wanted, env_bin.clone()) {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    let can_install = wanted == wasm_run::Browser::Chrome
+        && env_bin.is_none()
+        && !offline
+        && on_path("apt-get").is_some()
+        && is_root();
+    if !can_install {
+        return Err(missing);
+    }
+    eprintln!(
+        "cargo-wasm-cov: installing Chromium for the browser suites (apt-get install chromium)"
+    );
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null",
+        ])
+        .status()
+        .context("cannot run apt-get")?;
+    if !status.success() {
+        bail!("apt-get install chromium failed ({status}); {missing:#}");
+    }
+    wasm_run::find_browser(wanted, None).map(|_| ())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -292,11 +292,6 @@ fn a_function_only_a_doctest_calls() {
         ],
         &[],
     );
-    let err = String::from_utf8_lossy(&r.stderr);
-    if err.contains("no --harness program") {
-        eprintln!("SKIPPED until wasm-run has --harness program: {err}");
-        return;
-    }
     ok(&r);
     let cov = lcov(&out.join("lcov.info"));
     check(&cov, &ws, "shapes/src/lib.rs", "square-area", Some(true));
@@ -387,4 +382,39 @@ fn make_coverage_of_a_wasip1_crate_installs_no_wasm_bindgen() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("wasm-bindgen"))
         .collect();
     assert!(installed.is_empty(), "{installed:?}");
+}
+
+#[test]
+fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
+    let dir = repo().join("examples/browser");
+    let out = scratch("no-browser");
+    let runner = repo().join(".tools/bin/wasm-bindgen-test-runner");
+    let r = wasm_cov(
+        &dir,
+        &[
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--wasm-bindgen-runner",
+            runner.to_str().unwrap(),
+        ],
+        &[("WASM_RUN_BROWSER_BIN", "/nonexistent/chromium")],
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tests/web.rs (browser-demo): WASM_RUN_BROWSER_BIN=/nonexistent/chromium"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 test binaries could not run (see above): tests/web.rs, tests/worker.rs"),
+        "{err}"
+    );
+    // The Node suite still ran and is in the report.
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &dir, "src/lib.rs", "browser-node-only", Some(true));
+    assert!(out.join("runs").read_dir().unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("node-")));
 }
