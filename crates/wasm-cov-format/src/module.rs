@@ -168,6 +168,17 @@ impl ModuleLayout {
             .unwrap_or_else(|| format!("wasm-function[{index}]"))
     }
 
+    /// The code section's payload (from the function count on), `None`
+    /// when the module has no code section. DWARF addresses are offsets
+    /// into it, so two modules with equal payloads share their DWARF even
+    /// when the size LEB in front was encoded differently.
+    pub fn code_payload<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
+        if self.code_section_end == 0 {
+            return None;
+        }
+        bytes.get(self.code_section_offset as usize..self.code_section_end as usize)
+    }
+
     /// The payload of custom section `name`, if present.
     pub fn custom_section<'a>(&self, bytes: &'a [u8], name: &str) -> Option<&'a [u8]> {
         self.custom_sections
@@ -232,6 +243,25 @@ mod tests {
         assert_eq!(l.body_of(2).unwrap().start, 36);
         assert_eq!(l.body_of(0), None);
         assert_eq!(l.function_name(2), "wasm-function[2]");
+    }
+
+    #[test]
+    fn code_payload_is_after_the_size_leb() {
+        let m = tiny();
+        let l = ModuleLayout::parse(&m).unwrap();
+        assert_eq!(l.code_payload(&m), Some(&m[30..]));
+        // The same payload behind a padded size LEB (9 as 0x89 0x00).
+        let mut padded = m[..29].to_vec();
+        padded.extend([0x89, 0x00]);
+        padded.extend(&m[30..]);
+        let p = ModuleLayout::parse(&padded).unwrap();
+        assert_eq!(p.code_section_offset, 31);
+        assert_eq!(p.code_payload(&padded), l.code_payload(&m));
+        let no_code = &m[..8];
+        assert_eq!(
+            ModuleLayout::parse(no_code).unwrap().code_payload(no_code),
+            None
+        );
     }
 
     #[test]

@@ -12,8 +12,9 @@ use wasm_cov_format::{
 };
 
 use crate::branches::BranchFilter;
+use crate::debug_files::{has_debug_line, DebugSearch};
 use crate::functions::merge_across_crates;
-use crate::map::{map_module, MapOptions};
+use crate::map::{map_module_with_debug, MapOptions};
 use crate::sources::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,8 +34,17 @@ Examples:
   v8cov-extract cov/v8-coverage.json | wasm-cov-mapper --modules cov/modules > lcov.info
   wasm-cov-mapper --wasm demo.wasm offsets.csv --format json -o demo.json --source-root .
 
+  # the module that ran was stripped; its DWARF is in the unstripped copy
+  wasm-cov-mapper --modules cov/modules offsets.csv --debug-file target/app.full.wasm
+
 By default the standard library (/rustc/...) and dependencies (.cargo/registry,
 .cargo/git) are left out; --include-deps keeps them.
+
+A module without .debug_line takes its DWARF from a debug file whose code
+section is the module's, byte for byte (or, for a file without code, whose
+build_id section is the module's): a --debug-file, the file its
+external_debug_info section names (beside the module or in a --debug-dir),
+or any *.wasm in a --debug-dir. A file that does not match is an error.
 
 Exit status: 0 ok, 2 usage or input error."
 )]
@@ -47,6 +57,18 @@ pub struct Cli {
     /// (repeatable; searched in order).
     #[arg(long, value_name = "DIR")]
     pub modules: Vec<PathBuf>,
+
+    /// A file holding the DWARF of a module that has none (repeatable): the
+    /// module before it was stripped, or a split `.debug.wasm`. It must
+    /// have the module's code section, byte for byte, or its build_id.
+    #[arg(long, value_name = "FILE")]
+    pub debug_file: Vec<PathBuf>,
+
+    /// A folder of debug files (repeatable): where the name in a module's
+    /// `external_debug_info` section is looked up, and whose *.wasm files
+    /// are matched to modules without DWARF.
+    #[arg(long, value_name = "DIR")]
+    pub debug_dir: Vec<PathBuf>,
 
     /// The offsets CSV from v8cov-extract; `-` or none reads standard input.
     #[arg(value_name = "OFFSETS", default_value = "-", hide_default_value = true)]
@@ -116,12 +138,37 @@ pub fn run(cli: &Cli) -> Result<Exit> {
         Sources::default()
     };
     let (mut blocks, mut unmapped) = (0, 0);
+    let mut debug = DebugSearch::new(&cli.debug_file, &cli.debug_dir);
     for m in &modules {
         let rows = by_module
             .get(m.layout.sha256.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let stats = map_module(&m.bytes, &m.layout, rows, &opts, &mut sources, &mut cov)
-            .with_context(|| m.path.display().to_string())?;
+        let found = if has_debug_line(&m.bytes, &m.layout) {
+            None
+        } else {
+            debug.find(&m.path, &m.bytes, &m.layout)?
+        };
+        let dwarf = found.map(|i| {
+            let d = debug.get(i);
+            (d.bytes.as_slice(), &d.layout)
+        });
+        let stats = map_module_with_debug(
+            &m.bytes,
+            &m.layout,
+            dwarf,
+            rows,
+            &opts,
+            &mut sources,
+            &mut cov,
+        )
+        .with_context(|| match found {
+            Some(i) => format!(
+                "{} (DWARF from {})",
+                m.path.display(),
+                debug.get(i).path.display()
+            ),
+            None => m.path.display().to_string(),
+        })?;
         blocks += stats.blocks;
         unmapped += stats.unmapped_blocks;
     }
@@ -136,6 +183,12 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             wasm_cov_cli::tool_name(),
             unmapped as f64 * 100.0 / blocks as f64,
             modules.len()
+        );
+    }
+    for f in debug.unused_files() {
+        wasm_cov_cli::warn!(
+            "--debug-file {}: no module without DWARF of its own belongs to it; not used",
+            f.display()
         );
     }
     write(&cov, cli.format, &cli.output)?;

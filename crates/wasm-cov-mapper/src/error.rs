@@ -6,7 +6,7 @@
 pub enum MapError {
     #[error("{0}")]
     Module(#[from] wasm_cov_format::FormatError),
-    #[error("no .debug_line section: build with -C debuginfo=2 (DWARF line tables are how offsets become lines)")]
+    #[error("no .debug_line section: build with -C debuginfo=2 (DWARF line tables are how offsets become lines), or give the file the DWARF was kept in with --debug-file or --debug-dir")]
     NoDebugLine,
     #[error("DWARF: {0}")]
     Dwarf(String),

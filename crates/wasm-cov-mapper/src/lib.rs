@@ -18,10 +18,12 @@
 //! - `lines`, `functions`, `branches`: the report's three kinds of record.
 //!
 //! `cli` is the binary's side: the command line, reading the offsets,
-//! finding the modules, writing the report.
+//! finding the modules (and, in `debug_files`, the separate debug file of
+//! a module built without DWARF in it), writing the report.
 
 mod branches;
 mod cli;
+mod debug_files;
 mod dwarf;
 mod error;
 mod fold;
@@ -41,7 +43,7 @@ pub use fold::{block_at, check_blocks, fold, Block, RowRange};
 pub use functions::merge_across_crates;
 pub use layout::{check_rows_in_bodies, module_hash};
 pub use lines::segments;
-pub use map::{map_module, MapOptions, MapStats};
+pub use map::{map_module, map_module_with_debug, MapOptions, MapStats};
 pub use names::normalize as normalize_name;
 pub use source::{FnItem, SourceFacts};
 pub use sources::Sources;

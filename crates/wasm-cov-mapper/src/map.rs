@@ -37,8 +37,25 @@ pub fn map_module(
     sources: &mut Sources,
     cov: &mut Coverage,
 ) -> Result<MapStats, MapError> {
+    map_module_with_debug(bytes, layout, None, rows, opts, sources, cov)
+}
+
+/// [`map_module`], with the DWARF read from `debug` (a debug file's bytes
+/// and layout) when given. Its code section payload must be the module's
+/// (the caller checked), so DWARF addresses still count from the module's
+/// own code section offset.
+pub fn map_module_with_debug(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    debug: Option<(&[u8], &ModuleLayout)>,
+    rows: &[OffsetRow],
+    opts: &MapOptions<'_>,
+    sources: &mut Sources,
+    cov: &mut Coverage,
+) -> Result<MapStats, MapError> {
     let blocks = to_blocks(layout, rows)?;
-    let mut info = read_dwarf(bytes, layout, opts, sources)?;
+    let (dwarf_bytes, dwarf_layout) = debug.unwrap_or((bytes, layout));
+    let mut info = read_dwarf(dwarf_bytes, dwarf_layout, layout, opts, sources)?;
     check_rows_in_bodies(layout, &info.rows)?;
     let facts = sources.facts_of(&info.abs_paths);
     functions::drop_harness_main(&mut info, &facts);
@@ -68,16 +85,19 @@ pub fn map_module(
     })
 }
 
-/// Reads the module's DWARF, parsing the sources it names (those not read
-/// yet) on a second thread meanwhile.
+/// Reads the DWARF in `bytes` (the module's, or its debug file's), parsing
+/// the sources it names (those not read yet) on a second thread meanwhile.
+/// `module` is the running module's layout: its code is what the rows
+/// must lie in.
 fn read_dwarf(
     bytes: &[u8],
     layout: &ModuleLayout,
+    module: &ModuleLayout,
     opts: &MapOptions<'_>,
     sources: &mut Sources,
 ) -> Result<DebugInfo, MapError> {
     let dwarf = dwarf::load(bytes, layout)?;
-    let code_size = layout.code_section_end - layout.code_section_offset;
+    let code_size = module.code_section_end - module.code_section_offset;
     let filter = FileFilter {
         include_deps: opts.include_deps,
         source_root: opts.source_root,
