@@ -16,9 +16,15 @@ pub const MAX_LCOV_LINE: usize = 1 << 20;
 
 /// Writes `cov` as an LCOV tracefile: one record per file, sorted by path,
 /// functions sorted by line then name, so equal input gives equal bytes.
-pub fn write_lcov(cov: &Coverage, mut w: impl Write) -> std::io::Result<()> {
+pub fn write_lcov(cov: &Coverage, w: impl Write) -> std::io::Result<()> {
+    write_lcov_test(cov, "", w)
+}
+
+/// [`write_lcov`] with `TN:<test>` on each record: one test's section of a
+/// per-test tracefile. `test` must be a name from [`lcov_test_names`].
+pub fn write_lcov_test(cov: &Coverage, test: &str, mut w: impl Write) -> std::io::Result<()> {
     for (path, file) in &cov.files {
-        writeln!(w, "TN:")?;
+        writeln!(w, "TN:{test}")?;
         writeln!(w, "SF:{path}")?;
         let mut fns: Vec<_> = file.functions.iter().collect();
         fns.sort_by(|a, b| (a.1.line, a.0).cmp(&(b.1.line, b.0)));
@@ -49,6 +55,37 @@ pub fn write_lcov(cov: &Coverage, mut w: impl Write) -> std::io::Result<()> {
         writeln!(w, "end_of_record")?;
     }
     Ok(())
+}
+
+/// The `TN:` names of `tests` (in the same order): every character that is
+/// not an ASCII letter, digit or `_` becomes `_` (genhtml 1.16 accepts only
+/// word characters there: `tests::two_axles` is `tests__two_axles`). A name
+/// already taken by an earlier test gets `_2`, `_3`, ... appended, so each
+/// test keeps a section of its own.
+pub fn lcov_test_names(tests: &[String]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    tests
+        .iter()
+        .map(|t| {
+            let base: String = t
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let mut name = base.clone();
+            let mut n = 1;
+            while !taken.insert(name.clone()) {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+            name
+        })
+        .collect()
 }
 
 /// Reads an LCOV tracefile.
@@ -207,6 +244,17 @@ fn parse_data<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_names_are_word_characters_and_distinct() {
+        let names: Vec<String> = ["tests::two_axles", "<no test>", "tests__two_axles", "a-b"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            lcov_test_names(&names),
+            ["tests__two_axles", "_no_test_", "tests__two_axles_2", "a_b"]
+        );
+    }
 
     fn parse(s: &str) -> Result<Coverage, FormatError> {
         read_lcov(s.as_bytes())

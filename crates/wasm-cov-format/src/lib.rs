@@ -27,10 +27,10 @@ pub use io::{
     is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicDir, AtomicOutput,
     SizeLimit, MAX_JSON_BYTES,
 };
-pub use lcov::{read_lcov, write_lcov, MAX_LCOV_LINE};
+pub use lcov::{lcov_test_names, read_lcov, write_lcov, write_lcov_test, MAX_LCOV_LINE};
 pub use mapped::{
-    MappedBranch, MappedCoverage, MappedFile, MappedFunction, MappedLine, MappedSegment,
-    MAPPED_FORMAT, MAPPED_VERSION,
+    compress_ranges, expand_ranges, MappedBranch, MappedCoverage, MappedFile, MappedFunction,
+    MappedLine, MappedSegment, MappedTest, MAPPED_FORMAT, MAPPED_VERSION,
 };
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};

@@ -14,7 +14,8 @@ use wasm_cov_format::{
 use crate::branches::BranchFilter;
 use crate::debug_files::{has_debug_line, DebugSearch};
 use crate::functions::merge_across_crates;
-use crate::map::{map_module_with_debug, MapOptions};
+use crate::map::{map_module_per_test, MapOptions};
+use crate::per_test::PerTestLines;
 use crate::sources::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +109,18 @@ pub struct Cli {
     /// filters nothing; `off` reports no branches.
     #[arg(long, value_enum, default_value_t = BranchFilter::Panics)]
     pub branch_filter: BranchFilter,
+
+    /// Per-test block counts (`v8cov-extract --per-test`): the JSON output
+    /// then says which tests ran each line (`tests`, `testSets`,
+    /// `testLines`), and --lcov-per-test can be written.
+    #[arg(long, value_name = "FILE")]
+    pub per_test: Option<InputArg>,
+
+    /// Also write LCOV with one section per test (`TN:` the test's name,
+    /// non-word characters as `_`), each listing only the lines its test
+    /// ran. Needs --per-test.
+    #[arg(long, value_name = "OUT", requires = "per_test")]
+    pub lcov_per_test: Option<OutputArg>,
 }
 
 /// Runs the stage: `Exit::Ok`, or an error naming the input and the place.
@@ -137,6 +150,16 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     } else {
         Sources::default()
     };
+    if cli.lcov_per_test.as_ref().is_some_and(|o| o.is_stdout()) && cli.output.is_stdout() {
+        bail!("--lcov-per-test - and the report cannot both go to standard output; give -o FILE");
+    }
+    if cli.per_test.as_ref().is_some_and(|p| p.is_stdin()) && cli.offsets.is_stdin() {
+        bail!("--per-test - and the offsets cannot both come from standard input");
+    }
+    let mut per_test = match &cli.per_test {
+        Some(p) => Some(crate::per_test::read(p, &by_module)?),
+        None => None,
+    };
     let (mut blocks, mut unmapped) = (0, 0);
     let mut debug = DebugSearch::new(&cli.debug_file, &cli.debug_dir);
     for m in &modules {
@@ -152,7 +175,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             let d = debug.get(i);
             (d.bytes.as_slice(), &d.layout)
         });
-        let stats = map_module_with_debug(
+        let stats = map_module_per_test(
             &m.bytes,
             &m.layout,
             dwarf,
@@ -160,6 +183,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             &opts,
             &mut sources,
             &mut cov,
+            per_test.as_mut(),
         )
         .with_context(|| match found {
             Some(i) => format!(
@@ -191,7 +215,10 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             f.display()
         );
     }
-    write(&cov, cli.format, &cli.output)?;
+    write(&cov, cli.format, &cli.output, per_test.as_ref())?;
+    if let (Some(p), Some(out)) = (&per_test, &cli.lcov_per_test) {
+        p.write_lcov_to(out)?;
+    }
     Ok(Exit::Ok)
 }
 
@@ -278,14 +305,23 @@ fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetRow>>) -> Resu
 }
 
 /// Writes the report, atomically: a file appears whole or not at all.
-fn write(cov: &Coverage, format: Format, output: &OutputArg) -> Result<()> {
+fn write(
+    cov: &Coverage,
+    format: Format,
+    output: &OutputArg,
+    per_test: Option<&PerTestLines>,
+) -> Result<()> {
     let mut out = output
         .create()
         .with_context(|| format!("cannot write {output}"))?;
     match format {
         Format::Lcov => write_lcov(cov, &mut out)?,
         Format::Json => {
-            serde_json::to_writer(&mut out, &MappedCoverage::from_coverage(cov))?;
+            let mut doc = MappedCoverage::from_coverage(cov);
+            if let Some(p) = per_test {
+                p.add_to_json(&mut doc);
+            }
+            serde_json::to_writer(&mut out, &doc)?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
     }

@@ -16,6 +16,7 @@
 //!   once, for the lines that hold code and the functions that have none.
 //! - `fold`: each row's count from the blocks it overlaps.
 //! - `lines`, `functions`, `branches`: the report's three kinds of record.
+//! - `per_test` (with `--per-test`): which tests ran each line.
 //!
 //! `cli` is the binary's side: the command line, reading the offsets,
 //! finding the modules (and, in `debug_files`, the separate debug file of
@@ -33,6 +34,7 @@ mod lines;
 mod map;
 mod names;
 mod paths;
+mod per_test;
 mod source;
 mod sources;
 
@@ -43,7 +45,8 @@ pub use fold::{block_at, check_blocks, fold, Block, RowRange};
 pub use functions::merge_across_crates;
 pub use layout::{check_rows_in_bodies, module_hash};
 pub use lines::segments;
-pub use map::{map_module, map_module_with_debug, MapOptions, MapStats};
+pub use map::{map_module, map_module_per_test, map_module_with_debug, MapOptions, MapStats};
 pub use names::normalize as normalize_name;
+pub use per_test::PerTestLines;
 pub use source::{FnItem, SourceFacts};
 pub use sources::Sources;

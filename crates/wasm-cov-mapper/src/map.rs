@@ -12,6 +12,7 @@ use crate::fold::fold;
 use crate::functions;
 use crate::layout::{check_rows_in_bodies, to_blocks};
 use crate::lines;
+use crate::per_test::PerTestLines;
 use crate::sources::Sources;
 
 /// What mapping one module found, for the note on stderr.
@@ -53,6 +54,22 @@ pub fn map_module_with_debug(
     sources: &mut Sources,
     cov: &mut Coverage,
 ) -> Result<MapStats, MapError> {
+    map_module_per_test(bytes, layout, debug, rows, opts, sources, cov, None)
+}
+
+/// [`map_module_with_debug`], also adding the module's per-test lines to
+/// `per_test` when given.
+#[allow(clippy::too_many_arguments)]
+pub fn map_module_per_test(
+    bytes: &[u8],
+    layout: &ModuleLayout,
+    debug: Option<(&[u8], &ModuleLayout)>,
+    rows: &[OffsetRow],
+    opts: &MapOptions<'_>,
+    sources: &mut Sources,
+    cov: &mut Coverage,
+    per_test: Option<&mut PerTestLines>,
+) -> Result<MapStats, MapError> {
     let blocks = to_blocks(layout, rows)?;
     let (dwarf_bytes, dwarf_layout) = debug.unwrap_or((bytes, layout));
     let mut info = read_dwarf(dwarf_bytes, dwarf_layout, layout, opts, sources)?;
@@ -64,6 +81,15 @@ pub fn map_module_with_debug(
     let mut mapped = vec![false; blocks.len()];
     let row_counts = fold(&mut info.rows, &blocks, &mut mapped);
     let lines = lines::count(&info, row_counts, &blocks, &facts);
+    if let Some(p) = per_test {
+        p.add_module(
+            &layout.sha256,
+            layout.code_section_offset,
+            &info,
+            &blocks,
+            &facts,
+        )?;
+    }
     let (functions, dead_functions) = functions::collect(&info, &blocks, &facts);
     sources.no_code.gather(&info, &facts);
     let branches = map_branches(
