@@ -85,6 +85,19 @@ fn emit(
     let Some(path) = out.path() else {
         return write(stdout).map_err(err);
     };
+    // A device or a FIFO (`--lcov /dev/null`, `--json-summary /dev/stdout`,
+    // a named pipe) is written to, never replaced: renaming a file over it,
+    // as for a regular file, would turn `/dev/null` into a regular file for
+    // the whole system when run as root.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(err)?;
+        let mut w = io::BufWriter::new(file);
+        write(&mut w).map_err(err)?;
+        return w.flush().map_err(err);
+    }
     // Only now, with every input read, so a bad input leaves no file.
     let mut file = AtomicOutput::create(Some(path)).map_err(Error::CreateOutput)?;
     write(&mut file).map_err(err)?;

@@ -261,3 +261,29 @@ fn filters_that_leave_no_file_exit_2_naming_the_filters() {
     );
     assert_exit(&out, 0);
 }
+
+/// `--lcov FIFO` writes into the pipe; it must not rename a file over it
+/// (which, for `/dev/null` run as root, replaces the device for everyone).
+#[cfg(unix)]
+#[test]
+fn outputs_to_a_fifo_or_device_are_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = folder(&[("a.lcov", A_LCOV)]);
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        println!("note: mkfifo not available; skipped");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = cov_report(dir.path(), &["a.lcov", "--lcov", "pipe", "-q"]);
+    assert_exit(&out, 0);
+    // Checked before waiting for the reader, which a replaced pipe would
+    // leave blocked for ever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let got = reader.join().unwrap();
+    assert!(got.starts_with("TN:\nSF:src/lib.rs\n"), "{got}");
+}
