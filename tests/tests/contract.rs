@@ -15,7 +15,7 @@ use std::process::Command;
 
 use integration_tests::{check_golden, root, run, tool};
 use wasm_cov_format::{
-    read_lcov, read_offsets, write_lcov, write_offsets, MappedCoverage, V8Coverage,
+    read_lcov, read_offsets, write_lcov, write_offsets, MappedCoverage, PerTest, V8Coverage,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -113,4 +113,103 @@ fn cov_report_reads_both_mapper_outputs_the_same() {
     .expect(0);
     assert_eq!(from_lcov.stdout, from_json.stdout);
     check_golden(&fixture("table.txt"), &from_lcov.stdout).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn per_test_counts_round_trip_and_add_up_to_the_offsets() {
+    round_trips(
+        "per-test.jsonl",
+        |b| PerTest::read(b),
+        |doc, out| doc.write(out),
+    );
+    let doc = PerTest::read(read("per-test.jsonl").as_slice()).unwrap();
+    let rows = read_offsets(read("offsets.csv").as_slice()).unwrap();
+    let m = &doc.modules[&rows[0].module];
+    let sums = m.totals();
+    assert_eq!(m.blocks.len(), rows.len());
+    for ((b, r), sum) in m.blocks.iter().zip(&rows).zip(sums) {
+        assert_eq!(
+            (b.function, b.start, b.end, sum),
+            (r.function, r.start, r.end, r.count)
+        );
+    }
+    // v8cov-extract reads it beside its JSON, checks it, and writes it
+    // back unchanged.
+    let dir = integration_tests::scratch("contract-per-test");
+    std::fs::copy(fixture("v8-coverage.json"), dir.join("v8-coverage.json")).unwrap();
+    std::fs::copy(fixture("per-test.jsonl"), dir.join("per-test.jsonl")).unwrap();
+    run(Command::new(tool("v8cov-extract"))
+        .arg(dir.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(dir.join("offsets.csv"))
+        .arg("--per-test")
+        .arg(dir.join("out.jsonl")))
+    .expect(0);
+    assert_eq!(
+        std::fs::read(dir.join("out.jsonl")).unwrap(),
+        read("per-test.jsonl")
+    );
+    assert_eq!(
+        std::fs::read(dir.join("offsets.csv")).unwrap(),
+        read("offsets.csv")
+    );
+}
+
+#[test]
+fn per_test_counts_of_another_version_are_refused() {
+    let text = String::from_utf8(read("per-test.jsonl")).unwrap();
+    let e = PerTest::read(
+        text.replacen("\"version\":1", "\"version\":2", 1)
+            .as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("version 2 is not supported (this build reads version 1)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn mapper_json_with_per_test_data_round_trips_and_agrees_with_its_lcov() {
+    let bytes = read("mapped-per-test.json");
+    let doc = MappedCoverage::from_json(&bytes).unwrap();
+    let mut text = serde_json::to_string(&doc).unwrap();
+    text.push('\n');
+    assert_eq!(text.as_bytes(), bytes.as_slice());
+    // Each test's LCOV section holds exactly the lines the JSON says it ran.
+    let names = wasm_cov_format::lcov_test_names(
+        &doc.tests.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+    );
+    let lcov = String::from_utf8(read("lcov-per-test.info")).unwrap();
+    for (t, tn) in names.iter().enumerate() {
+        let mut from_json = Vec::new();
+        for f in &doc.files {
+            for (line, tests) in doc.tests_by_line(f).unwrap() {
+                if tests.contains(&(t as u32)) {
+                    from_json.push(format!("{}:{line}", f.path));
+                }
+            }
+        }
+        let mut from_lcov = Vec::new();
+        let mut in_test = false;
+        let mut path = "";
+        for l in lcov.lines() {
+            if let Some(n) = l.strip_prefix("TN:") {
+                in_test = n == tn;
+            } else if let Some(p) = l.strip_prefix("SF:") {
+                path = p;
+            } else if let (true, Some(da)) = (in_test, l.strip_prefix("DA:")) {
+                from_lcov.push(format!("{path}:{}", da.split(',').next().unwrap()));
+            }
+        }
+        assert_eq!(from_json, from_lcov, "test {tn}");
+    }
+    // Plain LCOV readers read it (TN: is ignored) as the lines that ran.
+    let cov = read_lcov(lcov.as_bytes()).unwrap();
+    let ran: usize = doc.files.iter().map(|f| f.test_lines.len()).sum();
+    assert_eq!(
+        cov.files.values().map(|f| f.lines.len()).sum::<usize>(),
+        ran
+    );
 }
