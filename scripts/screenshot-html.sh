@@ -4,10 +4,13 @@
 #
 #   scripts/screenshot-html.sh HTML_DIR OUT_DIR [FILE_PAGE]
 #
-# Writes OUT_DIR/report-index.png (HTML_DIR/index.html) and
+# Writes OUT_DIR/report-index.png (HTML_DIR/index.html),
 # OUT_DIR/report-file.png (FILE_PAGE, a path relative to HTML_DIR; default:
-# the first page under HTML_DIR/files/). Needs headless Chromium
-# (Debian: apt-get install chromium); nothing is fetched from the network.
+# the first page under HTML_DIR/files/) and, for a report with a change
+# (--diff), OUT_DIR/report-changed.png (HTML_DIR/changed.html). DARK=1 takes
+# them with prefers-color-scheme: dark, as report-*-dark.png. Needs headless
+# Chromium (Debian: apt-get install chromium); nothing is fetched from the
+# network.
 set -euo pipefail
 
 html=${1:?usage: screenshot-html.sh HTML_DIR OUT_DIR [FILE_PAGE]}
@@ -38,10 +41,17 @@ out=$(cd "$out" && pwd)
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 
+dark=()
+suffix=""
+if [[ -n ${DARK:-} ]]; then
+    dark=(--force-dark-mode --blink-settings=preferredColorScheme=0)
+    suffix=-dark
+fi
+
 shot() { # URL PNG
     "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
-        --hide-scrollbars --user-data-dir="$profile" \
+        --hide-scrollbars --user-data-dir="$profile" "${dark[@]}" \
         --screenshot="$2" --window-size="$WIDTH,$HEIGHT" "$1" >/dev/null 2>&1
     if [[ ! -s $2 ]]; then
         echo "screenshot-html: $browser wrote no $2 for $1" >&2
@@ -50,5 +60,8 @@ shot() { # URL PNG
     echo "$2"
 }
 
-shot "file://$html/index.html" "$out/report-index.png"
-shot "file://$html/$page" "$out/report-file.png"
+shot "file://$html/index.html" "$out/report-index$suffix.png"
+shot "file://$html/$page" "$out/report-file$suffix.png"
+if [[ -f $html/changed.html ]]; then
+    shot "file://$html/changed.html" "$out/report-changed$suffix.png"
+fi

@@ -42,7 +42,7 @@ const fn special(attr: bool) -> [bool; 256] {
 const SPECIAL_TEXT: [bool; 256] = special(false);
 const SPECIAL_ATTR: [bool; 256] = special(true);
 
-fn write_escaped(f: &mut fmt::Formatter<'_>, s: &str, attr: bool) -> fmt::Result {
+fn write_escaped(f: &mut impl fmt::Write, s: &str, attr: bool) -> fmt::Result {
     let table = if attr { &SPECIAL_ATTR } else { &SPECIAL_TEXT };
     if !s.bytes().any(|b| table[b as usize]) {
         return f.write_str(s);
@@ -67,6 +67,13 @@ fn write_escaped(f: &mut fmt::Formatter<'_>, s: &str, attr: bool) -> fmt::Result
         start = i + c.len_utf8();
     }
     f.write_str(&s[start..])
+}
+
+/// Appends `s` to `out` escaped as [`Esc`] does, without going through the
+/// formatting machinery: the HTML file pages call this once per token.
+pub fn push_escaped(out: &mut String, s: &str) {
+    // Writing to a String cannot fail.
+    let _ = write_escaped(out, s, false);
 }
 
 impl fmt::Display for Esc<'_> {
@@ -103,5 +110,8 @@ mod tests {
             "x\u{fffd}y\u{fffd}z\u{feff}\u{fffd}"
         );
         assert_eq!(EscAttr("plain").to_string(), "plain");
+        let mut out = String::from("x");
+        push_escaped(&mut out, "<a href='&'>\u{0}");
+        assert_eq!(out, format!("x{}", Esc("<a href='&'>\u{0}")));
     }
 }

@@ -561,13 +561,16 @@ fn html_with_hostile_names_stays_inside_and_escapes_everything() {
     assert!(!Path::new("/tmp/cov-report-escape.rs").exists());
     assert!(!Path::new("/etc/cov-report-abs.html").exists());
     let written = tree(&html_dir);
-    // One index and one page per file, all directly in files/.
-    assert_eq!(written.len(), 1 + names.len() + 2, "{:?}", written.keys());
+    // One index, one page per file, all directly in files/, and one per
+    // directory, directly in dirs/.
+    let in_files = written.keys().filter(|k| k.starts_with("files/")).count();
+    assert_eq!(in_files, names.len() + 2, "{:?}", written.keys());
     for rel in written.keys() {
-        let ok = rel == "index.html"
-            || (rel.starts_with("files/")
-                && !rel["files/".len()..].contains('/')
-                && cov_report::is_safe_page_name(&rel["files/".len()..]));
+        let plain_in = |folder: &str| {
+            rel.strip_prefix(folder)
+                .is_some_and(|n| !n.contains('/') && cov_report::is_safe_page_name(n))
+        };
+        let ok = rel == "index.html" || plain_in("files/") || plain_in("dirs/");
         assert!(ok, "unexpected file {rel:?}");
     }
 
@@ -643,7 +646,7 @@ fn html_embeds_only_sources_under_the_root() {
     // The secret lives outside the root; the LCOV names it three ways.
     let work = folder(&[
         ("root/src/lib.rs", "fn inside() {}\n"),
-        ("secret.txt", "root:x:0:0:SECRET-LINE\nsecond\n"),
+        ("secret.txt", "root:x:0:0:topsecretvalue\nsecond\n"),
     ]);
     let secret = work.path().join("secret.txt");
     #[cfg(unix)]
@@ -678,7 +681,7 @@ fn html_embeds_only_sources_under_the_root() {
     );
     for (rel, page) in &outside {
         let page = text(page);
-        assert!(!page.contains("SECRET-LINE"), "{rel} embeds the secret");
+        assert!(!page.contains("topsecretvalue"), "{rel} embeds the secret");
         assert!(
             page.contains("is outside <code>--source-root</code>"),
             "{rel}"
@@ -690,7 +693,7 @@ fn html_embeds_only_sources_under_the_root() {
         );
     }
     let inside = text(&pages["files/src_lib.rs.html"]);
-    assert!(inside.contains("fn inside() {}") && !inside.contains("is outside"));
+    assert!(inside.contains("</i> inside() {}") && !inside.contains("is outside"));
     assert_eq!(
         text(&out.stderr),
         format!(
@@ -705,7 +708,7 @@ fn html_embeds_only_sources_under_the_root() {
     assert_eq!(text(&out.stderr), "");
     let with_secret = pages
         .values()
-        .filter(|p| text(p).contains("SECRET-LINE"))
+        .filter(|p| text(p).contains("topsecretvalue"))
         .count();
     assert_eq!(with_secret, outside.len());
 }
@@ -958,4 +961,49 @@ fn golden_patch_coverage_of_a_git_diff() {
             bad.display()
         )
     );
+}
+
+/// Two folders: one page per directory in `dirs/`, linked from the index
+/// and from each file page's path; files linked to their neighbours.
+#[test]
+fn golden_directory_pages() {
+    let (dir, out) = run_case(&["inputs/two-dirs.lcov"], &["--source-root", "."]);
+    assert_exit(&out, 0);
+    let html = dir.path().join("html");
+    let pages: Vec<String> = tree(&html).into_keys().collect();
+    assert_eq!(
+        pages,
+        [
+            "dirs/demo_src.html",
+            "dirs/markers_src.html",
+            "files/demo_src_lib.rs.html",
+            "files/markers_src_m.rs.html",
+            "index.html"
+        ]
+    );
+    let index = std::fs::read_to_string(html.join("index.html")).unwrap();
+    assert!(index.contains("<a href=\"dirs/markers_src.html\">markers/src</a>"));
+    let m = std::fs::read_to_string(html.join("files/markers_src_m.rs.html")).unwrap();
+    assert!(m.contains("<a href=\"../dirs/markers_src.html\">markers/src</a>/"));
+    assert!(m.contains("id=\"prevfile\" href=\"demo_src_lib.rs.html\""));
+    assert!(!m.contains("id=\"nextfile\""));
+    let d = std::fs::read_to_string(html.join("dirs/demo_src.html")).unwrap();
+    assert!(d.contains("href=\"../files/demo_src_lib.rs.html\""));
+    assert!(!d.contains("markers_src_m.rs"));
+    golden("two-dirs", dir.path());
+
+    // A rerun with one folder left removes the directory pages.
+    let out = cov_report(
+        &fixtures(),
+        &[
+            "inputs/markers.lcov",
+            "--source-root",
+            "markers",
+            "--html",
+            html.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(!html.join("dirs").exists());
 }

@@ -26,7 +26,7 @@ pub fn write_changed(
     head(w, &format!("Changed files — {}", opts.title))?;
     write!(
         w,
-        "<header class=\"top\"><a class=\"brand\" href=\"index.html\">← {}</a><span class=\"path\">changed by <b>{}</b></span><span class=\"chips\"><span class=\"chip {}\">Patch <b>{}</b> {total}</span></span></header>\n<main>\n",
+        "<header class=\"top\"><a class=\"brand\" id=\"up\" href=\"index.html\">← {}</a><span class=\"path\">changed by <b>{}</b></span><span class=\"chips\"><span class=\"chip {}\">Patch <b>{}</b> {total}</span></span></header>\n<main>\n",
         Esc(&opts.title),
         Esc(&patch.label),
         level(total),

@@ -9,8 +9,9 @@ use std::io::{self, Write};
 use wasm_cov_format::FileCoverage;
 
 use super::chrome::{chips, foot, head, level};
-use super::{FileView, HtmlOptions, CHANGED_PAGE};
-use crate::escape::Esc;
+use super::highlight::{highlight_line, Class, State};
+use super::{FileView, HtmlOptions, CHANGED_PAGE, DIRS_DIR};
+use crate::escape::{push_escaped, Esc, EscAttr};
 use crate::paths::{base_of, dir_of};
 use crate::ratio::Ratio;
 use crate::sources::Source;
@@ -58,10 +59,18 @@ pub fn write_file_page(
     head(w, &format!("{} — {}", view.path, opts.title))?;
 
     let (dir, base) = (dir_of(view.path), base_of(view.path));
-    write!(w, "<header class=\"top\"><a class=\"brand\" href=\"../index.html\">← {}</a><span class=\"path\">", Esc(&opts.title))?;
+    write!(w, "<header class=\"top\"><a class=\"brand\" id=\"up\" href=\"../index.html\">← {}</a><span class=\"path\">", Esc(&opts.title))?;
     if view.path.contains('/') {
         let sep = if dir.ends_with('/') { "" } else { "/" };
-        write!(w, "{}{sep}", Esc(dir))?;
+        match view.dir_page {
+            Some(page) => write!(
+                w,
+                "<a href=\"../{DIRS_DIR}/{}\">{}</a>{sep}",
+                EscAttr(page),
+                Esc(dir)
+            )?,
+            None => write!(w, "{}{sep}", Esc(dir))?,
+        }
     }
     write!(w, "<b>{}</b></span><span class=\"chips\">", Esc(base))?;
     chips(w, &t, has_branches)?;
@@ -81,14 +90,35 @@ pub fn write_file_page(
             r.percent_1dp()
         )?;
     }
-    write!(w, "</span>")?;
+    write!(w, "</span><span class=\"nav\">")?;
     if t.lines_hit < t.lines_found {
         write!(
             w,
-            "<span><button id=\"prev\" title=\"Previous uncovered lines (p)\">↑</button> <button id=\"next\" title=\"Next uncovered lines (n)\">↓ Next uncovered</button></span>"
+            "<button id=\"prev\" title=\"Previous uncovered lines (k)\">↑</button><button id=\"next\" title=\"Next uncovered lines (j)\">↓ Next uncovered</button>"
         )?;
     }
-    writeln!(w, "</header>\n<main>")?;
+    if t.lines_hit > 0 {
+        write!(
+            w,
+            "<button id=\"hide\" title=\"Hide or show covered lines (c)\">Hide covered</button>"
+        )?;
+    }
+    for (id, page, label, key) in [
+        ("prevfile", view.prev_page, "‹ File", "["),
+        ("nextfile", view.next_page, "File ›", "]"),
+    ] {
+        if let Some(page) = page {
+            write!(
+                w,
+                "<a id=\"{id}\" href=\"{}\" title=\"{label} ({key})\"><button tabindex=\"-1\">{label}</button></a>",
+                EscAttr(page)
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "<button id=\"helpbtn\" title=\"Keyboard shortcuts (?)\">?</button></span></header>\n<main>"
+    )?;
 
     let text_lines = view.source.and_then(Source::lines);
     let last_data_line = f
@@ -187,7 +217,7 @@ pub fn write_file_page(
     };
     writeln!(
         w,
-        "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span>{changed_key}<span>keys: <b>n</b> / <b>p</b> next / previous uncovered</span></div>\n</main>"
+        "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span>{changed_key}<span>keys: <kbd>j</kbd> <kbd>k</kbd> next / previous uncovered, <kbd>[</kbd> <kbd>]</kbd> files, <kbd>u</kbd> index, <kbd>?</kbd> help</span></div>\n</main>"
     )?;
     foot(w)
 }
@@ -220,6 +250,10 @@ fn write_code(
     extra.dedup();
     let rows = (1..=u32::try_from(n_text).unwrap_or(u32::MAX)).chain(extra);
 
+    // Rust sources are highlighted; anything else is shown as it is.
+    let rust = view.path.ends_with(".rs");
+    let mut state = State::default();
+    let mut tokens = Vec::new();
     let mut s = String::with_capacity(1 << 16);
     s.push_str("<div class=\"src\"><table class=\"code\"><tbody>\n");
     for l in rows {
@@ -237,13 +271,22 @@ fn write_code(
         // End tags of cells and rows are optional in HTML; leaving them out
         // (and the cell classes, styled by position instead) keeps a large
         // report small and fast to write.
-        let _ = write!(s, "<tr id=\"L{l}\"{cls}><td>{l}<td");
+        // Written by hand, not with `write!`: this runs once per line of
+        // every source.
+        s.push_str("<tr id=\"L");
+        push_u64(&mut s, l.into());
+        s.push('"');
+        s.push_str(cls);
+        s.push_str("><td>");
+        push_u64(&mut s, l.into());
+        s.push_str("<td");
         match count {
             Some(c) if c >= 1000 => {
                 let _ = write!(s, " title=\"{c}\">{}", compact_count(c));
             }
             Some(c) => {
-                let _ = write!(s, ">{c}");
+                s.push('>');
+                push_u64(&mut s, c);
             }
             None if excluded(l) => s.push_str(" title=\"excluded\">–"),
             None => s.push('>'),
@@ -260,25 +303,11 @@ fn write_code(
         }
         s.push_str("<td>");
         if let Some(line) = text.and_then(|t| t.get(l as usize - 1)) {
-            match unrun_spans(f, l, line) {
-                None => {
-                    let _ = write!(s, "{}", Esc(line));
-                }
-                // A partly run line: the parts that never ran are marked.
-                Some(spans) => {
-                    let mut at = 0;
-                    for (from, to) in spans {
-                        let _ = write!(
-                            s,
-                            "{}<span class=\"nr\" title=\"this part never ran\">{}</span>",
-                            Esc(&line[at..from]),
-                            Esc(&line[from..to])
-                        );
-                        at = to;
-                    }
-                    let _ = write!(s, "{}", Esc(&line[at..]));
-                }
+            if rust {
+                highlight_line(line, &mut state, &mut tokens);
             }
+            let unrun = unrun_spans(f, l, line);
+            write_text(&mut s, line, &tokens, unrun.as_deref().unwrap_or_default());
         }
         s.push('\n');
         if s.len() > 1 << 16 {
@@ -288,6 +317,86 @@ fn write_code(
     }
     s.push_str("</tbody></table></div>\n");
     w.write_all(s.as_bytes())
+}
+
+/// Appends `n` in decimal.
+fn push_u64(s: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Writes one line of source: its tokens in `<i class=..>`, the parts that
+/// never ran (`unrun`) in `<span class="nr">`, the text escaped. Both lists
+/// are sorted byte ranges on char boundaries; where they cross, a token is
+/// cut in two so the elements nest.
+fn write_text(
+    s: &mut String,
+    line: &str,
+    tokens: &[(usize, usize, Class)],
+    unrun: &[(usize, usize)],
+) {
+    if unrun.is_empty() {
+        let mut at = 0;
+        for &(a, b, class) in tokens {
+            push_escaped(s, &line[at..a]);
+            push_token(s, &line[a..b], class);
+            at = b;
+        }
+        push_escaped(s, &line[at..]);
+        return;
+    }
+    let mut cuts: Vec<usize> = tokens
+        .iter()
+        .flat_map(|&(a, b, _)| [a, b])
+        .chain(unrun.iter().flat_map(|&(a, b)| [a, b]))
+        .chain([0, line.len()])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let (mut t, mut u, mut open) = (0, 0, false);
+    for w in cuts.windows(2) {
+        let (from, to) = (w[0], w[1]);
+        while t < tokens.len() && tokens[t].1 <= from {
+            t += 1;
+        }
+        while u < unrun.len() && unrun[u].1 <= from {
+            u += 1;
+        }
+        let in_unrun = u < unrun.len() && unrun[u].0 <= from;
+        if in_unrun != open {
+            s.push_str(if in_unrun {
+                "<span class=\"nr\" title=\"this part never ran\">"
+            } else {
+                "</span>"
+            });
+            open = in_unrun;
+        }
+        match tokens.get(t) {
+            Some(&(a, _, class)) if a <= from => push_token(s, &line[from..to], class),
+            _ => push_escaped(s, &line[from..to]),
+        }
+    }
+    if open {
+        s.push_str("</span>");
+    }
+}
+
+fn push_token(s: &mut String, text: &str, class: Class) {
+    s.push_str("<i class=");
+    s.push_str(class.css());
+    s.push('>');
+    push_escaped(s, text);
+    s.push_str("</i>");
 }
 
 /// Byte ranges of `text` (line `l`) that the segments say never ran, or
@@ -362,6 +471,37 @@ mod tests {
         );
         let text = "é→ab";
         assert_eq!(unrun_spans(&g, 1, text).unwrap(), [(5, 7)]);
+    }
+
+    #[test]
+    fn tokens_and_unrun_parts_nest() {
+        let line = "if x { \"a<b\" } else { 1 }";
+        let mut tokens = Vec::new();
+        highlight_line(line, &mut State::default(), &mut tokens);
+        let mut s = String::new();
+        write_text(&mut s, line, &tokens, &[]);
+        assert_eq!(
+            s,
+            "<i class=k>if</i> x { <i class=s>&quot;a&lt;b&quot;</i> } <i class=k>else</i> { <i class=g>1</i> }"
+        );
+        // The unrun part starts inside the string and runs past it.
+        let from = line.find('<').unwrap();
+        let to = line.find("else").unwrap() + 2;
+        s.clear();
+        write_text(&mut s, line, &tokens, &[(from, to)]);
+        assert_eq!(
+            s,
+            "<i class=k>if</i> x { <i class=s>&quot;a</i><span class=\"nr\" title=\"this part never ran\"><i class=s>&lt;b&quot;</i> } <i class=k>el</i></span><i class=k>se</i> { <i class=g>1</i> }"
+        );
+    }
+
+    #[test]
+    fn decimal_without_fmt() {
+        for n in [0, 7, 10, 999, 1_000_001, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 
     #[test]

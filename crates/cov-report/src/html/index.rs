@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use wasm_cov_format::{Coverage, Totals};
+use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
 use super::chrome::{cards, chips, foot, head, level, metrics, pct_value};
-use super::{HtmlOptions, CHANGED_PAGE, FILES_DIR};
+use super::{HtmlOptions, CHANGED_PAGE, DIRS_DIR, FILES_DIR};
 use crate::escape::{Esc, EscAttr};
 use crate::patch::Patch;
 use crate::paths::dir_of;
@@ -50,12 +50,62 @@ fn metric_tds(s: &mut String, t: &Totals, branches: bool) {
     }
 }
 
+/// Each directory of `cov` (the folder part of its paths) with its totals
+/// and number of files.
+pub(super) fn directories(cov: &Coverage) -> BTreeMap<&str, (Totals, usize)> {
+    let mut dirs: BTreeMap<&str, (Totals, usize)> = BTreeMap::new();
+    for (path, f) in &cov.files {
+        let e = dirs.entry(dir_of(path)).or_default();
+        e.0.add(&f.totals());
+        e.1 += 1;
+    }
+    dirs
+}
+
+/// The sortable table of `files`, linked to their pages under `prefix`.
+fn files_table<'a>(
+    w: &mut impl Write,
+    files: impl Iterator<Item = (&'a String, &'a FileCoverage)>,
+    pages: &BTreeMap<String, String>,
+    prefix: &str,
+    branches: bool,
+) -> io::Result<()> {
+    let mut s = String::with_capacity(1 << 16);
+    let _ = write!(
+        s,
+        "<div class=\"tools\"><h2>Files</h2><input id=\"filter\" type=\"search\" placeholder=\"Filter files\" aria-label=\"Filter files\"></div>\n\
+         <table class=\"list sortable\" id=\"files\"><thead><tr><th>File</th>{}</tr></thead><tbody>\n",
+        metric_heads(branches)
+    );
+    for (path, f) in files {
+        let ft = f.totals();
+        let page = pages.get(path).map(String::as_str).unwrap_or_default();
+        let _ = write!(
+            s,
+            "<tr data-path=\"{}\"><td class=\"name\"><a href=\"{prefix}{FILES_DIR}/{}\">{}</a></td>",
+            EscAttr(path),
+            EscAttr(page),
+            Esc(path)
+        );
+        metric_tds(&mut s, &ft, branches);
+        s.push_str("</tr>\n");
+        if s.len() > 1 << 16 {
+            w.write_all(s.as_bytes())?;
+            s.clear();
+        }
+    }
+    s.push_str("</tbody></table>\n");
+    w.write_all(s.as_bytes())
+}
+
 /// Writes `index.html`. `pages` maps each path of `cov` to its page's file
-/// name in [`FILES_DIR`].
+/// name in [`FILES_DIR`]; `dir_pages` each directory to its page in
+/// [`DIRS_DIR`] (empty when there are none).
 pub fn write_index(
     w: &mut impl Write,
     cov: &Coverage,
     pages: &BTreeMap<String, String>,
+    dir_pages: &BTreeMap<String, String>,
     patch: Option<&Patch>,
     opts: &HtmlOptions,
 ) -> io::Result<()> {
@@ -68,7 +118,7 @@ pub fn write_index(
         Esc(&opts.title)
     )?;
     chips(w, &t, branches)?;
-    writeln!(w, "</span></header>\n<main>")?;
+    writeln!(w, "</span><span class=\"nav\"><button id=\"helpbtn\" title=\"Keyboard shortcuts (?)\">?</button></span></header>\n<main>")?;
     cards(w, &t, branches)?;
     if let Some(p) = patch {
         let n = p.files(cov).count();
@@ -79,14 +129,9 @@ pub fn write_index(
         )?;
     }
 
-    let mut dirs: BTreeMap<&str, (Totals, usize)> = BTreeMap::new();
-    for (path, f) in &cov.files {
-        let e = dirs.entry(dir_of(path)).or_default();
-        e.0.add(&f.totals());
-        e.1 += 1;
-    }
-    let mut s = String::with_capacity(512 * (cov.files.len() + dirs.len()));
+    let dirs = directories(cov);
     if dirs.len() > 1 {
+        let mut s = String::with_capacity(512 * dirs.len());
         writeln!(w, "<h2>Directories</h2>")?;
         let _ = writeln!(
             s,
@@ -94,17 +139,11 @@ pub fn write_index(
             metric_heads(branches)
         );
         for (dir, (dt, n)) in &dirs {
-            let filter = if *dir == "." {
-                String::new()
-            } else if dir.ends_with('/') {
-                (*dir).to_owned()
-            } else {
-                format!("{dir}/")
-            };
+            let page = dir_pages.get(*dir).map(String::as_str).unwrap_or_default();
             let _ = write!(
                 s,
-                "<tr><td class=\"name\"><a href=\"#files\" data-filter=\"{}\">{}</a></td>",
-                EscAttr(&filter),
+                "<tr><td class=\"name\"><a href=\"{DIRS_DIR}/{}\">{}</a></td>",
+                EscAttr(page),
                 Esc(dir)
             );
             metric_tds(&mut s, dt, branches);
@@ -112,33 +151,36 @@ pub fn write_index(
         }
         s.push_str("</tbody></table>\n");
         w.write_all(s.as_bytes())?;
-        s.clear();
     }
+    files_table(w, cov.files.iter(), pages, "", branches)?;
+    writeln!(w, "</main>")?;
+    foot(w)
+}
 
-    let _ = write!(
-        s,
-        "<div class=\"tools\"><h2>Files</h2><input id=\"filter\" type=\"search\" placeholder=\"Filter files\" aria-label=\"Filter files\"></div>\n\
-         <table class=\"list sortable\" id=\"files\"><thead><tr><th>File</th>{}</tr></thead><tbody>\n",
-        metric_heads(branches)
-    );
-    for (path, f) in &cov.files {
-        let ft = f.totals();
-        let page = pages.get(path).map(String::as_str).unwrap_or_default();
-        let _ = write!(
-            s,
-            "<tr data-path=\"{}\"><td class=\"name\"><a href=\"{FILES_DIR}/{}\">{}</a></td>",
-            EscAttr(path),
-            EscAttr(page),
-            Esc(path)
-        );
-        metric_tds(&mut s, &ft, branches);
-        s.push_str("</tr>\n");
-        if s.len() > 1 << 16 {
-            w.write_all(s.as_bytes())?;
-            s.clear();
-        }
-    }
-    s.push_str("</tbody></table>\n</main>\n");
-    w.write_all(s.as_bytes())?;
+/// Writes the page of directory `dir`: its totals and its files, with
+/// branch columns if the report has `branches`. It lives in [`DIRS_DIR`],
+/// so links go up one level.
+pub fn write_dir_page(
+    w: &mut impl Write,
+    cov: &Coverage,
+    dir: &str,
+    t: &Totals,
+    branches: bool,
+    pages: &BTreeMap<String, String>,
+    opts: &HtmlOptions,
+) -> io::Result<()> {
+    head(w, &format!("{dir} — {}", opts.title))?;
+    write!(
+        w,
+        "<header class=\"top\"><a class=\"brand\" id=\"up\" href=\"../index.html\">← {}</a><span class=\"path\"><b>{}</b></span><span class=\"chips\">",
+        Esc(&opts.title),
+        Esc(dir)
+    )?;
+    chips(w, t, branches)?;
+    writeln!(w, "</span><span class=\"nav\"><button id=\"helpbtn\" title=\"Keyboard shortcuts (?)\">?</button></span></header>\n<main>")?;
+    cards(w, t, branches)?;
+    let files = cov.files.iter().filter(|(p, _)| dir_of(p) == dir);
+    files_table(w, files, pages, "../", branches)?;
+    writeln!(w, "</main>")?;
     foot(w)
 }

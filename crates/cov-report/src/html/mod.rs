@@ -11,6 +11,7 @@
 mod changed;
 mod chrome;
 mod file;
+mod highlight;
 mod index;
 mod names;
 
@@ -32,6 +33,10 @@ pub use names::{is_safe_page_name, page_names};
 
 /// The folder under the output directory that holds the file pages.
 pub const FILES_DIR: &str = "files";
+
+/// The folder that holds one page per directory, when there is more than
+/// one.
+pub const DIRS_DIR: &str = "dirs";
 
 /// What the report looks like beyond its data.
 #[derive(Debug, Clone)]
@@ -58,6 +63,13 @@ pub struct FileView<'a> {
     /// The lines the change (`--diff`) added or modified, if it touched
     /// this file.
     pub changed: Option<&'a BTreeSet<u32>>,
+    /// The pages of the files before and after this one, in path order,
+    /// for `[` and `]`.
+    pub prev_page: Option<&'a str>,
+    pub next_page: Option<&'a str>,
+    /// The page of this file's directory in [`DIRS_DIR`], when the report
+    /// has directory pages.
+    pub dir_page: Option<&'a str>,
 }
 
 /// Why writing the HTML report failed; names the path.
@@ -99,16 +111,24 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     check_dir(dir)?;
     fs::create_dir_all(dir).map_err(err(dir))?;
     let pages = page_names(cov.files.keys().map(String::as_str));
+    let dirs = index::directories(cov);
+    // Directory pages only when there is more than one directory.
+    let dir_pages = if dirs.len() > 1 {
+        page_names(dirs.keys().copied())
+    } else {
+        Default::default()
+    };
     let files = dir.join(FILES_DIR);
     let staging = AtomicDir::create(&files).map_err(err(dir))?;
 
     let jobs: Vec<(&String, &FileCoverage)> = cov.files.iter().collect();
+    let order: Vec<&str> = jobs.iter().map(|(p, _)| pages[*p].as_str()).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
         .min(jobs.len().max(1));
     let chunk = jobs.len().div_ceil(threads).max(1);
-    let write_page = |path: &String, file: &FileCoverage| -> Result<(), HtmlError> {
+    let write_page = |i: usize, path: &String, file: &FileCoverage| -> Result<(), HtmlError> {
         let name = &pages[path];
         // page_names only makes plain names; check anyway, since this is
         // the one place a name from the data meets the file system.
@@ -127,6 +147,11 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
             source: report.sources.get(path),
             exclusions: report.exclusions.get(path),
             changed: patch.and_then(|p| p.changed_lines(path)),
+            prev_page: i.checked_sub(1).map(|j| order[j]),
+            next_page: order.get(i + 1).copied(),
+            dir_page: dir_pages
+                .get(crate::paths::dir_of(path))
+                .map(String::as_str),
         };
         write_file_page(&mut w, &view, opts).map_err(err(&target))?;
         w.flush().map_err(err(&target))
@@ -134,9 +159,14 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
-            .map(|part| {
+            .enumerate()
+            .map(|(c, part)| {
                 let write_page = &write_page;
-                scope.spawn(move || part.iter().try_for_each(|(p, f)| write_page(p, f)))
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .try_for_each(|(k, (p, f))| write_page(c * chunk + k, p, f))
+                })
             })
             .collect();
         handles
@@ -155,6 +185,34 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     // Swap the new pages in.
     staging.commit().map_err(err(&files))?;
 
+    let dirs_dir = dir.join(DIRS_DIR);
+    if dir_pages.is_empty() {
+        // Directory pages of an earlier run with more directories.
+        match fs::remove_dir_all(&dirs_dir) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(err(&dirs_dir)(e)),
+            _ => {}
+        }
+    } else {
+        let branches = dirs.values().any(|(t, _)| t.branches_found > 0);
+        let staging = AtomicDir::create(&dirs_dir).map_err(err(dir))?;
+        for (d, (totals, _)) in &dirs {
+            let name = &dir_pages[*d];
+            if !is_safe_page_name(name) {
+                return Err(HtmlError {
+                    path: (*d).to_owned(),
+                    error: io::Error::other(format!("unsafe page name {name:?}")),
+                });
+            }
+            let target = staging.path().join(name);
+            let out = fs::File::create(&target).map_err(err(&target))?;
+            let mut w = BufWriter::with_capacity(1 << 16, out);
+            index::write_dir_page(&mut w, cov, d, totals, branches, &pages, opts)
+                .map_err(err(&target))?;
+            w.flush().map_err(err(&target))?;
+        }
+        staging.commit().map_err(err(&dirs_dir))?;
+    }
+
     // The index appears whole, through a rename, like every output; but
     // unlike AtomicOutput without an fsync: on ext4 an fsync here flushes
     // every page just written too, which can take seconds on a large
@@ -170,7 +228,9 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
         },
     }
     let index = dir.join("index.html");
-    write_top_page(dir, &index, |w| write_index(w, cov, &pages, patch, opts))
+    write_top_page(dir, &index, |w| {
+        write_index(w, cov, &pages, &dir_pages, patch, opts)
+    })
 }
 
 /// The page a change's files are listed on, beside `index.html`.
