@@ -34,7 +34,10 @@ pub use mapped::{
 };
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
-pub use offsets::{read_offsets, write_offsets, OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER};
+pub use offsets::{
+    read_offsets, read_offsets_grouped, write_offsets, OffsetBlock, OffsetRow, MAX_OFFSETS_LINE,
+    OFFSETS_HEADER,
+};
 pub use paths::normalize_report_path;
 pub use per_test::{
     PerTest, PerTestBlock, PerTestModule, MAX_PER_TEST_LINE, NO_TEST, PER_TEST_FORMAT,

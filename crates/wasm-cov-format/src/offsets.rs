@@ -3,6 +3,7 @@
 //! Refs: docs/formats.md, "Offsets CSV". The exact header line is the
 //! format's version marker; a future version will change it.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -66,27 +67,173 @@ pub fn read_offsets(r: impl Read) -> Result<Vec<OffsetRow>, FormatError> {
     let mut rows = Vec::new();
     for rec in records {
         let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let mut row: OffsetRow = rec
-            .deserialize(None)
-            .map_err(|e| FormatError::line(line, describe_field(&rec, &e)))?;
-        if row.module.len() != 64 || !row.module.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(FormatError::line(
-                line,
-                format!("module {:?} is not a SHA-256 in hex", row.module),
-            ));
-        }
-        // Hashes compare as text; one spelling.
-        row.module.make_ascii_lowercase();
-        if row.start >= row.end {
-            return Err(FormatError::line(
-                line,
-                format!("start {} is not below end {}", row.start, row.end),
-            ));
-        }
-        rows.push(row);
+        rows.push(check_row(&rec)?);
     }
     Ok(rows)
+}
+
+/// One block of a module as [`read_offsets_grouped`] gives it: an
+/// [`OffsetRow`] without its module hash, which the group holds once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetBlock {
+    pub function: u32,
+    pub start: u64,
+    pub end: u64,
+    pub count: u64,
+}
+
+impl From<&OffsetRow> for OffsetBlock {
+    fn from(r: &OffsetRow) -> Self {
+        OffsetBlock {
+            function: r.function,
+            start: r.start,
+            end: r.end,
+            count: r.count,
+        }
+    }
+}
+
+/// [`read_offsets`] grouped by module (lowercase hash), each group's blocks
+/// in file order. The same input is accepted and the same errors are
+/// given; what differs is the cost: each hash is stored once, not per row,
+/// and a plain row's fields are split and parsed as bytes, without serde.
+/// A row the fast path does not take (quotes, a sign, a bad field) goes
+/// through [`read_offsets`]'s own per-row code, so its error is the same.
+pub fn read_offsets_grouped(
+    r: impl Read,
+) -> Result<BTreeMap<String, Vec<OffsetBlock>>, FormatError> {
+    let r = LineLimit::new(r, MAX_OFFSETS_LINE);
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(r);
+    let mut header = csv::StringRecord::new();
+    if !rdr.read_record(&mut header).map_err(csv_err)? {
+        return Err(FormatError::line(1, "empty file, expected the header"));
+    }
+    let got: Vec<&str> = header.iter().collect();
+    if got.join(",") != OFFSETS_HEADER {
+        return Err(FormatError::line(
+            1,
+            format!("header is {:?}, expected {OFFSETS_HEADER:?}", got.join(",")),
+        ));
+    }
+    let mut groups: BTreeMap<String, Vec<OffsetBlock>> = BTreeMap::new();
+    // The module being filled: rows come grouped, so this is nearly always
+    // the one the next row names.
+    let mut current: Option<(String, Vec<OffsetBlock>)> = None;
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let before = rdr.position().clone();
+        if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+            break;
+        }
+        let (module, block) = match fast_row(&rec) {
+            Some(row) => row,
+            None => {
+                let row = slow_row(&rec, &before)?;
+                let block = OffsetBlock::from(&row);
+                (row.module.into_bytes(), block)
+            }
+        };
+        let same = current
+            .as_ref()
+            .is_some_and(|(m, _)| m.as_bytes().eq_ignore_ascii_case(&module));
+        if !same {
+            if let Some((m, blocks)) = current.take() {
+                groups.entry(m).or_default().extend(blocks);
+            }
+            let mut m = String::from_utf8(module.to_vec()).unwrap_or_default();
+            m.make_ascii_lowercase();
+            let blocks = groups.remove(&m).unwrap_or_default();
+            current = Some((m, blocks));
+        }
+        if let Some((_, blocks)) = current.as_mut() {
+            blocks.push(block);
+        }
+    }
+    if let Some((m, blocks)) = current {
+        groups.entry(m).or_default().extend(blocks);
+    }
+    Ok(groups)
+}
+
+/// A plain row (a 64-hex hash, decimal digits, `start < end`), parsed as
+/// bytes; `None` for anything else, which [`slow_row`] then judges.
+fn fast_row(rec: &csv::ByteRecord) -> Option<(Vec<u8>, OffsetBlock)> {
+    if rec.len() != 5 {
+        return None;
+    }
+    let module = &rec[0];
+    if module.len() != 64 || !module.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let block = OffsetBlock {
+        function: u32::try_from(digits(&rec[1])?).ok()?,
+        start: digits(&rec[2])?,
+        end: digits(&rec[3])?,
+        count: digits(&rec[4])?,
+    };
+    (block.start < block.end).then(|| (module.to_vec(), block))
+}
+
+/// A non-empty run of ASCII digits as a u64; `None` on anything else or
+/// overflow.
+fn digits(field: &[u8]) -> Option<u64> {
+    if field.is_empty() || field.len() > 20 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in field {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(v)
+}
+
+/// One row the way [`read_offsets`] reads it, with its errors. `before` is
+/// the reader's position before the row, where csv puts a UTF-8 error.
+fn slow_row(rec: &csv::ByteRecord, before: &csv::Position) -> Result<OffsetRow, FormatError> {
+    let rec = match csv::StringRecord::from_byte_record(rec.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            let err = e.utf8_error();
+            return Err(FormatError::line(
+                before.line(),
+                format!(
+                    "CSV parse error: record {} (line {}, field: {}, byte: {}): {err}",
+                    before.record(),
+                    before.line(),
+                    err.field(),
+                    before.byte()
+                ),
+            ));
+        }
+    };
+    check_row(&rec)
+}
+
+/// Deserializes and checks one record of [`read_offsets`].
+fn check_row(rec: &csv::StringRecord) -> Result<OffsetRow, FormatError> {
+    let line = rec.position().map_or(0, |p| p.line());
+    let mut row: OffsetRow = rec
+        .deserialize(None)
+        .map_err(|e| FormatError::line(line, describe_field(rec, &e)))?;
+    if row.module.len() != 64 || !row.module.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(FormatError::line(
+            line,
+            format!("module {:?} is not a SHA-256 in hex", row.module),
+        ));
+    }
+    // Hashes compare as text; one spelling.
+    row.module.make_ascii_lowercase();
+    if row.start >= row.end {
+        return Err(FormatError::line(
+            line,
+            format!("start {} is not below end {}", row.start, row.end),
+        ));
+    }
+    Ok(row)
 }
 
 /// Names the field and quotes the value that failed to parse.
@@ -197,6 +344,45 @@ mod tests {
         for (text, want) in cases {
             let e = read_offsets(text.as_bytes()).unwrap_err().to_string();
             assert!(e.starts_with(want), "{text:?}: got {e:?}, want {want:?}");
+            let g = read_offsets_grouped(text.as_bytes()).unwrap_err();
+            assert_eq!(g.to_string(), e, "{text:?}");
+        }
+    }
+
+    /// The grouped reader against the row reader: the same blocks, or the
+    /// same error, on plain and awkward RFC 4180 input.
+    #[test]
+    fn grouped_reads_what_rows_read() {
+        let k = "CD34000000000000000000000000000000000000000000000000000000000000";
+        let h = OFFSETS_HEADER;
+        let ok = [
+            format!("{h}\n{H},3,100,120,7\n{k},1,5,6,0\n{H},3,120,121,0\n"),
+            format!("{h}\r\n{H},3,100,120,7\r\n\r\n\"{H}\",\"3\",120,121,+0"),
+            format!("{h}\n{H},3,100,120,7\n{k},1,5,6,0\n{k},1,6,7,18446744073709551615\n"),
+            format!("{h}\n"),
+        ];
+        for text in &ok {
+            let rows = read_offsets(text.as_bytes()).unwrap();
+            let mut want: BTreeMap<String, Vec<OffsetBlock>> = BTreeMap::new();
+            for r in &rows {
+                want.entry(r.module.clone()).or_default().push(r.into());
+            }
+            assert_eq!(
+                read_offsets_grouped(text.as_bytes()).unwrap(),
+                want,
+                "{text:?}"
+            );
+        }
+        let bad: [&[u8]; 5] = [
+            b"module,function,start,end,count\nab\xff,1,2,3,4\n",
+            b"module,function,start,end,count\n\n\nab,1,2,3,4\n",
+            b"module,function,start,end\n",
+            b"\xffmodule,function,start,end,count\n",
+            b"module,function,start,end,count\n\"ab\n,1,2,3\n",
+        ];
+        for text in bad {
+            let e = read_offsets(text).unwrap_err().to_string();
+            assert_eq!(read_offsets_grouped(text).unwrap_err().to_string(), e);
         }
     }
 }

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use wasm_cov_cli::{Exit, InputArg, OutputArg};
 use wasm_cov_format::{
-    read_offsets, write_lcov, Coverage, MappedCoverage, ModuleLayout, OffsetRow,
+    read_offsets_grouped, write_lcov, Coverage, MappedCoverage, ModuleLayout, OffsetBlock,
 };
 
 use crate::branches::BranchFilter;
@@ -129,8 +129,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     let reader = input
         .open()
         .with_context(|| format!("cannot read {input}"))?;
-    let rows = read_offsets(reader).with_context(|| input.to_string())?;
-    let by_module = group_by_module(rows);
+    let by_module = read_offsets_grouped(reader).with_context(|| input.to_string())?;
     let modules = find_modules(cli, &by_module)?;
 
     let root_abs = match &cli.source_root {
@@ -222,20 +221,6 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Rows arrive sorted by module, so grouping moves them, never copies.
-fn group_by_module(rows: Vec<OffsetRow>) -> BTreeMap<String, Vec<OffsetRow>> {
-    let mut by_module: BTreeMap<String, Vec<OffsetRow>> = BTreeMap::new();
-    for r in rows {
-        match by_module.get_mut(r.module.as_str()) {
-            Some(v) => v.push(r),
-            None => {
-                by_module.insert(r.module.clone(), vec![r]);
-            }
-        }
-    }
-    by_module
-}
-
 /// A module given on the command line, loaded and checked.
 struct Loaded {
     path: PathBuf,
@@ -255,7 +240,10 @@ fn load_module(path: &Path) -> Result<Loaded> {
 
 /// Which modules to map: every --wasm (even one with no blocks: all its
 /// lines count 0), and for --modules every module the offsets name.
-fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetRow>>) -> Result<Vec<Loaded>> {
+fn find_modules(
+    cli: &Cli,
+    by_module: &BTreeMap<String, Vec<OffsetBlock>>,
+) -> Result<Vec<Loaded>> {
     let input = &cli.offsets;
     let mut modules: Vec<Loaded> = Vec::new();
     for w in &cli.wasm {

@@ -2,7 +2,7 @@
 //! blocks, and the DWARF's rows, must both lie in its function bodies. A
 //! mismatch is refused here, before anything is counted.
 
-use wasm_cov_format::{sha256_hex, ModuleLayout, OffsetRow};
+use wasm_cov_format::{sha256_hex, ModuleLayout, OffsetBlock};
 
 use crate::error::MapError;
 use crate::fold::{check_blocks, Block, RowRange};
@@ -14,7 +14,10 @@ pub fn module_hash(bytes: &[u8]) -> String {
 
 /// Checks the module's blocks against its layout and converts them to
 /// DWARF addresses, sorted and disjoint.
-pub(crate) fn to_blocks(layout: &ModuleLayout, rows: &[OffsetRow]) -> Result<Vec<Block>, MapError> {
+pub(crate) fn to_blocks(
+    layout: &ModuleLayout,
+    rows: &[OffsetBlock],
+) -> Result<Vec<Block>, MapError> {
     let mut blocks = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(body) = layout.body_of(r.function) else {

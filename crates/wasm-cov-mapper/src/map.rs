@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use wasm_cov_format::{Coverage, ModuleLayout, OffsetRow};
+use wasm_cov_format::{Coverage, ModuleLayout, OffsetBlock, OffsetRow};
 
 use crate::branches::{self, map_branches, BranchFilter};
 use crate::dwarf::{self, DebugInfo, FileFilter};
@@ -38,7 +38,8 @@ pub fn map_module(
     sources: &mut Sources,
     cov: &mut Coverage,
 ) -> Result<MapStats, MapError> {
-    map_module_with_debug(bytes, layout, None, rows, opts, sources, cov)
+    let blocks: Vec<OffsetBlock> = rows.iter().map(OffsetBlock::from).collect();
+    map_module_with_debug(bytes, layout, None, &blocks, opts, sources, cov)
 }
 
 /// [`map_module`], with the DWARF read from `debug` (a debug file's bytes
@@ -49,7 +50,7 @@ pub fn map_module_with_debug(
     bytes: &[u8],
     layout: &ModuleLayout,
     debug: Option<(&[u8], &ModuleLayout)>,
-    rows: &[OffsetRow],
+    rows: &[OffsetBlock],
     opts: &MapOptions<'_>,
     sources: &mut Sources,
     cov: &mut Coverage,
@@ -64,7 +65,7 @@ pub fn map_module_per_test(
     bytes: &[u8],
     layout: &ModuleLayout,
     debug: Option<(&[u8], &ModuleLayout)>,
-    rows: &[OffsetRow],
+    rows: &[OffsetBlock],
     opts: &MapOptions<'_>,
     sources: &mut Sources,
     cov: &mut Coverage,
