@@ -100,7 +100,7 @@ fn preferred<'a>(a: &'a str, b: &'a str) -> &'a str {
 /// (display) name.
 pub fn fold_by_line(file: &mut FileCoverage) {
     let old = std::mem::take(&mut file.functions);
-    let mut by_line: BTreeMap<u32, (String, u64)> = BTreeMap::new();
+    let mut by_line: BTreeMap<u32, (Vec<String>, u64)> = BTreeMap::new();
     let mut no_line: Vec<(String, u64)> = Vec::new();
     for (name, f) in old {
         let name = display_name(&name);
@@ -108,24 +108,64 @@ pub fn fold_by_line(file: &mut FileCoverage) {
             no_line.push((name, f.count));
             continue;
         }
-        match by_line.get_mut(&f.line) {
-            Some((n, c)) => {
-                *c = c.saturating_add(f.count);
-                if preferred(n, &name) != n.as_str() {
-                    *n = name;
-                }
-            }
-            None => {
-                by_line.insert(f.line, (name, f.count));
-            }
-        }
+        let slot = by_line.entry(f.line).or_default();
+        slot.0.push(name);
+        slot.1 = slot.1.saturating_add(f.count);
     }
-    for (line, (name, count)) in by_line {
-        insert_unique(file, name, line, count);
+    for (line, (names, count)) in by_line {
+        insert_unique(file, common(&names), line, count);
     }
     for (name, count) in no_line {
         file.add_function(&name, 0, count);
     }
+}
+
+/// One name for several functions declared on one line, as the mapper
+/// gives them: a single name as it is; a name that is the path of all the
+/// others (a test and the closure libtest wraps it in) that name; else the
+/// common beginning and end, cut at a path boundary, with `_` for what
+/// differs (`<_ as a::T>::f` for the expansions of one macro).
+fn common(names: &[String]) -> String {
+    let mut uniq: Vec<&str> = names.iter().map(String::as_str).collect();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let (first, rest) = match uniq.split_first() {
+        Some((f, r)) if !r.is_empty() => (*f, r),
+        Some((f, _)) => return (*f).to_owned(),
+        None => return String::new(),
+    };
+    // Sorted, so a parent path comes first: `t::f` before `t::f::{{closure}}`.
+    if rest
+        .iter()
+        .all(|n| n.strip_prefix(first).is_some_and(|r| r.starts_with("::")))
+    {
+        return first.to_owned();
+    }
+    let boundary = |c: u8| matches!(c, b':' | b'<' | b'>' | b' ' | b'(' | b')' | b',');
+    let fb = first.as_bytes();
+    let mut pre = fb.len();
+    let mut suf = fb.len();
+    for n in rest {
+        let nb = n.as_bytes();
+        pre = pre.min(fb.iter().zip(nb).take_while(|(a, b)| a == b).count());
+        suf = suf.min(
+            fb.iter()
+                .rev()
+                .zip(nb.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    // Back off to boundaries so no identifier is cut in two.
+    while pre > 0 && !boundary(fb[pre - 1]) {
+        pre -= 1;
+    }
+    let mut s = fb.len() - suf;
+    while s < fb.len() && !boundary(fb[s]) {
+        s += 1;
+    }
+    let s = s.max(pre);
+    format!("{}_{}", &first[..pre], &first[s..])
 }
 
 /// Adds a function that is known to be new at `line`, and returns the name
@@ -276,6 +316,20 @@ mod tests {
                 ("fidelity::g", 30, 0)
             ]
         );
+    }
+
+    #[test]
+    fn one_name_for_the_functions_of_one_line() {
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            common(&names(&["<u8 as a::T>::f", "<u16 as a::T>::f"])),
+            "<_ as a::T>::f"
+        );
+        assert_eq!(
+            common(&names(&["d::tests::t::{{closure}}", "d::tests::t"])),
+            "d::tests::t"
+        );
+        assert_eq!(common(&names(&["a::f", "a::f"])), "a::f");
     }
 
     #[test]
