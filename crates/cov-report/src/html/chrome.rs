@@ -94,9 +94,22 @@ pub(super) fn card(w: &mut impl Write, label: &str, unit: &str, r: Ratio) -> io:
 
 /// The big total cards at the top of the index.
 pub(super) fn cards(w: &mut impl Write, t: &Totals, branches: bool) -> io::Result<()> {
+    cards_and(w, t, branches, None)
+}
+
+/// [`cards`], and the patch coverage card when there is a change.
+pub(super) fn cards_and(
+    w: &mut impl Write,
+    t: &Totals,
+    branches: bool,
+    patch: Option<Ratio>,
+) -> io::Result<()> {
     writeln!(w, "<section class=\"cards\">")?;
     for (label, unit, r) in metrics(t, branches) {
         card(w, label, unit, r)?;
+    }
+    if let Some(r) = patch {
+        card(w, "Patch", "changed lines of code", r)?;
     }
     writeln!(w, "</section>")
 }

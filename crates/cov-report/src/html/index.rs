@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
-use super::chrome::{cards, chips, foot, head, level, metrics, pct_value};
+use super::chrome::{cards, cards_and, chips, foot, head, level, metrics, pct_value};
 use super::{HtmlOptions, CHANGED_PAGE, DIRS_DIR, FILES_DIR};
 use crate::escape::{Esc, EscAttr};
 use crate::patch::Patch;
@@ -119,7 +119,7 @@ pub fn write_index(
     )?;
     chips(w, &t, branches)?;
     writeln!(w, "</span><span class=\"nav\"><button id=\"helpbtn\" title=\"Keyboard shortcuts (?)\">?</button></span></header>\n<main>")?;
-    cards(w, &t, branches)?;
+    cards_and(w, &t, branches, patch.map(|p| p.total(cov)))?;
     if let Some(p) = patch {
         let n = p.files(cov).count();
         writeln!(
