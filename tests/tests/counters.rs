@@ -22,12 +22,14 @@ fn deterministic_hook() -> PathBuf {
 /// Runs wasm-run on `wasm` with `args` into `dir/cov`, then v8cov-extract;
 /// returns the offsets CSV.
 fn offsets(dir: &Path, wasm: &Path, args: &[&str]) -> String {
+    offsets_with(dir, wasm, args, &deterministic_hook())
+}
+
+/// [`offsets`] with `hook` preloaded into every Node.
+fn offsets_with(dir: &Path, wasm: &Path, args: &[&str], hook: &Path) -> String {
     let cov = dir.join("cov");
     let r = run(Command::new(tool("wasm-run"))
-        .env(
-            "NODE_OPTIONS",
-            format!("--require {}", deterministic_hook().display()),
-        )
+        .env("NODE_OPTIONS", format!("--require {}", hook.display()))
         .arg("--out")
         .arg(&cov)
         .args(args)
@@ -131,10 +133,55 @@ fn off_writes_results_but_no_coverage() {
     assert!(!cov.join("v8-coverage.json").exists());
 }
 
+/// A wasm-bindgen-test suite under Node: the hook instruments the module
+/// wasm-bindgen produced at the moment Node compiles it (wasm-bindgen
+/// refuses a second memory before that), through wasm-run's hidden
+/// `__instrument`. Same blocks and counts as V8's, with a JavaScript clock
+/// that never moves so both runs take the same paths.
 #[test]
-fn the_hook_path_refuses_inject() {
-    let r =
-        run(Command::new(tool("wasm-run")).args(["--counters", "inject", "--exec", "--", "true"]))
-            .expect(2);
-    assert!(r.stderr.contains("--counters v8"), "{}", r.stderr);
+fn inject_equals_v8_on_a_wasm_bindgen_suite() {
+    let wasm = build_example("bindgen", &[], "");
+    let dir = scratch("counters-bindgen");
+    let hook = root().join("tests/fixtures/js/frozen-clock.cjs");
+    let runner = root().join(".tools/bin/wasm-bindgen-test-runner");
+    let runner = runner.to_str().unwrap();
+    let both = |mode: &str| {
+        let d = dir.join(mode);
+        std::fs::create_dir_all(&d).unwrap();
+        offsets_with(
+            &d,
+            &wasm,
+            &["--counters", mode, "--wasm-bindgen-runner", runner],
+            &hook,
+        )
+    };
+    let (inject, v8) = (both("inject"), both("v8"));
+    assert!(inject.lines().count() > 100, "too few blocks:\n{inject}");
+    assert!(
+        inject == v8,
+        "examples/bindgen: --counters inject and v8 differ (V8 {}); {}; both are in {}",
+        v8_version(),
+        first_difference(&inject, &v8),
+        dir.display()
+    );
+}
+
+#[test]
+fn exec_runs_with_each_mode() {
+    for mode in ["inject", "v8", "off"] {
+        let cov = scratch(&format!("counters-exec-{mode}"));
+        run(Command::new(tool("wasm-run")).arg("--out").arg(&cov).args([
+            "--counters",
+            mode,
+            "--exec",
+            "--",
+            "true",
+        ]))
+        .expect(0);
+        assert_eq!(
+            cov.join("v8-coverage.json").exists(),
+            mode != "off",
+            "{mode}"
+        );
+    }
 }

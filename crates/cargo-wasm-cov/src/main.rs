@@ -7,6 +7,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let mut argv: Vec<_> = std::env::args_os().collect();
+    // wasm-run's Node hook instruments modules through the program that
+    // runs it, which is this one when the stages run in-process.
+    if let Some(code) = wasm_run::instrument_main(&argv) {
+        return code;
+    }
     if argv.get(1).is_some_and(|a| a == "wasm-cov") {
         argv.remove(1);
     }

@@ -99,9 +99,9 @@ pub struct Cli {
     /// Node >= 22). v8: V8's own --wasm-code-coverage counters (32-bit;
     /// Node >= 25; runs 2-3x slower). off: no coverage at all, only
     /// tests.json and run.log (no v8-coverage.json); the baseline for
-    /// benchmarks. Default: inject for libtest, program and compat modules;
-    /// wasm-bindgen suites and --exec always use v8 for now (the Node hook
-    /// path).
+    /// benchmarks. Default: inject, except for browser suites, which use v8
+    /// (Chromium's V8 counters) for now. Under wasm-bindgen and --exec, the
+    /// Node hook instruments each module as Node compiles it.
     #[arg(long, value_enum, value_name = "MODE")]
     pub counters: Option<Counters>,
 
@@ -138,6 +138,9 @@ A program passes when it exits with 0. With --exec: the command's own exit statu
 
 /// `--counters` on the direct path when none is given.
 pub const DIRECT_DEFAULT: Counters = Counters::Inject;
+/// `--counters` on the Node hook path (wasm-bindgen suites under Node,
+/// `--exec`) when none is given.
+pub const HOOK_DEFAULT: Counters = Counters::Inject;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,18 +198,19 @@ pub fn run(cli: &Cli) -> Result<Status> {
         args: cli.args.clone(),
         counters: Counters::V8,
     };
-    // The Node hook path (wasm-bindgen suites, --exec) has V8's counters only.
-    let v8_only = |what: &str| {
-        match cli.counters {
+    // Browser suites have V8's counters only, for now.
+    let v8_only = |what: &str| match cli.counters {
         None | Some(Counters::V8) => Ok(()),
         Some(c) => bail!(
-            "--counters {} is for libtest, program and compat modules; {what} use V8's counters (--counters v8) for now",
+            "--counters {} is not available for {what} yet; they use V8's counters (--counters v8)",
             c.name()
         ),
-    }
+    };
+    let hooked = |out: PathBuf| Options {
+        counters: cli.counters.unwrap_or(HOOK_DEFAULT),
+        ..options(out)
     };
     if cli.exec {
-        v8_only("--exec runs")?;
         if cli.args.is_empty() {
             bail!("--exec needs a command after --, e.g. wasm-run --exec -- cargo test");
         }
@@ -214,7 +218,7 @@ pub fn run(cli: &Cli) -> Result<Status> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("coverage/exec"));
-        return exec::run(&options(out), &cli.args, "exec", None, None).map(Status::Command);
+        return exec::run(&hooked(out), &cli.args, "exec", None, None).map(Status::Command);
     }
     let Some(wasm) = &cli.wasm else {
         bail!("no test module given");
@@ -240,15 +244,19 @@ pub fn run(cli: &Cli) -> Result<Status> {
     let opts = options(out);
     match harness {
         Harness::WasmBindgen => {
-            v8_only("wasm-bindgen-test suites")?;
             let mode = test_mode(&bytes, |k| std::env::var_os(k))
                 .with_context(|| wasm.display().to_string())?;
             let runner = cli.wasm_bindgen_runner.as_deref();
             if mode.in_browser() {
+                v8_only("browser suites")?;
                 let browser = find_browser(chosen_browser(cli)?, env_path("WASM_RUN_BROWSER_BIN"))
                     .with_context(|| format!("{} is a {} suite", wasm.display(), mode.name()))?;
                 exec::run_browser(&opts, runner, wasm, &layout, &browser).map(Status::Command)
             } else if mode == TestMode::Node {
+                let opts = Options {
+                    counters: cli.counters.unwrap_or(HOOK_DEFAULT),
+                    ..opts
+                };
                 exec::run_wasm_bindgen(&opts, runner, wasm, &layout).map(Status::Command)
             } else {
                 bail!(

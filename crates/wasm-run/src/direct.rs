@@ -266,11 +266,7 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         if instrumented.is_none() {
             // V8's counters have no per-test split: a per-test.jsonl of an
             // earlier inject run would no longer match this JSON.
-            let stale = outputs.dir.join("per-test.jsonl");
-            if stale.is_file() {
-                std::fs::remove_file(&stale)
-                    .with_context(|| format!("cannot remove the stale {}", stale.display()))?;
-            }
+            outputs.remove_stale("per-test.jsonl")?;
         }
         wrote_coverage = true;
     }

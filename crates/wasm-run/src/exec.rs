@@ -16,6 +16,7 @@ use wasm_cov_format::{
 };
 
 use crate::convert::{self, match_entry, RawBlock, Summed};
+use crate::counters::Counters;
 use crate::locate::{locate, WASM_BINDGEN_TEST_RUNNER};
 use crate::node::V8_FLAGS;
 use crate::session::{abs, note, Options, Session};
@@ -36,6 +37,45 @@ const BROWSER_JS_COVERAGE: &str = "WASM_RUN_JS_COVERAGE_DIR";
 const FLUSH_MS: &str = "WASM_RUN_FLUSH_MS";
 /// [`V8_FLAGS`], joined by spaces.
 const V8_FLAGS_VAR: &str = "WASM_RUN_V8_FLAGS";
+/// `inject`, `v8` or `off` (`--counters`).
+const COUNTERS_VAR: &str = "WASM_RUN_COUNTERS";
+/// With `inject`: the program the hook runs as `PROGRAM __instrument IN
+/// OUT TABLE` to instrument a module ([`instrument_main`]): wasm-run
+/// itself, or cargo-wasm-cov when it runs the stages in-process.
+const INSTRUMENTER_VAR: &str = "WASM_RUN_INSTRUMENTER";
+/// The hidden first argument of [`instrument_main`].
+pub const INSTRUMENT_ARG: &str = "__instrument";
+
+/// `PROGRAM __instrument IN OUT TABLE`: instruments the module `IN` into
+/// `OUT` and writes its block table (`docs/formats.md` §3b) to `TABLE`.
+/// The Node hook calls it synchronously, at the moment a process compiles
+/// a module, which is the only place a wasm-bindgen module can be
+/// instrumented (wasm-bindgen refuses a second memory). `None` when
+/// `argv` is not such a call; every binary that can be the instrumenter
+/// calls this first in its `main`.
+pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
+    if argv.get(1).is_none_or(|a| a != INSTRUMENT_ARG) {
+        return None;
+    }
+    Some(wasm_cov_cli::main("wasm-run", || {
+        let [input, out, table] = &argv[2..] else {
+            bail!("usage: {INSTRUMENT_ARG} IN.wasm OUT.wasm TABLE.json");
+        };
+        let bytes = std::fs::read(input)
+            .with_context(|| format!("cannot read {}", Path::new(input).display()))?;
+        let layout =
+            ModuleLayout::parse(&bytes).with_context(|| Path::new(input).display().to_string())?;
+        let done = crate::counters::instrument_module(&bytes)
+            .with_context(|| Path::new(input).display().to_string())?;
+        std::fs::write(out, &done.wasm)
+            .with_context(|| format!("cannot write {}", Path::new(out).display()))?;
+        let mut json = Vec::new();
+        done.table(&layout.sha256).write_json(&mut json)?;
+        std::fs::write(table, json)
+            .with_context(|| format!("cannot write {}", Path::new(table).display()))?;
+        Ok(wasm_cov_cli::Exit::Ok)
+    }))
+}
 
 /// `$WASM_RUN_HOOK_DIR/raw-<pid>.json`: one process's raw counters, and the
 /// hashes of the modules it compiled.
@@ -141,6 +181,13 @@ pub(crate) fn run(
                 .env("NODE_V8_COVERAGE", &js_dir);
         }
     }
+    cmd.env(COUNTERS_VAR, opts.counters.name());
+    if opts.counters == Counters::Inject {
+        cmd.env(
+            INSTRUMENTER_VAR,
+            std::env::current_exe().context("cannot find wasm-run's own path")?,
+        );
+    }
     cmd.env(HOOK_DIR, &hook_dir)
         .env(FLUSH_MS, opts.flush_ms().to_string())
         .env(V8_FLAGS_VAR, V8_FLAGS.join(" "))
@@ -221,7 +268,13 @@ pub(crate) fn run(
             sum.into_functions(layout),
         ));
     }
-    if let Some(expected) = expected {
+    let counting = opts.counters != Counters::Off;
+    let log = String::from_utf8_lossy(&finished.log);
+    // A wasm-bindgen binary without tests ("no tests to run!") compiles none.
+    let no_tests = log.lines().any(|l| l.trim() == "no tests to run!");
+    if !counting || no_tests {
+        // Nothing to warn about.
+    } else if let Some(expected) = expected {
         if !layouts.contains_key(&expected.sha256) && layouts.is_empty() {
             wasm_cov_cli::warn!("no Node process compiled any wasm module");
         }
@@ -230,12 +283,16 @@ pub(crate) fn run(
             "no Node process started by the command compiled a wasm module (is it a Node test runner?)"
         );
     }
-    let doc = V8Coverage {
-        result,
-        wasm_coverage_version: Some(V8_WASM_VERSION),
-    };
-    outputs.write_json("v8-coverage.json", &doc)?;
-    let tests = parse_test_lines(&String::from_utf8_lossy(&finished.log));
+    if counting {
+        let doc = V8Coverage {
+            result,
+            wasm_coverage_version: Some(V8_WASM_VERSION),
+        };
+        outputs.write_json("v8-coverage.json", &doc)?;
+        // Hooked runs have no per-test split (one instance runs every test).
+        outputs.remove_stale("per-test.jsonl")?;
+    }
+    let tests = parse_test_lines(&log);
     let report = TestReport::new(
         harness,
         None,
@@ -245,15 +302,17 @@ pub(crate) fn run(
         finished.interrupted,
     );
     outputs.write_json("tests.json", &report)?;
-    note(format_args!(
-        "coverage of {} module(s) from {} written to {}/v8-coverage.json",
-        layouts.len(),
-        match browser {
-            Some(_) => "the browser".to_owned(),
-            None => format!("{processes} Node process(es)"),
-        },
-        outputs.dir.display()
-    ));
+    if counting {
+        note(format_args!(
+            "coverage of {} module(s) from {} written to {}/v8-coverage.json",
+            layouts.len(),
+            match browser {
+                Some(_) => "the browser".to_owned(),
+                None => format!("{processes} Node process(es)"),
+            },
+            outputs.dir.display()
+        ));
+    }
     if finished.interrupted {
         bail!(
             "stopped; the coverage of what ran is in {}",
@@ -343,7 +402,16 @@ mod tests {
     #[test]
     fn the_hook_reads_exactly_the_variables_we_set() {
         let read = env_reads(HOOK_JS);
-        assert_eq!(read, BTreeSet::from([HOOK_DIR, FLUSH_MS, V8_FLAGS_VAR]));
+        assert_eq!(
+            read,
+            BTreeSet::from([
+                HOOK_DIR,
+                FLUSH_MS,
+                V8_FLAGS_VAR,
+                COUNTERS_VAR,
+                INSTRUMENTER_VAR
+            ])
+        );
         for flag in V8_FLAGS {
             assert!(!HOOK_JS.contains(flag), "hook.cjs repeats {flag}");
         }

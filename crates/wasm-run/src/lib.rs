@@ -41,7 +41,7 @@ pub use browser::{find_browser, test_mode, Browser, TestMode};
 pub use cli::{crate_name, run, Cli, Status};
 pub use convert::{fits, match_entry, to_functions, RawBlock, Summed};
 pub use counters::{check_inject, Counters, NodeVersion};
-pub use exec::parse_test_lines;
+pub use exec::{instrument_main, parse_test_lines, INSTRUMENT_ARG};
 pub use harness::{detect, Harness};
 pub use locate::{find_node, locate, Found, Origin, Tool, NODE, WASM_BINDGEN_TEST_RUNNER};
 pub use node::{check_node, NodeReport, V8_FLAGS};

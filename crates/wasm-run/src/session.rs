@@ -140,6 +140,18 @@ impl Outputs {
         self.write(&name, bytes)
     }
 
+    /// Removes `name` left in the folder by an earlier run, when this run
+    /// writes none (a `per-test.jsonl` that would no longer match the
+    /// `v8-coverage.json` beside it).
+    pub fn remove_stale(&self, name: &str) -> Result<()> {
+        let stale = self.dir.join(name);
+        if stale.is_file() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("cannot remove the stale {}", stale.display()))?;
+        }
+        Ok(())
+    }
+
     pub fn write_json(&self, name: &str, value: &impl serde::Serialize) -> Result<PathBuf> {
         self.write(name, &serde_json::to_vec(value)?)
     }

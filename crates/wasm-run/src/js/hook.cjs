@@ -2,8 +2,10 @@
 // (`wasm-run --exec`, wasm-bindgen-test-runner). Loaded into every Node
 // process through NODE_OPTIONS="--require <this file>".
 //
-// It turns on V8's wasm block counters ($WASM_RUN_V8_FLAGS, wasm-run's one
-// list of them, split on spaces) before any wasm is compiled, saves
+// $WASM_RUN_COUNTERS says where counts come from (`--counters`): `v8` turns
+// on V8's wasm block counters ($WASM_RUN_V8_FLAGS, wasm-run's one list of
+// them, split on spaces) before any wasm is compiled; `inject` compiles each
+// module instrumented by wasm-run instead (below); `off` does nothing. It saves
 // the bytes of every module the process compiles (by SHA-256, into
 // $WASM_RUN_HOOK_DIR/modules/), and writes the raw counters with the list
 // of this process's modules to $WASM_RUN_HOOK_DIR/raw-<pid>.json at exit,
@@ -21,10 +23,15 @@ function install() {
   const path = require('node:path');
   const crypto = require('node:crypto');
   const v8 = require('node:v8');
-  for (const flag of (process.env.WASM_RUN_V8_FLAGS || '').split(' ').filter(Boolean)) {
-    v8.setFlagsFromString(flag);
+  const mode = process.env.WASM_RUN_COUNTERS || 'v8';
+  if (mode === 'off') return;
+  const inject = mode === 'inject';
+  if (!inject) {
+    for (const flag of (process.env.WASM_RUN_V8_FLAGS || '').split(' ').filter(Boolean)) {
+      v8.setFlagsFromString(flag);
+    }
   }
-  const collect = new Function('return %DebugCollectWasmCoverage()');
+  const collect = inject ? null : new Function('return %DebugCollectWasmCoverage()');
   const modulesDir = path.join(dir, 'modules');
   fs.mkdirSync(modulesDir, { recursive: true });
   const seen = new Set();
@@ -35,12 +42,13 @@ function install() {
     if (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer) return Buffer.from(b);
     return null;
   }
+  // Saves the module's bytes under their SHA-256; returns the hash.
   function capture(bytes) {
     try {
       const buf = toBuffer(bytes);
-      if (!buf) return;
+      if (!buf) return null;
       const sha = crypto.createHash('sha256').update(buf).digest('hex');
-      if (seen.has(sha)) return;
+      if (seen.has(sha)) return sha;
       seen.add(sha);
       const file = path.join(modulesDir, `${sha}.wasm`);
       if (!fs.existsSync(file)) {
@@ -48,34 +56,118 @@ function install() {
         fs.writeFileSync(tmp, buf);
         fs.renameSync(tmp, file);
       }
+      return sha;
     } catch (e) {
       process.stderr.write(`wasm-run hook: cannot save a wasm module: ${e.message}\n`);
+      return null;
     }
+  }
+
+  // --counters inject: each module is instrumented by wasm-run
+  // (`$WASM_RUN_INSTRUMENTER __instrument IN OUT TABLE`, once per module
+  // and run, shared by the processes through $WASM_RUN_HOOK_DIR/inst/)
+  // before it is compiled; every instance counts into its own memory, and
+  // the counts of a module's instances are summed here as 64-bit integers.
+  const tables = new Map(); // sha -> {bytes, export, raw: [[start, end], ...]}
+  const byModule = new WeakMap(); // WebAssembly.Module -> sha
+  const instances = []; // {sha, memory}
+  function instrumented(bytes) {
+    const sha = capture(bytes);
+    if (!sha) return null;
+    let t = tables.get(sha);
+    if (t) return t;
+    const instDir = path.join(dir, 'inst');
+    fs.mkdirSync(instDir, { recursive: true });
+    const orig = path.join(modulesDir, `${sha}.wasm`);
+    const out = path.join(instDir, `${sha}.wasm`);
+    const table = path.join(instDir, `${sha}.json`);
+    if (!fs.existsSync(table)) {
+      const tmp = `${process.pid}.part`;
+      require('node:child_process').execFileSync(
+        process.env.WASM_RUN_INSTRUMENTER,
+        ['__instrument', orig, `${out}.${tmp}`, `${table}.${tmp}`],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      fs.renameSync(`${out}.${tmp}`, out);
+      fs.renameSync(`${table}.${tmp}`, table);
+    }
+    const doc = JSON.parse(fs.readFileSync(table, 'utf8'));
+    const first = doc.firstBodyOffset;
+    t = {
+      sha,
+      bytes: fs.readFileSync(out),
+      export: doc.counters.export,
+      raw: doc.blocks.map(([, start, end]) => [start - first, end - 1 - first]),
+    };
+    tables.set(sha, t);
+    return t;
+  }
+  function track(module, instance) {
+    const sha = byModule.get(module);
+    if (!sha || !instance) return;
+    const t = tables.get(sha);
+    instances.push({ sha, memory: instance.exports[t.export] });
   }
 
   const W = WebAssembly;
   const OrigModule = W.Module;
+  const OrigInstance = W.Instance;
+  // The bytes V8 compiles: ours instrumented, or the original.
+  const compiled = (bytes) => {
+    if (!inject) {
+      capture(bytes);
+      return { bytes, sha: null };
+    }
+    const t = instrumented(bytes);
+    return t ? { bytes: t.bytes, sha: t.sha } : { bytes, sha: null };
+  };
+  const remember = (module, sha) => {
+    if (sha) byModule.set(module, sha);
+    return module;
+  };
   W.Module = new Proxy(OrigModule, {
     construct(target, args, newTarget) {
-      capture(args[0]);
-      return Reflect.construct(target, args, newTarget);
+      const c = compiled(args[0]);
+      return remember(Reflect.construct(target, [c.bytes, ...args.slice(1)], newTarget), c.sha);
     },
   });
+  if (inject) {
+    W.Instance = new Proxy(OrigInstance, {
+      construct(target, args, newTarget) {
+        const instance = Reflect.construct(target, args, newTarget);
+        track(args[0], instance);
+        return instance;
+      },
+    });
+  }
   const origCompile = W.compile;
   W.compile = function compile(bytes, ...rest) {
-    capture(bytes);
-    return origCompile.call(this, bytes, ...rest);
+    const c = compiled(bytes);
+    return origCompile.call(this, c.bytes, ...rest).then((m) => remember(m, c.sha));
   };
   const origInstantiate = W.instantiate;
   W.instantiate = function instantiate(source, ...rest) {
-    if (!(source instanceof OrigModule)) capture(source);
-    return origInstantiate.call(this, source, ...rest);
+    if (source instanceof OrigModule) {
+      const p = origInstantiate.call(this, source, ...rest);
+      return inject ? p.then((instance) => (track(source, instance), instance)) : p;
+    }
+    const c = compiled(source);
+    return origInstantiate.call(this, c.bytes, ...rest).then((r) => {
+      remember(r.module, c.sha);
+      if (inject) track(r.module, r.instance);
+      return r;
+    });
   };
   for (const name of ['compileStreaming', 'instantiateStreaming']) {
     const orig = W[name];
     if (typeof orig !== 'function') continue;
     W[name] = async function streaming(source, ...rest) {
       const response = await source;
+      if (inject) {
+        // Instrumenting needs the bytes: compile from them.
+        const bytes = await response.arrayBuffer();
+        return name === 'compileStreaming' ? W.compile(bytes) : W.instantiate(bytes, ...rest);
+      }
       try {
         capture(await response.clone().arrayBuffer());
       } catch (_) {
@@ -85,11 +177,36 @@ function install() {
     };
   }
 
+  // One entry per module: its raw blocks ([start, end, count], V8's raw
+  // form), counts as decimal integers (they may pass 2^53).
+  function injectedCoverage() {
+    const sums = new Map();
+    for (const { sha, memory } of instances) {
+      const t = tables.get(sha);
+      const n = t.raw.length;
+      const counts = new BigUint64Array(memory.buffer, 0, n);
+      let into = sums.get(sha);
+      if (!into) sums.set(sha, (into = new Array(n).fill(0n)));
+      for (let i = 0; i < n; i++) into[i] += counts[i];
+    }
+    const max = (1n << 64n) - 1n;
+    const entries = [];
+    for (const [sha, counts] of sums) {
+      const raw = tables.get(sha).raw;
+      entries.push(
+        '[' + raw.map(([s, e], i) => `[${s},${e},${counts[i] > max ? max : counts[i]}]`).join(',') + ']',
+      );
+    }
+    return '[' + entries.join(',') + ']';
+  }
+
   function dump() {
-    const coverage = collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count]));
+    const coverage = inject
+      ? injectedCoverage()
+      : JSON.stringify(collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count])));
     const file = path.join(dir, `raw-${process.pid}.json`);
     const tmp = `${file}.part`;
-    fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, modules: [...seen], coverage }));
+    fs.writeFileSync(tmp, `{"pid":${process.pid},"modules":${JSON.stringify([...seen])},"coverage":${coverage}}`);
     fs.renameSync(tmp, file);
   }
   const safeDump = () => {
