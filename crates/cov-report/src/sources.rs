@@ -55,35 +55,52 @@ pub fn load_sources(cov: &Coverage, root: &Path, outside_root: bool) -> BTreeMap
     // A root that does not exist holds nothing; every source is then not
     // found, which the report says.
     let real_root = fs::canonicalize(root).ok();
-    cov.files
-        .keys()
-        .map(|path| {
-            let location = locate(root, path);
-            let source = match fs::canonicalize(&location) {
-                Err(_) => Source {
+    let paths: Vec<&String> = cov.files.keys().collect();
+    let load = |path: &String| -> (String, Source) {
+        let location = locate(root, path);
+        let source = match fs::canonicalize(&location) {
+            Err(_) => Source {
+                location,
+                text: None,
+                outside_root: false,
+            },
+            // What was checked is what is read: the resolved path.
+            Ok(real) if outside_root || real_root.as_ref().is_some_and(|r| real.starts_with(r)) => {
+                Source {
+                    text: read_source(&real),
                     location,
-                    text: None,
                     outside_root: false,
-                },
-                // What was checked is what is read: the resolved path.
-                Ok(real)
-                    if outside_root || real_root.as_ref().is_some_and(|r| real.starts_with(r)) =>
-                {
-                    Source {
-                        text: read_source(&real),
-                        location,
-                        outside_root: false,
-                    }
                 }
-                Ok(_) => Source {
-                    location,
-                    text: None,
-                    outside_root: true,
-                },
-            };
-            (path.clone(), source)
-        })
-        .collect()
+            }
+            Ok(_) => Source {
+                location,
+                text: None,
+                outside_root: true,
+            },
+        };
+        (path.clone(), source)
+    };
+    // Reading and checking the text of many files is worth a few threads,
+    // as writing the pages is.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(paths.len().max(1));
+    let chunk = paths.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                let load = &load;
+                scope.spawn(move || part.iter().map(|p| load(p)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a reader is a bug; resume it on this thread.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn read_source(path: &Path) -> Option<String> {
