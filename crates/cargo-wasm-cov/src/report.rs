@@ -64,6 +64,21 @@ pub fn report(
         .map(|r| r.join("v8-coverage.json").into())
         .collect();
     a.extend(args!["-o", &offsets]);
+    // Per-test counts (wasm-run --counters inject on libtest binaries) go
+    // on through the stages: the mapper JSON carries which tests ran each
+    // line, and lcov-per-test.info has one TN: section per test.
+    let per_test = out.join("per-test.jsonl");
+    let lcov_per_test = out.join("lcov-per-test.info");
+    let has_per_test = runs.iter().any(|r| r.join("per-test.jsonl").is_file());
+    for stale in [&per_test, &lcov_per_test] {
+        if stale.is_file() {
+            std::fs::remove_file(stale)
+                .with_context(|| format!("cannot remove the old {}", stale.display()))?;
+        }
+    }
+    if has_per_test {
+        a.extend(args!["--per-test", &per_test]);
+    }
     check(stages.extract(&a)?, "v8cov-extract")?;
 
     let mut a: Vec<OsString> = Vec::new();
@@ -79,6 +94,14 @@ pub fn report(
         "-o",
         &mapped
     ]);
+    if has_per_test {
+        a.extend(args![
+            "--per-test",
+            &per_test,
+            "--lcov-per-test",
+            &lcov_per_test
+        ]);
+    }
     check(stages.mapper(&a)?, "wasm-cov-mapper")?;
 
     let html = args.html || args.open;

@@ -179,9 +179,28 @@ fn a_workspace_with_a_config_rustflag_members_and_an_integration_test() {
             assert!(r.join(f).exists(), "{} lacks {f}", r.display());
         }
     }
-    for f in ["offsets.csv", "coverage.json", "lcov.info"] {
+    for f in [
+        "offsets.csv",
+        "coverage.json",
+        "lcov.info",
+        "per-test.jsonl",
+        "lcov-per-test.info",
+    ] {
         assert!(out.join(f).is_file(), "no {f}");
     }
+    // One LCOV section per test, named with word characters only.
+    let per_test = std::fs::read_to_string(out.join("lcov-per-test.info")).unwrap();
+    let names: Vec<&str> = per_test
+        .lines()
+        .filter_map(|l| l.strip_prefix("TN:"))
+        .collect();
+    assert!(names.len() >= 3, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_')),
+        "{names:?}"
+    );
 }
 
 #[test]
