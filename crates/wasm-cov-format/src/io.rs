@@ -173,22 +173,27 @@ impl<R> LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(out)?;
-        for &b in &out[..n] {
-            if b == b'\n' {
-                self.line += 1;
-                self.len = 0;
-            } else {
-                self.len += 1;
-                if self.len > self.max {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong {
-                            line: self.line,
-                            max: self.max,
-                        },
-                    ));
-                }
+        let too_long = |line| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong {
+                    line,
+                    max: self.max,
+                },
+            )
+        };
+        let mut rest = &out[..n];
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            if self.len + i > self.max {
+                return Err(too_long(self.line));
             }
+            self.line += 1;
+            self.len = 0;
+            rest = &rest[i + 1..];
+        }
+        self.len += rest.len();
+        if self.len > self.max {
+            return Err(too_long(self.line));
         }
         Ok(n)
     }
@@ -207,6 +212,10 @@ pub struct AtomicOutput {
 
 enum Inner {
     Stdout(io::Stdout),
+    /// A target that is not a regular file (`/dev/null`, a FIFO, a
+    /// terminal): written in place, since renaming over it would replace
+    /// the device or pipe with a file.
+    Special(BufWriter<File>),
     File {
         writer: BufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
@@ -219,6 +228,13 @@ impl AtomicOutput {
         let inner = match path {
             None => Inner::Stdout(io::stdout()),
             Some(p) if p.as_os_str() == "-" => Inner::Stdout(io::stdout()),
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+                Inner::Special(BufWriter::new(f))
+            }
             Some(p) => {
                 let dir = match p.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d,
@@ -242,6 +258,7 @@ impl AtomicOutput {
     pub fn commit(self) -> io::Result<()> {
         match self.inner {
             Inner::Stdout(mut s) => s.flush(),
+            Inner::Special(mut w) => w.flush(),
             Inner::File { writer, target } => {
                 let tmp = writer.into_inner().map_err(|e| e.into_error())?;
                 // tempfile creates 0600; an output is an ordinary file that
@@ -264,18 +281,21 @@ impl Write for AtomicOutput {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.inner {
             Inner::Stdout(s) => s.write(buf),
+            Inner::Special(w) => w.write(buf),
             Inner::File { writer, .. } => writer.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.inner {
             Inner::Stdout(s) => s.write_all(buf),
+            Inner::Special(w) => w.write_all(buf),
             Inner::File { writer, .. } => writer.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
             Inner::Stdout(s) => s.flush(),
+            Inner::Special(w) => w.flush(),
             Inner::File { writer, .. } => writer.flush(),
         }
     }
@@ -459,5 +479,16 @@ mod tests {
         dir.commit().unwrap();
         assert!(target.is_dir());
         assert_eq!(names(parent.path()), ["files", "keep.txt"]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_device_is_written_in_place_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        let mut out = AtomicOutput::create(Some(null)).unwrap();
+        out.write_all(b"gone").unwrap();
+        out.commit().unwrap();
+        assert!(std::fs::metadata(null).unwrap().file_type().is_char_device());
     }
 }

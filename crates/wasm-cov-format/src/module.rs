@@ -59,14 +59,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl ModuleLayout {
     /// Parses the module's structure (not its code). Fails on anything that
     /// is not a well-formed core wasm module, with the offset.
+    ///
+    /// The SHA-256 is computed on a second thread meanwhile: for a large
+    /// module the two take about as long.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
             return Err(FormatError::Invalid(
                 "not a WebAssembly module (no \\0asm magic at offset 0)".into(),
             ));
         }
+        // Small modules are not worth a thread.
+        if bytes.len() < 1 << 20 {
+            return Self::parse_structure(bytes, sha256_hex(bytes));
+        }
+        std::thread::scope(|scope| {
+            let hash = scope.spawn(|| sha256_hex(bytes));
+            let layout = Self::parse_structure(bytes, String::new());
+            let sha = hash.join().unwrap_or_else(|_| sha256_hex(bytes));
+            layout.map(|l| ModuleLayout { sha256: sha, ..l })
+        })
+    }
+
+    fn parse_structure(bytes: &[u8], sha256: String) -> Result<Self, FormatError> {
         let mut layout = ModuleLayout {
-            sha256: sha256_hex(bytes),
+            sha256,
             code_section_offset: 0,
             code_section_end: 0,
             bodies: Vec::new(),

@@ -103,7 +103,11 @@ pub fn read_offsets_grouped(
     r: impl Read,
 ) -> Result<BTreeMap<String, Vec<OffsetBlock>>, FormatError> {
     let r = LineLimit::new(r, MAX_OFFSETS_LINE);
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(r);
+    // Larger reads than csv's 8 KiB: a tenth of the system calls.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(64 << 10)
+        .from_reader(r);
     let mut header = csv::StringRecord::new();
     if !rdr.read_record(&mut header).map_err(csv_err)? {
         return Err(FormatError::line(1, "empty file, expected the header"));

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasm_cov_format::Coverage;
 
@@ -53,22 +54,45 @@ impl Sources {
 
     /// Parses the files of `paths` not read yet on a second thread while
     /// `work` runs on this one: on a large crate, syn takes about as long
-    /// as gimli. What was parsed is kept only when `work` succeeds.
+    /// as gimli. When `work` is done first, this thread takes files from
+    /// the same list, largest first, so neither waits long for the other.
+    /// What was parsed is kept only when `work` succeeds.
     pub(crate) fn parse_while<T, E>(
         &mut self,
         mut paths: Vec<PathBuf>,
         work: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         paths.retain(|p| !self.parsed.contains_key(p));
+        // Largest first: the last file taken is then a small one.
+        let mut sized: Vec<(u64, PathBuf)> = paths
+            .into_iter()
+            .map(|p| (std::fs::metadata(&p).map_or(0, |m| m.len()), p))
+            .collect();
+        sized.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let next = AtomicUsize::new(0);
+        let take = || {
+            let mut done = Vec::new();
+            while let Some((_, p)) = sized.get(next.fetch_add(1, Ordering::Relaxed)) {
+                done.push((p.clone(), load_facts(p)));
+            }
+            done
+        };
         let (out, parsed) = std::thread::scope(|scope| {
-            let parser = scope.spawn(|| {
-                paths
-                    .iter()
-                    .map(|p| (p.clone(), load_facts(p)))
-                    .collect::<Vec<_>>()
-            });
+            let parser = scope.spawn(take);
             let out = work();
-            (out, parser.join())
+            let mine = match &out {
+                Ok(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(take)),
+                Err(_) => Ok(Vec::new()),
+            };
+            let theirs = parser.join();
+            let parsed = match (theirs, mine) {
+                (Ok(mut a), Ok(b)) => {
+                    a.extend(b);
+                    Ok(a)
+                }
+                _ => Err(()),
+            };
+            (out, parsed)
         });
         let out = out?;
         // A panic in the parser is a bug; the report is still right without
