@@ -173,22 +173,27 @@ impl<R> LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(out)?;
-        for &b in &out[..n] {
-            if b == b'\n' {
-                self.line += 1;
-                self.len = 0;
-            } else {
-                self.len += 1;
-                if self.len > self.max {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong {
-                            line: self.line,
-                            max: self.max,
-                        },
-                    ));
-                }
+        let too_long = |line| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong {
+                    line,
+                    max: self.max,
+                },
+            )
+        };
+        let mut rest = &out[..n];
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            if self.len + i > self.max {
+                return Err(too_long(self.line));
             }
+            self.line += 1;
+            self.len = 0;
+            rest = &rest[i + 1..];
+        }
+        self.len += rest.len();
+        if self.len > self.max {
+            return Err(too_long(self.line));
         }
         Ok(n)
     }
