@@ -4,20 +4,26 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use wasm_cov_format::{write_offsets, OffsetRow, V8Coverage, V8_WASM_VERSION};
+use wasm_cov_format::{write_offsets_grouped, OffsetBlock, V8Coverage, V8_WASM_VERSION};
 
-/// Block key: module hash, start, end, function index.
-pub type Key = (String, u64, u64, u32);
+/// A block within its module, in the CSV's order: start, end, function.
+pub type Key = (u64, u64, u32);
 
-/// Adds the wasm blocks of one document to `acc`. Returns how many wasm
-/// modules it held.
-pub fn accumulate(doc: &V8Coverage, acc: &mut BTreeMap<Key, u64>) -> Result<usize> {
+/// The blocks summed so far, by module (lowercase SHA-256): each module's
+/// blocks sorted by [`Key`], each key once with its saturating sum. The
+/// hash is stored once per module, not once per block.
+pub type Blocks = BTreeMap<String, Vec<(Key, u64)>>;
+
+/// Adds the wasm blocks of `doc` to `acc`; returns how many wasm modules
+/// `doc` has. Fails on a malformed wasm entry, naming it by its place.
+pub fn accumulate(doc: &V8Coverage, acc: &mut Blocks) -> Result<usize> {
     if let Some(v) = doc.wasm_coverage_version {
         if v != V8_WASM_VERSION {
             bail!("wasmCoverageVersion {v} is not supported (this build reads {V8_WASM_VERSION})");
         }
     }
     let mut modules = 0;
+    let mut touched = Vec::new();
     for (si, script) in doc.result.iter().enumerate() {
         let Some(wasm) = &script.wasm else { continue };
         modules += 1;
@@ -28,6 +34,8 @@ pub fn accumulate(doc: &V8Coverage, acc: &mut BTreeMap<Key, u64>) -> Result<usiz
             );
         }
         let module = wasm.sha256.to_ascii_lowercase();
+        let blocks = acc.entry(module.clone()).or_default();
+        touched.push(module);
         for (fi, f) in script.functions.iter().enumerate() {
             let Some(index) = f.function_index else {
                 bail!("result[{si}].functions[{fi}] has no functionIndex");
@@ -41,29 +49,49 @@ pub fn accumulate(doc: &V8Coverage, acc: &mut BTreeMap<Key, u64>) -> Result<usiz
                         r.end_offset
                     );
                 }
-                let slot = acc
-                    .entry((module.clone(), r.start_offset, r.end_offset, index))
-                    .or_insert(0);
-                *slot = slot.saturating_add(r.count);
+                blocks.push(((r.start_offset, r.end_offset, index), r.count));
             }
+        }
+    }
+    // Sorting once and summing neighbours is several times cheaper than a
+    // map insert per block.
+    for module in touched {
+        if let Some(blocks) = acc.get_mut(&module) {
+            merge_sorted(blocks);
         }
     }
     Ok(modules)
 }
 
-/// Writes the accumulated blocks, sorted by module then start.
-pub fn write(acc: &BTreeMap<Key, u64>, w: impl Write) -> Result<()> {
-    let rows: Vec<OffsetRow> = acc
-        .iter()
-        .map(|((module, start, end, function), &count)| OffsetRow {
-            module: module.clone(),
-            function: *function,
-            start: *start,
-            end: *end,
-            count,
-        })
-        .collect();
-    write_offsets(&rows, w)?;
+/// Sorts `blocks` by key and folds equal keys into one, summing counts
+/// (saturating).
+fn merge_sorted(blocks: &mut Vec<(Key, u64)>) {
+    blocks.sort_unstable_by_key(|b| b.0);
+    blocks.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = kept.1.saturating_add(later.1);
+        }
+        same
+    });
+}
+
+/// Writes the offsets CSV: sorted by module, start, end, function.
+pub fn write(acc: &Blocks, w: impl Write) -> Result<()> {
+    write_offsets_grouped(
+        acc.iter().map(|(module, blocks)| {
+            let rows = blocks
+                .iter()
+                .map(|&((start, end, function), count)| OffsetBlock {
+                    function,
+                    start,
+                    end,
+                    count,
+                });
+            (module.as_str(), rows)
+        }),
+        w,
+    )?;
     Ok(())
 }
 

@@ -17,5 +17,5 @@ mod per_test;
 
 pub use check::check_modules;
 pub use cli::{run, Cli};
-pub use extract::{accumulate, write, Key};
+pub use extract::{accumulate, write, Blocks, Key};
 pub use per_test::{as_no_test, of_input as per_test_of_input, PER_TEST_FILE};

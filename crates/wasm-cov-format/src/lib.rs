@@ -35,8 +35,8 @@ pub use mapped::{
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
 pub use offsets::{
-    read_offsets, read_offsets_grouped, write_offsets, OffsetBlock, OffsetRow, MAX_OFFSETS_LINE,
-    OFFSETS_HEADER,
+    read_offsets, read_offsets_grouped, write_offsets, write_offsets_grouped, OffsetBlock,
+    OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER,
 };
 pub use paths::normalize_report_path;
 pub use per_test::{

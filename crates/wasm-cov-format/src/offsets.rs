@@ -39,6 +39,50 @@ pub fn write_offsets<'a>(
     Ok(())
 }
 
+/// Writes the header and each module's blocks (callers sort both), the
+/// same bytes [`write_offsets`] writes for the same rows, without an
+/// [`OffsetRow`] (and its hash) per block: no field ever needs quoting.
+pub fn write_offsets_grouped<'a, B>(
+    groups: impl IntoIterator<Item = (&'a str, B)>,
+    w: impl Write,
+) -> Result<(), FormatError>
+where
+    B: IntoIterator<Item = OffsetBlock>,
+{
+    let mut w = std::io::BufWriter::with_capacity(64 << 10, w);
+    w.write_all(OFFSETS_HEADER.as_bytes())?;
+    w.write_all(b"\n")?;
+    let mut line = Vec::with_capacity(160);
+    for (module, blocks) in groups {
+        for b in blocks {
+            line.clear();
+            line.extend_from_slice(module.as_bytes());
+            for v in [u64::from(b.function), b.start, b.end, b.count] {
+                line.push(b',');
+                push_decimal(&mut line, v);
+            }
+            line.push(b'\n');
+            w.write_all(&line)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 /// The longest line the offsets reader accepts. A row is at most about 140
 /// bytes; the cap keeps the csv crate from buffering a hostile multi-GB
 /// field.
@@ -351,6 +395,36 @@ mod tests {
             let g = read_offsets_grouped(text.as_bytes()).unwrap_err();
             assert_eq!(g.to_string(), e, "{text:?}");
         }
+    }
+
+    #[test]
+    fn grouped_writer_writes_what_the_row_writer_writes() {
+        let k = "cd34000000000000000000000000000000000000000000000000000000000000";
+        let rows = [
+            (H, 3, 100, 120, 7),
+            (H, 0, 120, 121, 0),
+            (k, u32::MAX, 5, u64::MAX, u64::MAX),
+        ]
+        .map(|(m, function, start, end, count)| OffsetRow {
+            module: m.to_owned(),
+            function,
+            start,
+            end,
+            count,
+        });
+        let mut want = Vec::new();
+        write_offsets(&rows, &mut want).unwrap();
+        let mut got = Vec::new();
+        let groups = [(H, &rows[..2]), (k, &rows[2..])]
+            .map(|(m, rs)| (m, rs.iter().map(OffsetBlock::from).collect::<Vec<_>>()));
+        write_offsets_grouped(groups, &mut got).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
+        let mut empty = Vec::new();
+        write_offsets_grouped(Vec::<(&str, Vec<OffsetBlock>)>::new(), &mut empty).unwrap();
+        assert_eq!(empty, format!("{OFFSETS_HEADER}\n").as_bytes());
     }
 
     /// The grouped reader against the row reader: the same blocks, or the
