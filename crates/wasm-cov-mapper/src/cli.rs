@@ -240,10 +240,7 @@ fn load_module(path: &Path) -> Result<Loaded> {
 
 /// Which modules to map: every --wasm (even one with no blocks: all its
 /// lines count 0), and for --modules every module the offsets name.
-fn find_modules(
-    cli: &Cli,
-    by_module: &BTreeMap<String, Vec<OffsetBlock>>,
-) -> Result<Vec<Loaded>> {
+fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetBlock>>) -> Result<Vec<Loaded>> {
     let input = &cli.offsets;
     let mut modules: Vec<Loaded> = Vec::new();
     for w in &cli.wasm {

@@ -91,16 +91,27 @@ pub fn map_module_per_test(
             &facts,
         )?;
     }
-    let (functions, dead_functions) = functions::collect(&info, &blocks, &facts);
+    // Branches decode every function body: done on a second thread while
+    // this one counts functions (both only read what the fold left).
+    let (branches, (functions, dead_functions)) = std::thread::scope(|scope| {
+        let branches = scope.spawn(|| {
+            map_branches(
+                bytes,
+                layout,
+                &blocks,
+                &info.rows,
+                opts.branch_filter,
+                &facts,
+            )
+        });
+        let functions = functions::collect(&info, &blocks, &facts);
+        let branches = branches
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (branches, functions)
+    });
+    let branches = branches?;
     sources.no_code.gather(&info, &facts);
-    let branches = map_branches(
-        bytes,
-        layout,
-        &blocks,
-        &info.rows,
-        opts.branch_filter,
-        &facts,
-    )?;
 
     branches::write(branches, &info.files, cov);
     lines.write(&info.files, cov);

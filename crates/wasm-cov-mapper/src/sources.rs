@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use wasm_cov_format::Coverage;
 
@@ -21,7 +21,7 @@ use crate::source::SourceFacts;
 #[derive(Debug, Default)]
 pub struct Sources {
     disabled: bool,
-    parsed: HashMap<PathBuf, Option<Rc<SourceFacts>>>,
+    parsed: HashMap<PathBuf, Option<Arc<SourceFacts>>>,
     pub(crate) no_code: NoCode,
 }
 
@@ -44,7 +44,7 @@ impl Sources {
     /// Gives `path` the facts of `text` instead of reading it (for tests).
     pub fn insert(&mut self, path: PathBuf, text: &str) {
         self.parsed
-            .insert(path, SourceFacts::parse(text).map(Rc::new));
+            .insert(path, SourceFacts::parse(text).map(Arc::new));
     }
 
     /// Whether files are read at all.
@@ -100,7 +100,7 @@ impl Sources {
         match parsed {
             Ok(parsed) => {
                 for (path, facts) in parsed {
-                    self.parsed.insert(path, facts.map(Rc::new));
+                    self.parsed.insert(path, facts.map(Arc::new));
                 }
             }
             Err(_) => wasm_cov_cli::warn!("parsing the sources failed; using the DWARF alone"),
@@ -114,20 +114,20 @@ impl Sources {
         FileFacts(abs_paths.iter().map(|p| self.get(p)).collect())
     }
 
-    fn get(&mut self, path: &Path) -> Option<Rc<SourceFacts>> {
+    fn get(&mut self, path: &Path) -> Option<Arc<SourceFacts>> {
         if self.disabled {
             return None;
         }
         self.parsed
             .entry(path.to_path_buf())
-            .or_insert_with(|| load_facts(path).map(Rc::new))
+            .or_insert_with(|| load_facts(path).map(Arc::new))
             .clone()
     }
 }
 
 /// The facts of one module's files, indexed like `DebugInfo::files`;
 /// `None` for a file not analysed.
-pub(crate) struct FileFacts(Vec<Option<Rc<SourceFacts>>>);
+pub(crate) struct FileFacts(Vec<Option<Arc<SourceFacts>>>);
 
 impl FileFacts {
     pub(crate) fn get(&self, file: u32) -> Option<&SourceFacts> {
