@@ -372,7 +372,7 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
     let include = compile("--include", &args.include)?;
     let exclude = compile("--exclude", &args.exclude)?;
 
-    let mut merged = read_inputs(args.inputs(), &args.rewriter())?;
+    let (mut merged, contexts) = read_inputs(args.inputs(), &args.rewriter())?;
     let read = merged.files.len();
     if read == 0 && !args.allow_empty {
         return Err(Error::NoRecords {
@@ -395,6 +395,10 @@ pub fn run(args: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> anyhow
     };
     let mut report = prepare_report(merged, &sources, stderr)?;
     report.patch = args.patch()?;
+    report.contexts = contexts.map(|mut c| {
+        c.prune(&report.coverage);
+        c
+    });
     let mut outcomes = check_thresholds(&report.coverage.totals(), &args.bars());
     if let Some(patch) = &report.patch {
         warn_unmatched_patch(patch, &report.coverage, stderr)?;

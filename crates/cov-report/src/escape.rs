@@ -88,6 +88,45 @@ impl fmt::Display for EscAttr<'_> {
     }
 }
 
+/// A JSON string literal, quotes included, safe inside an HTML
+/// `<script>` element: besides JSON's own escapes, `<`, `>`, `&`, `'` and
+/// U+2028/U+2029 are written as `\uXXXX`, so no `</script>` or `<!--` can
+/// appear, and control characters as `\u00XX`.
+#[derive(Clone, Copy)]
+pub struct JsonStr<'a>(pub &'a str);
+
+impl fmt::Display for JsonStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        let s = self.0;
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            let rep = match c {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '<'
+                | '>'
+                | '&'
+                | '\''
+                | '\u{0}'..='\u{1f}'
+                | '\u{7f}'
+                | '\u{2028}'
+                | '\u{2029}' => "",
+                _ => continue,
+            };
+            f.write_str(&s[start..i])?;
+            if rep.is_empty() {
+                write!(f, "\\u{:04x}", c as u32)?;
+            } else {
+                f.write_str(rep)?;
+            }
+            start = i + c.len_utf8();
+        }
+        f.write_str(&s[start..])?;
+        f.write_str("\"")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +152,14 @@ mod tests {
         let mut out = String::from("x");
         push_escaped(&mut out, "<a href='&'>\u{0}");
         assert_eq!(out, format!("x{}", Esc("<a href='&'>\u{0}")));
+    }
+
+    #[test]
+    fn json_strings_cannot_end_a_script() {
+        let s = "</script><!--\"\\\n\u{2028}é";
+        let j = JsonStr(s).to_string();
+        assert_eq!(j, r#""\u003c/script\u003e\u003c!--\"\\\u000a\u2028é""#);
+        let back: String = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, s);
     }
 }

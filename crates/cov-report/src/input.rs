@@ -4,15 +4,21 @@
 use std::io::{self, BufReader, Read};
 
 use wasm_cov_cli::InputArg;
-use wasm_cov_format::{detect_kind, read_lcov, Coverage, InputKind, MappedCoverage};
+use wasm_cov_format::{detect_kind, read_lcov, Coverage, FormatError, InputKind, MappedCoverage};
 
+use crate::contexts::{Contexts, ContextsBuilder, TnWatcher};
 use crate::error::Error;
 use crate::merge::merge_owned;
 use crate::paths::PathRewriter;
 
-/// Reads every input and merges them under rewritten paths.
-pub(crate) fn read_inputs(inputs: &[InputArg], rewriter: &PathRewriter) -> Result<Coverage, Error> {
+/// Reads every input and merges them under rewritten paths, with the
+/// per-test contexts of those that have any.
+pub(crate) fn read_inputs(
+    inputs: &[InputArg],
+    rewriter: &PathRewriter,
+) -> Result<(Coverage, Option<Contexts>), Error> {
     let mut merged = Coverage::default();
+    let mut contexts = ContextsBuilder::default();
     for input in inputs {
         let name = input.to_string();
         // Streamed: an LCOV file is read a line at a time (each line
@@ -21,10 +27,10 @@ pub(crate) fn read_inputs(inputs: &[InputArg], rewriter: &PathRewriter) -> Resul
             name: name.clone(),
             error,
         })?;
-        let cov = read_coverage(&name, reader)?;
+        let cov = read_one(&name, reader, Some((rewriter, &mut contexts)))?;
         merge_owned(&mut merged, cov, rewriter);
     }
-    Ok(merged)
+    Ok((merged, contexts.finish()))
 }
 
 /// Parses one input document of whatever kind it is. `name` is only for
@@ -36,7 +42,17 @@ pub fn parse_coverage(name: &str, bytes: &[u8]) -> Result<Coverage, Error> {
 /// [`parse_coverage`] from a stream: the kind is told from the first 4096
 /// bytes, then LCOV is read a line at a time and JSON straight into its
 /// document, so the input is never held whole.
-pub fn read_coverage(name: &str, mut r: impl Read) -> Result<Coverage, Error> {
+pub fn read_coverage(name: &str, r: impl Read) -> Result<Coverage, Error> {
+    read_one(name, r, None)
+}
+
+/// [`read_coverage`], adding any per-test data to `contexts` under paths
+/// rewritten by its rewriter.
+fn read_one(
+    name: &str,
+    mut r: impl Read,
+    contexts: Option<(&PathRewriter, &mut ContextsBuilder)>,
+) -> Result<Coverage, Error> {
     let parse = |error| Error::Parse {
         name: name.to_owned(),
         error,
@@ -51,15 +67,55 @@ pub fn read_coverage(name: &str, mut r: impl Read) -> Result<Coverage, Error> {
         })?;
     let kind = detect_kind(&head);
     let all = BufReader::new(io::Cursor::new(head).chain(r));
-    match kind {
-        InputKind::Lcov => read_lcov(all).map_err(parse),
-        InputKind::MappedJson => Ok(MappedCoverage::from_reader(all)
-            .map_err(parse)?
-            .to_coverage()),
-        InputKind::V8Json => Err(Error::V8Input {
+    match (kind, contexts) {
+        (InputKind::Lcov, None) => read_lcov(all).map_err(parse),
+        (InputKind::Lcov, Some((rewriter, into))) => {
+            let mut mine = ContextsBuilder::default();
+            let mut watched = TnWatcher::new(all, rewriter, &mut mine);
+            let cov = read_lcov(&mut watched).map_err(parse)?;
+            watched.finish();
+            // One name for all of a tracefile is the name of a run
+            // (geninfo's --test-name), not a split by test.
+            if mine.tests() > 1 {
+                into.absorb(mine);
+            }
+            Ok(cov)
+        }
+        (InputKind::MappedJson, contexts) => {
+            let doc = MappedCoverage::from_reader(all).map_err(parse)?;
+            if let Some((rewriter, into)) = contexts {
+                mapped_contexts(&doc, rewriter, into).map_err(parse)?;
+            }
+            Ok(doc.to_coverage())
+        }
+        (InputKind::V8Json, _) => Err(Error::V8Input {
             name: name.to_owned(),
         }),
     }
+}
+
+/// The mapper JSON's `tests`, `testSets` and `testLines`, by name.
+fn mapped_contexts(
+    doc: &MappedCoverage,
+    rewriter: &PathRewriter,
+    into: &mut ContextsBuilder,
+) -> Result<(), FormatError> {
+    if doc.tests.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<u32> = doc.tests.iter().map(|t| into.test(&t.name)).collect();
+    for file in &doc.files {
+        if file.test_lines.is_empty() {
+            continue;
+        }
+        let path = rewriter.rewrite(&file.path);
+        for (line, tests) in doc.tests_by_line(file)? {
+            for t in tests {
+                into.add(&path, line, ids[t as usize]);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@
 
 mod cli;
 mod cobertura;
+mod contexts;
 mod diff;
 mod error;
 mod escape;
@@ -48,6 +49,7 @@ mod threshold;
 
 pub use cli::{run, Cli, TOOL};
 pub use cobertura::{write_cobertura, CoberturaOptions};
+pub use contexts::{compress_ranges, Contexts, FileSets};
 pub use diff::{parse_unified_diff, ChangedLines, DiffError};
 pub use error::Error;
 pub use escape::{Esc, EscAttr};

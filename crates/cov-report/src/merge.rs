@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use regex::Regex;
 use wasm_cov_format::{Coverage, FileCoverage};
 
+use crate::contexts::Contexts;
 use crate::error::warn;
 use crate::exclude::{apply_exclusions, scan_markers, Exclusions};
 use crate::functions::{fold_by_line, merge_functions};
@@ -25,6 +26,8 @@ pub struct Report {
     pub exclusions: BTreeMap<String, Exclusions>,
     /// The change patch coverage is measured on (`--diff`), if any.
     pub patch: Option<Patch>,
+    /// Which tests ran which lines, when an input had per-test data.
+    pub contexts: Option<Contexts>,
 }
 
 /// [`merge_into`] for a `cov` that is no longer needed: a file `into` does
@@ -109,6 +112,7 @@ pub fn prepare_report(
         sources,
         exclusions,
         patch: None,
+        contexts: None,
     })
 }
 

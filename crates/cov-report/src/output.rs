@@ -39,7 +39,7 @@ pub(crate) fn write_outputs(
     }
     if let Some(out) = &args.json_summary {
         emit(out, stdout, |w| {
-            write_json_summary(cov, report.patch.as_ref(), w)
+            write_json_summary(cov, report.patch.as_ref(), report.contexts.as_ref(), w)
         })?;
     }
     if let Some(out) = &args.markdown {

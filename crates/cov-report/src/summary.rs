@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, Totals};
 
+use crate::contexts::Contexts;
 use crate::patch::Patch;
 use crate::ratio::Ratio;
 use crate::table::missing_lines;
@@ -56,6 +57,7 @@ fn json_ratio(w: &mut impl Write, r: Ratio) -> io::Result<()> {
 pub fn write_json_summary(
     cov: &Coverage,
     patch: Option<&Patch>,
+    contexts: Option<&Contexts>,
     mut w: impl Write,
 ) -> io::Result<()> {
     write!(
@@ -91,7 +93,19 @@ pub fn write_json_summary(
         }
         write!(w, "}}")?;
     }
-    writeln!(w, "\n]}}")?;
+    write!(w, "\n]")?;
+    // Per-test data only when an input had it, so other summaries keep
+    // their bytes.
+    if let Some(c) = contexts {
+        write!(w, ",\n\"tests\":[")?;
+        for (i, (name, lines)) in c.names.iter().zip(c.lines_per_test()).enumerate() {
+            let sep = if i == 0 { "\n" } else { ",\n" };
+            let name = serde_json::to_string(name).unwrap_or_default();
+            write!(w, "{sep}{{\"name\":{name},\"lines\":{lines}}}")?;
+        }
+        write!(w, "\n]")?;
+    }
+    writeln!(w, "}}")?;
     Ok(())
 }
 
@@ -275,7 +289,7 @@ mod tests {
         cov.file_mut("a\"\\\n.rs").add_line(1, 1);
         cov.file_mut("b.rs").add_line(1, 0);
         let mut out = Vec::new();
-        write_json_summary(&cov, None, &mut out).unwrap();
+        write_json_summary(&cov, None, None, &mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["files"][0]["path"], "a\"\\\n.rs");
         assert_eq!(v["totals"]["lines"]["pct"], 50);

@@ -8,10 +8,11 @@ use std::io::{self, Write};
 
 use wasm_cov_format::FileCoverage;
 
-use super::chrome::{chips, foot, head, level};
+use super::chrome::{chips, foot_with, head_with, level, CONTEXT_SCRIPT, CONTEXT_STYLE};
 use super::highlight::{highlight_line, Class, State};
 use super::{FileView, HtmlOptions, CHANGED_PAGE, DIRS_DIR};
-use crate::escape::{push_escaped, Esc, EscAttr};
+use crate::contexts::{Contexts, FileSets};
+use crate::escape::{push_escaped, Esc, EscAttr, JsonStr};
 use crate::paths::{base_of, dir_of};
 use crate::ratio::Ratio;
 use crate::sources::Source;
@@ -56,7 +57,12 @@ pub fn write_file_page(
     let f = view.coverage;
     let t = f.totals();
     let has_branches = t.branches_found > 0;
-    head(w, &format!("{} — {}", view.path, opts.title))?;
+    let sets = view.contexts.and_then(|c| c.file_sets(view.path));
+    let (css, script) = match sets {
+        Some(_) => (CONTEXT_STYLE, CONTEXT_SCRIPT),
+        None => ("", ""),
+    };
+    head_with(w, &format!("{} — {}", view.path, opts.title), css)?;
 
     let (dir, base) = (dir_of(view.path), base_of(view.path));
     write!(w, "<header class=\"top\"><a class=\"brand\" id=\"up\" href=\"../index.html\">← {}</a><span class=\"path\">", Esc(&opts.title))?;
@@ -219,7 +225,49 @@ pub fn write_file_page(
         w,
         "<div class=\"legend\"><span><i style=\"background:var(--hit)\"></i>covered</span><span><i style=\"background:var(--miss)\"></i>not covered</span><span><i style=\"background:var(--excl)\"></i>excluded by a marker</span>{changed_key}<span>keys: <kbd>j</kbd> <kbd>k</kbd> next / previous uncovered, <kbd>[</kbd> <kbd>]</kbd> files, <kbd>u</kbd> index, <kbd>?</kbd> help</span></div>\n</main>"
     )?;
-    foot(w)
+    if let (Some(sets), Some(c)) = (&sets, view.contexts) {
+        write_contexts(w, sets, c)?;
+    }
+    foot_with(w, script)
+}
+
+/// The file's per-test data, once, for the page's script: `t` the tests
+/// that ran a line of it as `[index in tests.html, name]`, `s` the
+/// distinct sets of them as ranges of indices into `t`, `l` per line run
+/// `line, set`, flat.
+fn write_contexts(w: &mut impl Write, sets: &FileSets, c: &Contexts) -> io::Result<()> {
+    let mut s = String::with_capacity(64 * sets.tests.len() + 8 * sets.lines.len() + 256);
+    s.push_str("<script type=\"application/json\" id=\"ctx\">{\"t\":[");
+    for (i, &t) in sets.tests.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('[');
+        push_u64(&mut s, t.into());
+        let _ = write!(s, ",{}]", JsonStr(&c.names[t as usize]));
+    }
+    s.push_str("],\"s\":[");
+    for (i, set) in sets.sets.iter().enumerate() {
+        s.push_str(if i > 0 { ",[" } else { "[" });
+        for (j, &k) in set.iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            push_u64(&mut s, k.into());
+        }
+        s.push(']');
+    }
+    s.push_str("],\"l\":[");
+    for (i, &(line, set)) in sets.lines.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        push_u64(&mut s, line.into());
+        s.push(',');
+        push_u64(&mut s, set.into());
+    }
+    s.push_str("]}</script>\n");
+    w.write_all(s.as_bytes())
 }
 
 fn write_code(

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
 use super::chrome::{cards, cards_and, chips, foot, head, level, metrics, pct_value};
-use super::{HtmlOptions, CHANGED_PAGE, DIRS_DIR, FILES_DIR};
+use super::{HtmlOptions, CHANGED_PAGE, DIRS_DIR, FILES_DIR, TESTS_PAGE};
+use crate::contexts::Contexts;
 use crate::escape::{Esc, EscAttr};
 use crate::patch::Patch;
 use crate::paths::dir_of;
@@ -107,6 +108,7 @@ pub fn write_index(
     pages: &BTreeMap<String, String>,
     dir_pages: &BTreeMap<String, String>,
     patch: Option<&Patch>,
+    contexts: Option<&Contexts>,
     opts: &HtmlOptions,
 ) -> io::Result<()> {
     let t = cov.totals();
@@ -126,6 +128,13 @@ pub fn write_index(
             w,
             "<p class=\"changed-link\"><a href=\"{CHANGED_PAGE}\">Changed files ({n})</a>: patch coverage of <code>{}</code></p>",
             Esc(&p.label)
+        )?;
+    }
+    if let Some(c) = contexts {
+        writeln!(
+            w,
+            "<p class=\"changed-link\"><a href=\"{TESTS_PAGE}\">Tests ({})</a>: the lines each test ran; on a file page, pick a test to see its lines, or click a count to see the tests that ran it</p>",
+            c.names.len()
         )?;
     }
 

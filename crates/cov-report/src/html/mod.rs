@@ -14,6 +14,7 @@ mod file;
 mod highlight;
 mod index;
 mod names;
+mod tests;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use wasm_cov_format::{AtomicDir, FileCoverage};
 
+use crate::contexts::Contexts;
 use crate::exclude::Exclusions;
 use crate::merge::Report;
 use crate::sources::Source;
@@ -70,6 +72,8 @@ pub struct FileView<'a> {
     /// The page of this file's directory in [`DIRS_DIR`], when the report
     /// has directory pages.
     pub dir_page: Option<&'a str>,
+    /// Which tests ran which lines, when the inputs had per-test data.
+    pub contexts: Option<&'a Contexts>,
 }
 
 /// Why writing the HTML report failed; names the path.
@@ -152,6 +156,7 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
             dir_page: dir_pages
                 .get(crate::paths::dir_of(path))
                 .map(String::as_str),
+            contexts: report.contexts.as_ref(),
         };
         write_file_page(&mut w, &view, opts).map_err(err(&target))?;
         w.flush().map_err(err(&target))
@@ -227,11 +232,25 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
             _ => {}
         },
     }
+    let tests = dir.join(TESTS_PAGE);
+    let contexts = report.contexts.as_ref();
+    match contexts {
+        Some(c) => write_top_page(dir, &tests, |w| tests::write_tests(w, cov, c, &pages, opts))?,
+        // A tests page of an earlier run would name other tests.
+        None => match fs::remove_file(&tests) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(err(&tests)(e)),
+            _ => {}
+        },
+    }
     let index = dir.join("index.html");
     write_top_page(dir, &index, |w| {
-        write_index(w, cov, &pages, &dir_pages, patch, opts)
+        write_index(w, cov, &pages, &dir_pages, patch, contexts, opts)
     })
 }
+
+/// The page the tests are listed on, with the lines each ran, beside
+/// `index.html`, when the inputs had per-test data.
+pub const TESTS_PAGE: &str = "tests.html";
 
 /// The page a change's files are listed on, beside `index.html`.
 pub const CHANGED_PAGE: &str = "changed.html";
