@@ -119,13 +119,20 @@ class Totals {
   start(buf, name) {
     this.live.set(buf, name);
   }
+  // One read of a counter memory: a hung test's worker may still be
+  // counting until terminate() takes effect, so the totals and the
+  // per-test counts must come from the same copy to add up.
+  snapshot(buf) {
+    return buf.slice(0, 8 * this.n);
+  }
   // An instance that will count no more.
   finish(buf, name) {
     if (!buf) return;
     const owner = this.live.has(buf) ? this.live.get(buf) : name;
     this.live.delete(buf);
-    this.addInto(this.done, buf);
-    this.addTest(owner || NO_TEST, buf);
+    const snap = this.snapshot(buf);
+    this.addInto(this.done, snap);
+    this.addTest(owner || NO_TEST, snap);
   }
   // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact:
   // BigInt digits, never a float.
@@ -134,8 +141,9 @@ class Totals {
     const tests = new Map();
     for (const [name, s] of this.perTest) tests.set(name, s);
     for (const [buf, name] of this.live) {
-      this.addInto(all, buf);
-      const s = this.sparse(buf);
+      const snap = this.snapshot(buf);
+      this.addInto(all, snap);
+      const s = this.sparse(snap);
       const had = tests.get(name);
       tests.set(name, had ? mergeSparse(had, s) : s);
     }
