@@ -125,45 +125,30 @@ done
 
 # ------------------------------------------------------------ run overhead
 if want overhead; then
-say "run overhead: regex-syntax's own tests under the runner, counters on vs off"
+say "run overhead: regex-syntax's own tests under wasm-run, by --counters, and the plain run"
 wasm=$(pick regex-syntax-0.8.10 regex_syntax)
-rdir=$B/runner
-mkdir -p "$rdir/scratch"
-cp crates/wasm-run/src/js/runner.cjs "$rdir/runner.cjs"
-# %DebugCollectWasmCoverage() crashes Node 26 (SIGSEGV) when the counters
-# are off, so the baseline runs a copy that collects nothing; the line
-# replaced is checked, so a changed runner fails here instead of lying.
-sed 's|^  const collect = new Function(.return %DebugCollectWasmCoverage().);|  const collect = () => [];|' \
-    "$rdir/runner.cjs" >"$rdir/runner-nocov.cjs"
-if [[ $(diff "$rdir/runner.cjs" "$rdir/runner-nocov.cjs" | grep -c '^>') != 1 ]]; then
-    echo "bench: runner.cjs changed; update the collect() line bench/run.sh replaces" >&2
-    exit 2
-fi
-# The config wasm-run writes (crates/wasm-run/src/lib.rs, run_direct).
-for t in "$(nproc)" 1; do
-    cat >"$rdir/config-t$t.json" <<JSON
-{"harness":"libtest","wasm":"$wasm","args":[],"rawOut":"$rdir/raw.json","resultsOut":"$rdir/results.json",
- "scratch":"$rdir/scratch","programName":"$(basename "$wasm")","threads":$t,"timeoutMs":0,"flushMs":2000,
- "env":{},"preopens":{".":"$rsyntax","$rsyntax":"$rsyntax","${TMPDIR:-/tmp}":"${TMPDIR:-/tmp}"}}
-JSON
-done
-nf="--allow-natives-syntax --no-wasm-lazy-compilation --disable-warning=ExperimentalWarning --stack-size=2048"
-# Extra V8 flags must come before the script: ON FLAGS RUNNER CONFIG.
-on="$node --wasm-code-coverage $nf"
-off="$node $nf"
-ron=$rdir/runner.cjs
-roff=$rdir/runner-nocov.cjs
-c="$rdir/config-t$(nproc).json"
-c1=$rdir/config-t1.json
 meta overhead.tests "$(grep -o '"outcome":"passed"' "$B/runs/regex-syntax/tests.json" | wc -l)"
-hf overhead -N -w 1 -r "$RUNS" -n "counters off" "$off $roff $c" -n "counters on (wasm-run's flags)" "$on $ron $c"
-hf overhead-flags -N -r 3 \
-    -n "off --liftoff-only" "$off --liftoff-only $roff $c" \
-    -n "on --no-liftoff" "$on --no-liftoff $ron $c" \
-    -n "on --no-wasm-dynamic-tiering" "$on --no-wasm-dynamic-tiering $ron $c" \
-    -n "off, 1 thread" "$off $roff $c1" \
-    -n "on, 1 thread" "$on $ron $c1"
-hf overhead-tool -N -r 3 -n "wasm-run (whole tool)" "$bin/wasm-run --out $B/tmp/wasm-run $wasm"
+meta overhead.threads "$(nproc)"
+# The same tool, the same runner, the same worker threads; only where the
+# counts come from differs. -i: a test that fails must not stop the bench.
+wr="$bin/wasm-run --test-threads $(nproc) --out $B/tmp/overhead"
+hf overhead -N -i -w 1 -r "$RUNS" \
+    -n "--counters off" "$wr --counters off $wasm" \
+    -n "--counters inject (default)" "$wr --counters inject $wasm" \
+    -n "--counters v8" "$wr --counters v8 $wasm" \
+    -n "plain node:wasi, one instance" "$node --disable-warning=ExperimentalWarning $repo/bench/lib/plain-wasi.cjs $wasm $rsyntax"
+# A module's first instrumentation (wasm-run keeps no cache: this is paid
+# on every run).
+hf instrument -N -w 1 -r "$RUNS" \
+    -n "instrumenting regex-syntax's test wasm" "$bin/wasm-run __instrument $wasm $B/tmp/instrumented.wasm $B/tmp/instrumented.json"
+# A browser suite in headless Chromium, V8's counters against none.
+if command -v chromium >/dev/null; then
+    web=$(cd "$repo/examples/browser" && "$bin/cargo-wasm-cov" --no-run 2>"$B/logs/browser.build.log" | grep -E '/web-[0-9a-f]{16}\.wasm$' | head -1)
+    wb="$bin/wasm-run --wasm-bindgen-runner $repo/.tools/bin/wasm-bindgen-test-runner --out $B/tmp/browser"
+    hf overhead-browser -N -i -w 1 -r 3 \
+        -n "browser suite, --counters off" "$wb --counters off $web" \
+        -n "browser suite, --counters v8" "$wb --counters v8 $web"
+fi
 # The tier each function ends in, on a hot loop (see bench/lib/tier.js).
 for f in "" "--wasm-code-coverage" "--liftoff-only" "--wasm-code-coverage --no-liftoff"; do
     # shellcheck disable=SC2086
@@ -192,6 +177,11 @@ hf mapper-variants -N -w 1 -r "$RUNS" \
     -n "v8cov-extract" "$bin/v8cov-extract $run/v8-coverage.json -o $B/tmp/v.csv"
 meta v8json.bytes "$(stat -c %s "$run/v8-coverage.json")"
 rss extract "$bin/v8cov-extract" "$run/v8-coverage.json" -o "$B/tmp/v.csv"
+# Extract against parsing the same file into a serde_json::Value, in one
+# process so start-up does not count (crates/v8cov-extract/examples).
+cargo run --quiet --release -p v8cov-extract --example bench_extract -- \
+    "$run/v8-coverage.json" "$((RUNS * 3))" >"$res/extract-vs-value.txt"
+cat "$res/extract-vs-value.txt" >&2
 
 fi
 

@@ -198,9 +198,9 @@ pub fn run(cli: &Cli) -> Result<Status> {
         args: cli.args.clone(),
         counters: Counters::V8,
     };
-    // Browser suites have V8's counters only, for now.
+    // Browser suites have V8's counters (or none), for now.
     let v8_only = |what: &str| match cli.counters {
-        None | Some(Counters::V8) => Ok(()),
+        None | Some(Counters::V8 | Counters::Off) => Ok(()),
         Some(c) => bail!(
             "--counters {} is not available for {what} yet; they use V8's counters (--counters v8)",
             c.name()
@@ -251,6 +251,10 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 v8_only("browser suites")?;
                 let browser = find_browser(chosen_browser(cli)?, env_path("WASM_RUN_BROWSER_BIN"))
                     .with_context(|| format!("{} is a {} suite", wasm.display(), mode.name()))?;
+                let opts = Options {
+                    counters: cli.counters.unwrap_or(Counters::V8),
+                    ..opts
+                };
                 exec::run_browser(&opts, runner, wasm, &layout, &browser).map(Status::Command)
             } else if mode == TestMode::Node {
                 let opts = Options {

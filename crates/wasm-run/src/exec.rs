@@ -426,6 +426,7 @@ mod tests {
                 HOOK_DIR,
                 FLUSH_MS,
                 V8_FLAGS_VAR,
+                COUNTERS_VAR,
                 BROWSER_BIN,
                 BROWSER_TIMEOUT_MS,
                 BROWSER_JS_COVERAGE

@@ -41,6 +41,9 @@ const path = require('node:path');
 
 const EXIT = { OK: 0, FAILED: 1, ERROR: 2, TIMEOUT: 1 };
 const V8_FLAGS = process.env.WASM_RUN_V8_FLAGS;
+// `off` (`--counters off`): the same run with no counters at all, the
+// baseline the benchmark compares against.
+const counting = process.env.WASM_RUN_COUNTERS !== 'off';
 const hookDir = process.env.WASM_RUN_HOOK_DIR;
 const jsDir = process.env.WASM_RUN_JS_COVERAGE_DIR;
 const flushMs = Number(process.env.WASM_RUN_FLUSH_MS) || 2000;
@@ -191,9 +194,9 @@ function startBrowser(profile) {
     '--disable-extensions',
     '--remote-debugging-port=0',
     `--user-data-dir=${profile}`,
-    `--js-flags=${V8_FLAGS}`,
     'about:blank',
   ];
+  if (counting) args.splice(args.length - 1, 0, `--js-flags=${V8_FLAGS}`);
   let child;
   try {
     child = spawn(browserBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -221,7 +224,7 @@ function shapeKey(blocks) {
 
 async function main() {
   const [runner, wasm, ...runnerArgs] = process.argv.slice(2);
-  if (!runner || !wasm || !hookDir || !V8_FLAGS) fail(EXIT.ERROR, 'usage: WASM_RUN_HOOK_DIR=DIR WASM_RUN_V8_FLAGS=... node browser.cjs RUNNER WASM [args...]');
+  if (!runner || !wasm || !hookDir || (counting && !V8_FLAGS)) fail(EXIT.ERROR, 'usage: WASM_RUN_HOOK_DIR=DIR WASM_RUN_V8_FLAGS=... node browser.cjs RUNNER WASM [args...]');
   const modulesDir = path.join(hookDir, 'modules');
   fs.mkdirSync(modulesDir, { recursive: true });
 
@@ -319,16 +322,16 @@ async function main() {
     const type = targetInfo.type;
     sessions.set(sessionId, { type });
     const s = (m, p) => cdp.send(m, p, sessionId);
-    await s('Runtime.addBinding', { name: BINDING });
+    if (counting) await s('Runtime.addBinding', { name: BINDING });
     await s('Runtime.enable');
     if (type === 'page') {
       await s('Page.enable');
-      await s('Page.addScriptToEvaluateOnNewDocument', { source: HOOK });
-      if (jsDir) {
+      if (counting) await s('Page.addScriptToEvaluateOnNewDocument', { source: HOOK });
+      if (jsDir && counting) {
         await s('Profiler.enable');
         await s('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
       }
-    } else {
+    } else if (counting) {
       await s('Runtime.evaluate', { expression: HOOK });
     }
     // Workers the page or a worker starts: paused until hooked.
@@ -341,6 +344,7 @@ async function main() {
   }
 
   const collectAll = async () => {
+    if (!counting) return;
     await Promise.all(
       [...sessions.keys()].map(async (id) => {
         try {
@@ -358,6 +362,7 @@ async function main() {
     writeRaw();
   };
   flushNow = () => {
+    if (!counting) return;
     try { writeRaw(); } catch (_) { /* best effort on the way out */ }
   };
 
@@ -409,7 +414,7 @@ async function main() {
         process.stdout.write(`console output:\n${consoleLines.join('\n')}\n`);
       }
     }
-    if (jsDir && pageSession) {
+    if (jsDir && pageSession && counting) {
       const cov = await cdp.send('Profiler.takePreciseCoverage', {}, pageSession);
       const result = cov.result.filter((s) => s.url.startsWith('http'));
       fs.mkdirSync(jsDir, { recursive: true });
