@@ -326,6 +326,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_files_and_dirs_repeat() {
+        let cli = Cli::try_parse_from([
+            "wasm-cov-mapper",
+            "--modules",
+            "m",
+            "--debug-file",
+            "a.wasm",
+            "--debug-file",
+            "b.wasm",
+            "--debug-dir",
+            "d",
+        ])
+        .unwrap();
+        assert_eq!(cli.debug_file, [Path::new("a.wasm"), Path::new("b.wasm")]);
+        assert_eq!(cli.debug_dir, [Path::new("d")]);
+    }
+
+    #[test]
     fn dash_and_nothing_mean_stdio() {
         let cli =
             Cli::try_parse_from(["wasm-cov-mapper", "--wasm", "m.wasm", "-", "-o", "-"]).unwrap();
