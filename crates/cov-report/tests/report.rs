@@ -69,11 +69,28 @@ const ASSETS: [(&str, &str, &str, &str); 2] = [
     ),
 ];
 
+/// The stylesheet and script only pages with per-test data inline.
+const CONTEXT_ASSETS: [&str; 2] = [
+    include_str!("../src/html/contexts.css"),
+    include_str!("../src/html/contexts.js"),
+];
+
 /// An HTML page as its golden holds it: the assets, the same in every page
 /// and kept once in `src/html/`, replaced by a placeholder line each.
 /// Fails unless the page inlines each asset exactly once and verbatim.
 fn without_assets(rel: &str, page: &[u8]) -> Vec<u8> {
     let mut page = text(page);
+    // Pages with per-test data add a stylesheet after the shared one and a
+    // script after the shared one; each is kept once, in `src/html/`.
+    let (style, css) = (ASSETS[0].1, CONTEXT_ASSETS[0]);
+    let with_css = format!("{style}{css}</style>");
+    if page.contains(&with_css) {
+        assert_eq!(page.matches(&with_css).count(), 1, "{rel}: contexts.css");
+        page = page.replace(&with_css, &format!("{style}</style><!-- contexts.css -->"));
+        let script = format!("<script>\n{}</script>", CONTEXT_ASSETS[1]);
+        assert_eq!(page.matches(&script).count(), 1, "{rel}: contexts.js");
+        page = page.replace(&script, "<script>\n/* contexts.js */\n</script>");
+    }
     for (open, asset, close, placeholder) in ASSETS {
         let inlined = format!("{open}{asset}{close}");
         assert_eq!(
@@ -173,6 +190,74 @@ fn golden_merged_wasm_native_and_branch_data() {
     );
     assert_exit(&out, 0);
     golden("merged", dir.path());
+}
+
+#[test]
+fn golden_per_test_contexts_from_mapper_json_and_lcov_tn() {
+    // The same real run of the demo, as the mapper JSON with per-test data
+    // and as the per-test LCOV (one TN: section per test).
+    let (json, out) = run_case(
+        &["inputs/demo-per-test.json"],
+        &["--source-root", "demo", "--title", "demo"],
+    );
+    assert_exit(&out, 0);
+    golden("per-test-json", json.path());
+    let (lcov, out) = run_case(
+        &["inputs/demo-per-test.info"],
+        &["--source-root", "demo", "--title", "demo"],
+    );
+    assert_exit(&out, 0);
+    golden("per-test-lcov", lcov.path());
+
+    let read = |d: &tempfile::TempDir, f: &str| std::fs::read_to_string(d.path().join(f)).unwrap();
+    // Per test, the lines it ran; the pseudo-test `<no test>` ran none.
+    let summary: serde_json::Value = serde_json::from_str(&read(&json, "summary.json")).unwrap();
+    let tests: Vec<(String, u64)> = summary["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["lines"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tests,
+        [
+            ("<no test>".to_owned(), 0),
+            ("tests::classifies_negative_and_positive".to_owned(), 10),
+            ("tests::sums_squares".to_owned(), 9)
+        ]
+    );
+    // Sections of one file under different names merge for the totals as
+    // before: the union of the lines, counts added.
+    let merged = read(&lcov, "lcov.info");
+    assert!(
+        merged.contains("DA:6,2\n") && merged.contains("LF:19\nLH:19\n"),
+        "{merged}"
+    );
+    // The data is once per file, never a name per line.
+    let page = read(&json, "html/files/src_lib.rs.html");
+    assert_eq!(page.matches("\"tests::sums_squares\"").count(), 1, "{page}");
+    assert!(page.contains(r#"{"t":[[1,"tests::classifies_negative_and_positive"],[2,"tests::sums_squares"]],"s":[[0,0],[1,1]],"l":[6,0,7,0,"#), "{page}");
+    // Without per-test data there is no tests page, and a rerun removes one.
+    let (plain, _) = run_case(&["inputs/demo-wasm.json"], &["--source-root", "demo"]);
+    assert!(!plain.path().join("html/tests.html").exists());
+    let out = cov_report(
+        &fixtures(),
+        &[
+            "inputs/demo-wasm.json",
+            "--source-root",
+            "demo",
+            "-q",
+            "--html",
+            json.path().join("html").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(!json.path().join("html/tests.html").exists());
 }
 
 #[test]

@@ -13,7 +13,7 @@ for(var i=0;i<d.l.length;i+=2){
   var n=S[s].length+(S[s].length===1?" test ran":" tests ran")+" this line";
   c.setAttribute("aria-label",c.textContent+" runs; "+n);c.title=(c.title?c.title+" runs; ":"")+n+" (click or Enter)";
 }
-var pop=null,from=null;
+var pop=null,from=null,cur=-1;
 function close(){if(pop){pop.remove();pop=null;if(from)from.focus();from=null;}}
 function open(c){
   close();from=c;var r=c.parentNode,a=S[+r.getAttribute("data-s")];
@@ -21,7 +21,7 @@ function open(c){
   var h=document.createElement("b");h.textContent=a.length+(a.length===1?" test ran":" tests ran")+" line "+r.id.slice(1);
   pop.setAttribute("aria-label",h.textContent);pop.appendChild(h);
   var ul=document.createElement("ul");pop.appendChild(ul);
-  function item(k){var li=document.createElement("li"),x=document.createElement("a");x.href="#t="+T[k][0];x.textContent=T[k][1];x.title="Show only the lines this test ran";
+  function item(k){var li=document.createElement("li"),x=document.createElement("a");x.href="#t="+T[k][0];x.textContent=T[k][1];x.title="Show only the lines this test ran";if(k===cur){x.className="cur";x.setAttribute("aria-current","true");}
     x.addEventListener("click",function(e){e.preventDefault();pick(k);close();});li.appendChild(x);ul.appendChild(li);}
   a.slice(0,LIMIT).forEach(item);
   if(a.length>LIMIT){var m=document.createElement("button");m.textContent="and "+(a.length-LIMIT)+" more";
@@ -40,12 +40,17 @@ var sel=document.createElement("select");sel.id="tpick";sel.setAttribute("aria-l
 var o=document.createElement("option");o.value="-1";o.textContent="All tests ("+T.length+")";sel.appendChild(o);
 T.forEach(function(t,k){var o=document.createElement("option");o.value=k;o.textContent=t[1]+" — "+per[k]+(per[k]===1?" line":" lines");sel.appendChild(o);});
 var nav=document.querySelector(".top .nav");if(nav)nav.insertBefore(sel,nav.firstChild);
+function show(r){var b=r.getBoundingClientRect();if(b.top<60||b.bottom>window.innerHeight)r.scrollIntoView({block:"center"});}
 function pick(k){
-  sel.value=String(k);document.body.classList.toggle("tpicked",k>=0);
+  cur=k;sel.value=String(k);document.body.classList.toggle("tpicked",k>=0);
   rows.forEach(function(r){r.classList.toggle("ton",k>=0&&!!has[+r.getAttribute("data-s")][k]);});
   try{history.replaceState(null,"",k>=0?"#t="+T[k][0]:location.pathname+location.search);}catch(e){}
 }
 sel.addEventListener("change",function(){pick(+sel.value);});
-var m=/^#t=(\d+)$/.exec(location.hash);
-if(m)for(var k=0;k<T.length;k++)if(T[k][0]===+m[1]){pick(k);var f=document.querySelector("tr.ton");if(f)f.scrollIntoView({block:"center"});break;}
+var m=/^#t=(\d+)(?:,L(\d+))?$/.exec(location.hash);
+if(m){
+  for(var k=0;k<T.length;k++)if(T[k][0]===+m[1]){pick(k);var f=document.querySelector("tr.ton");if(f&&!m[2])show(f);break;}
+  var at=m[2]&&document.getElementById("L"+m[2]);
+  if(at&&at.cells[1].className==="tc"){show(at);open(at.cells[1]);}
+}
 })();
