@@ -173,22 +173,24 @@ pub fn read_offsets_grouped(
         if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
             break;
         }
-        let (module, block) = match fast_row(&rec) {
-            Some(row) => row,
+        // The hash is borrowed from the record on the fast path: no
+        // allocation per row.
+        let slow;
+        let (module, block): (&[u8], OffsetBlock) = match fast_row(&rec) {
+            Some(block) => (&rec[0], block),
             None => {
-                let row = slow_row(&rec, &before)?;
-                let block = OffsetBlock::from(&row);
-                (row.module.into_bytes(), block)
+                slow = slow_row(&rec, &before)?;
+                (slow.module.as_bytes(), OffsetBlock::from(&slow))
             }
         };
         let same = current
             .as_ref()
-            .is_some_and(|(m, _)| m.as_bytes().eq_ignore_ascii_case(&module));
+            .is_some_and(|(m, _)| m.as_bytes().eq_ignore_ascii_case(module));
         if !same {
             if let Some((m, blocks)) = current.take() {
                 groups.entry(m).or_default().extend(blocks);
             }
-            let mut m = String::from_utf8(module.to_vec()).unwrap_or_default();
+            let mut m = String::from_utf8_lossy(module).into_owned();
             m.make_ascii_lowercase();
             let blocks = groups.remove(&m).unwrap_or_default();
             current = Some((m, blocks));
@@ -205,7 +207,7 @@ pub fn read_offsets_grouped(
 
 /// A plain row (a 64-hex hash, decimal digits, `start < end`), parsed as
 /// bytes; `None` for anything else, which [`slow_row`] then judges.
-fn fast_row(rec: &csv::ByteRecord) -> Option<(Vec<u8>, OffsetBlock)> {
+fn fast_row(rec: &csv::ByteRecord) -> Option<OffsetBlock> {
     if rec.len() != 5 {
         return None;
     }
@@ -219,7 +221,7 @@ fn fast_row(rec: &csv::ByteRecord) -> Option<(Vec<u8>, OffsetBlock)> {
         end: digits(&rec[3])?,
         count: digits(&rec[4])?,
     };
-    (block.start < block.end).then(|| (module.to_vec(), block))
+    (block.start < block.end).then_some(block)
 }
 
 /// A non-empty run of ASCII digits as a u64; `None` on anything else or
