@@ -7,7 +7,11 @@
 # Writes OUT_DIR/report-index.png (HTML_DIR/index.html),
 # OUT_DIR/report-file.png (FILE_PAGE, a path relative to HTML_DIR; default:
 # the first page under HTML_DIR/files/) and, for a report with a change
-# (--diff), OUT_DIR/report-changed.png (HTML_DIR/changed.html). DARK=1 takes
+# (--diff), OUT_DIR/report-changed.png (HTML_DIR/changed.html); for a report
+# with per-test data, OUT_DIR/report-tests.png (HTML_DIR/tests.html) and
+# OUT_DIR/report-contexts.png (FILE_PAGE#CONTEXT, CONTEXT default `t=1`:
+# test 1 of tests.html picked; `t=1,L42` also opens the list of the tests
+# that ran line 42). DARK=1 takes
 # them with prefers-color-scheme: dark, as report-*-dark.png. Needs headless
 # Chromium (Debian: apt-get install chromium); nothing is fetched from the
 # network.
@@ -64,4 +68,8 @@ shot "file://$html/index.html" "$out/report-index$suffix.png"
 shot "file://$html/$page" "$out/report-file$suffix.png"
 if [[ -f $html/changed.html ]]; then
     shot "file://$html/changed.html" "$out/report-changed$suffix.png"
+fi
+if [[ -f $html/tests.html ]]; then
+    shot "file://$html/tests.html" "$out/report-tests$suffix.png"
+    shot "file://$html/$page#${CONTEXT:-t=1}" "$out/report-contexts$suffix.png"
 fi

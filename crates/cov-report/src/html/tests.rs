@@ -12,7 +12,6 @@ use super::chrome::{foot, head};
 use super::{HtmlOptions, FILES_DIR};
 use crate::contexts::Contexts;
 use crate::escape::{Esc, EscAttr};
-use crate::paths::base_of;
 
 /// Writes the tests page. `pages` maps each path of `cov` to its page.
 pub fn write_tests(
@@ -63,11 +62,10 @@ pub fn write_tests(
             let page = pages.get(*path).map(String::as_str).unwrap_or_default();
             let _ = write!(
                 s,
-                "{}<a href=\"{FILES_DIR}/{}#t={t}\" title=\"{} ({k} lines)\">{}</a>",
+                "{}<a href=\"{FILES_DIR}/{}#t={t}\" title=\"{k} lines\">{}</a>",
                 if i == 0 { "" } else { ", " },
                 EscAttr(page),
-                EscAttr(path),
-                Esc(base_of(path))
+                Esc(path)
             );
         }
         s.push_str("</td></tr>\n");
