@@ -261,6 +261,47 @@ fn golden_per_test_contexts_from_mapper_json_and_lcov_tn() {
 }
 
 #[test]
+fn hostile_test_names_stay_text() {
+    // Test names are untrusted: they reach a page only as escaped JSON in
+    // a data element, or escaped text.
+    let dir = tempfile::tempdir().unwrap();
+    let lcov = dir.path().join("t.info");
+    let evil = "</script><img src=x onerror=alert(1)>\u{2028}'\"&";
+    std::fs::write(
+        &lcov,
+        format!(
+            "TN:{evil}\nSF:a.rs\nDA:1,1\nend_of_record\nTN:ok\nSF:a.rs\nDA:2,1\nend_of_record\n"
+        ),
+    )
+    .unwrap();
+    let html = dir.path().join("html");
+    let out = cov_report(
+        dir.path(),
+        &[
+            lcov.to_str().unwrap(),
+            "-q",
+            "--html",
+            html.to_str().unwrap(),
+            "--json-summary",
+            dir.path().join("s.json").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
+    for page in ["index.html", "tests.html", "files/a.rs.html"] {
+        let text = std::fs::read_to_string(html.join(page)).unwrap();
+        assert!(!text.contains("<img"), "{page}: {text}");
+        assert_eq!(
+            text.matches("</script>").count(),
+            text.matches("<script").count(),
+            "{page}"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(summary["tests"][0]["name"], evil);
+}
+
+#[test]
 fn golden_lcov_from_llvm_cov() {
     let (dir, out) = run_case(&["inputs/demo-llvm-cov.lcov"], &["--source-root", "demo"]);
     assert_exit(&out, 0);

@@ -1,5 +1,27 @@
 "use strict";
 (function(){
+var ix=document.getElementById("ctxi");
+if(ix){
+  // The index: pick a test to see the files it ran and how many of their
+  // lines; file links then open with the test picked.
+  var D=JSON.parse(ix.textContent),rows=Array.prototype.slice.call(document.querySelectorAll("#files tbody tr"));
+  var links=rows.map(function(r){var a=r.querySelector("a");return a?[a,a.getAttribute("href")]:null;});
+  var tag=rows.map(function(r){var sp=document.createElement("span");sp.className="tl";r.cells[0].appendChild(sp);return sp;});
+  var sel=document.createElement("select");sel.id="tpick";sel.setAttribute("aria-label","Show the files one test ran");sel.title="Show the files one test ran";
+  var o=document.createElement("option");o.value="-1";o.textContent="All tests ("+D.t.length+")";sel.appendChild(o);
+  D.t.forEach(function(n,k){var f=D.f[k],sum=0;for(var i=1;i<f.length;i+=2)sum+=f[i];var o=document.createElement("option");o.value=k;o.textContent=n+" — "+sum+(sum===1?" line":" lines");sel.appendChild(o);});
+  var nav=document.querySelector(".top .nav");if(nav)nav.insertBefore(sel,nav.firstChild);
+  var pickI=function(k){
+    document.body.classList.toggle("tpicked",k>=0);var ran={};
+    if(k>=0){var f=D.f[k];for(var i=0;i<f.length;i+=2)ran[f[i]]=f[i+1];}
+    rows.forEach(function(r,i){var n=ran[i];r.classList.toggle("ton",n!==undefined);tag[i].textContent=n!==undefined?" · "+n+(n===1?" line":" lines")+" ran by this test":"";
+      if(links[i])links[i][0].setAttribute("href",links[i][1]+(k>=0&&n!==undefined?"#t="+k:""));});
+    try{history.replaceState(null,"",k>=0?"#t="+k:location.pathname+location.search);}catch(e){}
+  };
+  sel.addEventListener("change",function(){pickI(+sel.value);});
+  var mi=/^#t=(\d+)$/.exec(location.hash);if(mi&&+mi[1]<D.t.length){sel.value=mi[1];pickI(+mi[1]);}
+  return;
+}
 var el=document.getElementById("ctx");if(!el)return;
 var d=JSON.parse(el.textContent),T=d.t,LIMIT=10;
 var S=d.s.map(function(r){var o=[];for(var i=0;i<r.length;i+=2)for(var k=r[i];k<=r[i+1];k++)o.push(k);return o;});

@@ -7,10 +7,13 @@ use std::io::{self, Write};
 
 use wasm_cov_format::{Coverage, FileCoverage, Totals};
 
-use super::chrome::{cards, cards_and, chips, foot, head, level, metrics, pct_value};
+use super::chrome::{
+    cards, cards_and, chips, foot, foot_with, head, head_with, level, metrics, pct_value,
+    CONTEXT_SCRIPT, CONTEXT_STYLE,
+};
 use super::{HtmlOptions, CHANGED_PAGE, DIRS_DIR, FILES_DIR, TESTS_PAGE};
 use crate::contexts::Contexts;
-use crate::escape::{Esc, EscAttr};
+use crate::escape::{Esc, EscAttr, JsonStr};
 use crate::patch::Patch;
 use crate::paths::dir_of;
 use crate::ratio::Ratio;
@@ -113,7 +116,11 @@ pub fn write_index(
 ) -> io::Result<()> {
     let t = cov.totals();
     let branches = t.branches_found > 0;
-    head(w, &opts.title)?;
+    let (css, script) = match contexts {
+        Some(_) => (CONTEXT_STYLE, CONTEXT_SCRIPT),
+        None => ("", ""),
+    };
+    head_with(w, &opts.title, css)?;
     write!(
         w,
         "<header class=\"top\"><span class=\"brand\">{}</span><span class=\"path\"></span><span class=\"chips\">",
@@ -163,7 +170,48 @@ pub fn write_index(
     }
     files_table(w, cov.files.iter(), pages, "", branches)?;
     writeln!(w, "</main>")?;
-    foot(w)
+    if let Some(c) = contexts {
+        write_index_contexts(w, cov, c)?;
+    }
+    foot_with(w, script)
+}
+
+/// For the index's test picker: `t` the test names (their index is the
+/// `#t=N` of the file pages), `f` per test the rows of the files table
+/// (in path order) it ran lines of, with how many: `row, lines, ...`.
+fn write_index_contexts(w: &mut impl Write, cov: &Coverage, c: &Contexts) -> io::Result<()> {
+    let mut per_test: Vec<Vec<(usize, u64)>> = vec![Vec::new(); c.names.len()];
+    for (row, path) in cov.files.keys().enumerate() {
+        let Some(lines) = c.files.get(path) else {
+            continue;
+        };
+        let mut n = vec![0u64; c.names.len()];
+        for tests in lines.values() {
+            for &t in tests {
+                n[t as usize] += 1;
+            }
+        }
+        for (t, &k) in n.iter().enumerate() {
+            if k > 0 {
+                per_test[t].push((row, k));
+            }
+        }
+    }
+    let mut s = String::with_capacity(64 * c.names.len());
+    s.push_str("<script type=\"application/json\" id=\"ctxi\">{\"t\":[");
+    for (i, name) in c.names.iter().enumerate() {
+        let _ = write!(s, "{}{}", if i > 0 { "," } else { "" }, JsonStr(name));
+    }
+    s.push_str("],\"f\":[");
+    for (i, files) in per_test.iter().enumerate() {
+        s.push_str(if i > 0 { ",[" } else { "[" });
+        for (j, (row, k)) in files.iter().enumerate() {
+            let _ = write!(s, "{}{row},{k}", if j > 0 { "," } else { "" });
+        }
+        s.push(']');
+    }
+    s.push_str("]}</script>\n");
+    w.write_all(s.as_bytes())
 }
 
 /// Writes the page of directory `dir`: its totals and its files, with
