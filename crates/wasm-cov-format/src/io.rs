@@ -489,6 +489,9 @@ mod tests {
         let mut out = AtomicOutput::create(Some(null)).unwrap();
         out.write_all(b"gone").unwrap();
         out.commit().unwrap();
-        assert!(std::fs::metadata(null).unwrap().file_type().is_char_device());
+        assert!(std::fs::metadata(null)
+            .unwrap()
+            .file_type()
+            .is_char_device());
     }
 }
