@@ -133,9 +133,9 @@ meta overhead.threads "$(nproc)"
 # counts come from differs. -i: a test that fails must not stop the bench.
 wr="$bin/wasm-run --test-threads $(nproc) --out $B/tmp/overhead"
 hf overhead -N -i -w 1 -r "$RUNS" \
-    -n "--counters off" "$wr --counters off $wasm" \
-    -n "--counters inject (default)" "$wr --counters inject $wasm" \
-    -n "--counters v8" "$wr --counters v8 $wasm" \
+    -n "counters off" "$wr --counters off $wasm" \
+    -n "counters inject (default)" "$wr --counters inject $wasm" \
+    -n "counters v8" "$wr --counters v8 $wasm" \
     -n "plain node:wasi, one instance" "$node --disable-warning=ExperimentalWarning $repo/bench/lib/plain-wasi.cjs $wasm $rsyntax"
 # A module's first instrumentation (wasm-run keeps no cache: this is paid
 # on every run).

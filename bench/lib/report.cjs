@@ -61,9 +61,9 @@ p(`The whole benchmark took ${meta['bench.seconds']} s.`);
 p();
 
 const ov = load('overhead');
-const on = ov && ov['--counters inject (default)'];
-const off = ov && ov['--counters off'];
-const v8on = ov && ov['--counters v8'];
+const on = ov && ov['counters inject (default)'];
+const off = ov && ov['counters off'];
+const v8on = ov && ov['counters v8'];
 const plain = ov && ov['plain node:wasi, one instance'];
 const br = load('overhead-browser');
 const large = 'serde_json-test';
