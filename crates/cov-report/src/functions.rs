@@ -141,31 +141,7 @@ fn common(names: &[String]) -> String {
     {
         return first.to_owned();
     }
-    let boundary = |c: u8| matches!(c, b':' | b'<' | b'>' | b' ' | b'(' | b')' | b',');
-    let fb = first.as_bytes();
-    let mut pre = fb.len();
-    let mut suf = fb.len();
-    for n in rest {
-        let nb = n.as_bytes();
-        pre = pre.min(fb.iter().zip(nb).take_while(|(a, b)| a == b).count());
-        suf = suf.min(
-            fb.iter()
-                .rev()
-                .zip(nb.iter().rev())
-                .take_while(|(a, b)| a == b)
-                .count(),
-        );
-    }
-    // Back off to boundaries so no identifier is cut in two.
-    while pre > 0 && !boundary(fb[pre - 1]) {
-        pre -= 1;
-    }
-    let mut s = fb.len() - suf;
-    while s < fb.len() && !boundary(fb[s]) {
-        s += 1;
-    }
-    let s = s.max(pre);
-    format!("{}_{}", &first[..pre], &first[s..])
+    wasm_cov_format::common_name(&uniq)
 }
 
 /// Adds a function that is known to be new at `line`, and returns the name

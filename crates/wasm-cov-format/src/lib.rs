@@ -16,6 +16,7 @@ mod lcov;
 mod mapped;
 mod model;
 mod module;
+mod names;
 mod offsets;
 mod paths;
 mod per_test;
@@ -34,6 +35,7 @@ pub use mapped::{
 };
 pub use model::{Coverage, FileCoverage, FunctionCoverage as FnCoverage, Segment, Totals};
 pub use module::{sha256_hex, v8_block_to_module, Body, ModuleLayout};
+pub use names::common_name;
 pub use offsets::{
     read_offsets, read_offsets_grouped, write_offsets, write_offsets_grouped, OffsetBlock,
     OffsetRow, MAX_OFFSETS_LINE, OFFSETS_HEADER,
