@@ -135,6 +135,11 @@ impl ContextsBuilder {
         lines.entry(line).or_default().push(test);
     }
 
+    /// The lines of `path` (already rewritten), to add to.
+    pub(crate) fn lines_of(&mut self, path: String) -> &mut BTreeMap<u32, Vec<u32>> {
+        self.files.entry(path).or_default()
+    }
+
     /// Adds what `other` collected, matching tests by name.
     pub(crate) fn absorb(&mut self, other: ContextsBuilder) {
         let ids: Vec<u32> = other.names.iter().map(|n| self.test(n)).collect();
@@ -248,6 +253,14 @@ impl Watch<'_> {
     }
 
     fn on_line(&mut self) {
+        // Until a section is named (plain LCOV: always), only the keys that
+        // can change that matter; most lines are `DA`.
+        if self.test.is_none() {
+            let t = self.line.trim_ascii_start();
+            if !(t.starts_with(b"TN") || t.starts_with(b"SF") || t.starts_with(b"end_of_record")) {
+                return;
+            }
+        }
         let Ok(text) = std::str::from_utf8(&self.line) else {
             return;
         };

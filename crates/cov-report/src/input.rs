@@ -108,11 +108,13 @@ fn mapped_contexts(
         if file.test_lines.is_empty() {
             continue;
         }
-        let path = rewriter.rewrite(&file.path);
-        for (line, tests) in doc.tests_by_line(file)? {
-            for t in tests {
-                into.add(&path, line, ids[t as usize]);
-            }
+        let by_line = doc.tests_by_line(file)?;
+        let lines = into.lines_of(rewriter.rewrite(&file.path));
+        for (line, tests) in by_line {
+            lines
+                .entry(line)
+                .or_default()
+                .extend(tests.into_iter().map(|t| ids[t as usize]));
         }
     }
     Ok(())
