@@ -399,41 +399,25 @@ mod tests {
             .collect()
     }
 
+    /// Each JS file reads exactly the variables the Rust side sets for
+    /// it, and never spells out the V8 flags (wasm-run's one list of them).
     #[test]
-    fn the_hook_reads_exactly_the_variables_we_set() {
-        let read = env_reads(HOOK_JS);
-        assert_eq!(
-            read,
-            BTreeSet::from([
-                HOOK_DIR,
-                FLUSH_MS,
-                V8_FLAGS_VAR,
-                COUNTERS_VAR,
-                INSTRUMENTER_VAR
-            ])
-        );
-        for flag in V8_FLAGS {
-            assert!(!HOOK_JS.contains(flag), "hook.cjs repeats {flag}");
-        }
-    }
-
-    #[test]
-    fn the_browser_driver_reads_exactly_the_variables_we_set() {
-        let read = env_reads(BROWSER_JS);
-        assert_eq!(
-            read,
-            BTreeSet::from([
-                HOOK_DIR,
-                FLUSH_MS,
-                V8_FLAGS_VAR,
-                COUNTERS_VAR,
-                BROWSER_BIN,
-                BROWSER_TIMEOUT_MS,
-                BROWSER_JS_COVERAGE
-            ])
-        );
-        for flag in V8_FLAGS {
-            assert!(!BROWSER_JS.contains(flag), "browser.cjs repeats {flag}");
+    fn each_js_file_reads_exactly_the_variables_we_set() {
+        let common = [HOOK_DIR, FLUSH_MS, V8_FLAGS_VAR, COUNTERS_VAR];
+        let cases = [
+            ("hook.cjs", HOOK_JS, &[INSTRUMENTER_VAR][..]),
+            (
+                "browser.cjs",
+                BROWSER_JS,
+                &[BROWSER_BIN, BROWSER_TIMEOUT_MS, BROWSER_JS_COVERAGE][..],
+            ),
+        ];
+        for (name, js, own) in cases {
+            let want: BTreeSet<&str> = common.iter().chain(own).copied().collect();
+            assert_eq!(env_reads(js), want, "{name}");
+            for flag in V8_FLAGS {
+                assert!(!js.contains(flag), "{name} repeats {flag}");
+            }
         }
     }
 
