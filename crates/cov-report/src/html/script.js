@@ -69,7 +69,7 @@ function toggleHelp(){
 on("helpbtn",toggleHelp);
 function follow(id){var a=document.getElementById(id);if(a)location.href=a.href;}
 document.addEventListener("keydown",function(e){
-  if(e.target.tagName==="INPUT"||e.ctrlKey||e.metaKey||e.altKey)return;
+  if(e.target.tagName==="INPUT"||e.target.tagName==="SELECT"||e.ctrlKey||e.metaKey||e.altKey)return;
   var k=e.key;
   if(k==="Escape"){if(help)help.hidden=true;return;}
   if(k==="?"){toggleHelp();return;}
