@@ -15,7 +15,9 @@
 //! The rooms, in the order a run goes through them:
 //!
 //! - `cli`: the arguments, checked before any input is read, and [`run`];
-//! - `input`: reading LCOV and mapper JSON, streamed;
+//! - `input`: reading LCOV and mapper JSON, streamed; `contexts`: which
+//!   tests ran each line (the JSON's per-test members, LCOV `TN:`
+//!   sections), kept beside the coverage and never in its totals;
 //! - `paths`, `functions`, `merge`: one spelling per file, one record per
 //!   function (by declaration line), filters, sources
 //!   and exclusion markers (`exclude`, `sources`) into a [`Report`];
