@@ -137,6 +137,20 @@ hf overhead -N -i -w 1 -r "$RUNS" \
     -n "counters inject (default)" "$wr --counters inject $wasm" \
     -n "counters v8" "$wr --counters v8 $wasm" \
     -n "plain node:wasi, one instance" "$node --disable-warning=ExperimentalWarning $repo/bench/lib/plain-wasi.cjs $wasm $rsyntax"
+# Equality on a real published suite: our counters and V8's (one thread:
+# V8 loses increments with two) give the same blocks and counts, with the
+# deterministic WASI clock the equality test uses (tests/tests/counters.rs).
+det="--require $repo/crates/wasm-cov-instrument/tests/js/deterministic-wasi.cjs"
+for m in inject v8; do
+    NODE_OPTIONS="$det" "$bin/wasm-run" --counters "$m" --test-threads 1 --out "$B/tmp/eq-$m" "$wasm" \
+        >"$B/logs/equality-$m.log" 2>&1 || true
+    "$bin/v8cov-extract" "$B/tmp/eq-$m/v8-coverage.json" -o "$B/tmp/eq-$m.csv"
+done
+if cmp -s "$B/tmp/eq-inject.csv" "$B/tmp/eq-v8.csv"; then
+    meta equality "identical ($(($(wc -l <"$B/tmp/eq-v8.csv") - 1)) blocks, V8 $("$node" -p process.versions.v8))"
+else
+    meta equality "DIFFERENT (V8 $("$node" -p process.versions.v8)): $(cmp "$B/tmp/eq-inject.csv" "$B/tmp/eq-v8.csv" | head -1)"
+fi
 # A module's first instrumentation (wasm-run keeps no cache: this is paid
 # on every run).
 hf instrument -N -w 1 -r "$RUNS" \

@@ -126,6 +126,8 @@ p('runs without wasm-cov: the test binary under `node:wasi`, every test in one i
 p('coverage (`bench/lib/plain-wasi.cjs`); it cannot isolate a failing test, and it uses one core.');
 p();
 p(detail('overhead'));
+p(`Equality, \`--counters inject\` against \`--counters v8 --test-threads 1\` on the same tests (offsets CSVs): ${meta.equality || 'not measured'}.`);
+p();
 p('A module\'s first instrumentation (wasm-run instruments on every run; there is no cache):');
 p();
 p(detail('instrument'));
