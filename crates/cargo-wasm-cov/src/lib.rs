@@ -222,8 +222,13 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     };
     let mut failed = false;
     let mut broken: Vec<String> = Vec::new();
+    let mut unrunnable: Vec<String> = Vec::new();
     let mut browser_ready = false;
     for (i, bin) in bins.iter().enumerate() {
+        if plain_tests_on_unknown(bin) {
+            unrunnable.push(bin.source.clone());
+            continue;
+        }
         eprintln!(
             "     Running {}/{} {} ({})",
             i + 1,
@@ -241,7 +246,14 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         // browser) is an error, but the others still run and report.
         let ran = ensure_browser(bin, &plan, common.offline, &mut browser_ready)
             .and_then(|()| stages.wasm_run(&a));
+        // wasm-bindgen-test-runner passes a binary with no
+        // #[wasm_bindgen_test] in it; plain #[test]s in it never ran.
+        let ran_nothing = || {
+            std::fs::read_to_string(run_dir.join("run.log"))
+                .is_ok_and(|log| log.lines().any(|l| l.trim() == "no tests to run!"))
+        };
         match ran {
+            Ok(Exit::Ok) if ran_nothing() => unrunnable.push(bin.source.clone()),
             Ok(Exit::Ok) => {}
             Ok(Exit::No) => failed = true,
             Ok(Exit::Error) => {
@@ -306,6 +318,18 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         }
     }
 
+    if !unrunnable.is_empty() {
+        eprintln!(
+            "cargo-wasm-cov: {} test binar{} ran no test: {}; plain #[test]s do not run on {} \
+             (libtest has no output there; wasm-bindgen-test-runner says \"no tests to run!\"): \
+             use #[wasm_bindgen_test], or --target {}",
+            unrunnable.len(),
+            if unrunnable.len() == 1 { "y" } else { "ies" },
+            unrunnable.join(", "),
+            flags::UNKNOWN,
+            flags::WASIP1
+        );
+    }
     drop(quiet_stdout);
     if args.no_report {
         eprintln!(
@@ -336,6 +360,28 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         return Ok(Exit::No);
     }
     Ok(exit)
+}
+
+/// A wasm32-unknown-unknown test binary of plain `#[test]`s: libtest
+/// linked with nothing to print through (no WASI, no wasm-bindgen), which
+/// nothing can run. Any other binary goes to wasm-run, which says what is
+/// wrong with it if anything is.
+fn plain_tests_on_unknown(bin: &compile::TestBinary) -> bool {
+    if bin.target != flags::UNKNOWN {
+        return false;
+    }
+    let Ok(bytes) = std::fs::read(&bin.wasm) else {
+        return false;
+    };
+    let Ok(layout) = wasm_cov_format::ModuleLayout::parse(&bytes) else {
+        return false;
+    };
+    wasm_run::detect(&layout).is_err()
+        && layout.exports.iter().any(|e| e == "main")
+        && !layout
+            .imported_functions
+            .iter()
+            .any(|f| f.starts_with("wasi_snapshot_preview1::"))
 }
 
 /// Before a browser suite's first run: the browser is there, or installed

@@ -428,6 +428,11 @@ fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
         err.contains("2 test binaries could not run (see above): tests/web.rs, tests/worker.rs"),
         "{err}"
     );
+    // Plain #[test]s on wasm32-unknown-unknown cannot run anywhere: said, not failed.
+    assert!(
+        err.contains("2 test binaries ran no test: src/lib.rs, tests/plain.rs"),
+        "{err}"
+    );
     // The Node suite still ran and is in the report.
     let cov = lcov(&out.join("lcov.info"));
     check(&cov, &dir, "src/lib.rs", "browser-node-only", Some(true));

@@ -374,6 +374,7 @@ async function main() {
 
     const started = Date.now();
     let printed = 0;
+    let shown = '';
     let lastFlush = Date.now();
     let text = '';
     for (;;) {
@@ -388,7 +389,16 @@ async function main() {
         pageSession,
       );
       text = (r.result && r.result.value) || '';
-      if (text.startsWith('Loading scripts...')) text = '';
+      // The page's status line ("Loading scripts...", "Loading Wasm
+      // module...") is replaced by the output, or left in front of it:
+      // never print it, so what is printed only ever grows.
+      text = text.replace(/^Loading [^\n]*?\.\.\.\n?/, '');
+      if (!text.startsWith(shown)) {
+        // Rewritten in place (not appended): print it whole, once.
+        process.stdout.write(printed ? '\n' : '');
+        printed = 0;
+      }
+      shown = text;
       if (text.length > printed) {
         process.stdout.write(text.slice(printed));
         printed = text.length;
