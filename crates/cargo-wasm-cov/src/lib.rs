@@ -225,7 +225,12 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     let mut unrunnable: Vec<String> = Vec::new();
     let mut browser_ready = false;
     for (i, bin) in bins.iter().enumerate() {
-        if plain_tests_on_unknown(bin) {
+        // Read once: both checks below look at the module's bytes, and
+        // only wasm32-unknown-unknown binaries need them.
+        let bytes = (bin.target == flags::UNKNOWN)
+            .then(|| std::fs::read(&bin.wasm).ok())
+            .flatten();
+        if bytes.as_deref().is_some_and(plain_tests_on_unknown) {
             unrunnable.push(bin.source.clone());
             continue;
         }
@@ -244,7 +249,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         let a = plan.wasm_run_args(bin, &run_dir);
         // One test binary that cannot run (a browser suite without a
         // browser) is an error, but the others still run and report.
-        let ran = ensure_browser(bin, &plan, common.offline, &mut browser_ready)
+        let ran = ensure_browser(bytes.as_deref(), &plan, common.offline, &mut browser_ready)
             .and_then(|()| stages.wasm_run(&a));
         // wasm-bindgen-test-runner passes a binary with no
         // #[wasm_bindgen_test] in it; plain #[test]s in it never ran.
@@ -366,14 +371,8 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
 /// linked with nothing to print through (no WASI, no wasm-bindgen), which
 /// nothing can run. Any other binary goes to wasm-run, which says what is
 /// wrong with it if anything is.
-fn plain_tests_on_unknown(bin: &compile::TestBinary) -> bool {
-    if bin.target != flags::UNKNOWN {
-        return false;
-    }
-    let Ok(bytes) = std::fs::read(&bin.wasm) else {
-        return false;
-    };
-    let Ok(layout) = wasm_cov_format::ModuleLayout::parse(&bytes) else {
+fn plain_tests_on_unknown(bytes: &[u8]) -> bool {
+    let Ok(layout) = wasm_cov_format::ModuleLayout::parse(bytes) else {
         return false;
     };
     wasm_run::detect(&layout).is_err()
@@ -387,18 +386,17 @@ fn plain_tests_on_unknown(bin: &compile::TestBinary) -> bool {
 /// Before a browser suite's first run: the browser is there, or installed
 /// (provision::browser); other binaries need nothing.
 fn ensure_browser(
-    bin: &compile::TestBinary,
+    bytes: Option<&[u8]>,
     plan: &runs::RunPlan,
     offline: bool,
     ready: &mut bool,
 ) -> Result<()> {
-    if *ready || bin.target != flags::UNKNOWN {
+    // No bytes: not wasm32-unknown-unknown, or unreadable (wasm-run says
+    // what is wrong with it).
+    let Some(bytes) = bytes.filter(|_| !*ready) else {
         return Ok(());
-    }
-    let Ok(bytes) = std::fs::read(&bin.wasm) else {
-        return Ok(()); // wasm-run says what is wrong with it
     };
-    if wasm_run::test_mode(&bytes, |k| std::env::var_os(k)).is_ok_and(|m| m.in_browser()) {
+    if wasm_run::test_mode(bytes, |k| std::env::var_os(k)).is_ok_and(|m| m.in_browser()) {
         provision::browser(plan.browser.as_deref(), offline)?;
         *ready = true;
     }

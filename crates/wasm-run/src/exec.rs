@@ -63,14 +63,13 @@ pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
         };
         let bytes = std::fs::read(input)
             .with_context(|| format!("cannot read {}", Path::new(input).display()))?;
-        let layout =
-            ModuleLayout::parse(&bytes).with_context(|| Path::new(input).display().to_string())?;
         let done = crate::counters::instrument_module(&bytes)
             .with_context(|| Path::new(input).display().to_string())?;
         std::fs::write(out, &done.wasm)
             .with_context(|| format!("cannot write {}", Path::new(out).display()))?;
         let mut json = Vec::new();
-        done.table(&layout.sha256).write_json(&mut json)?;
+        done.table(&wasm_cov_format::sha256_hex(&bytes))
+            .write_json(&mut json)?;
         std::fs::write(table, json)
             .with_context(|| format!("cannot write {}", Path::new(table).display()))?;
         Ok(wasm_cov_cli::Exit::Ok)
