@@ -1,6 +1,7 @@
 //! Browser suites: telling where a wasm-bindgen-test binary wants to run,
 //! finding the browser, and running it through `js/browser.cjs`, which
-//! drives headless Chromium over the DevTools protocol.
+//! drives headless Chromium over the DevTools protocol and headless Firefox
+//! over WebDriver BiDi.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -127,10 +128,10 @@ fn custom_section<'a>(wasm: &'a [u8], name: &str) -> Option<&'a [u8]> {
 /// The browser a browser suite runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Browser {
-    /// Headless Chromium (or Chrome), with V8's block counters.
+    /// Headless Chromium (or Chrome): injected counters or V8's own.
     Chrome,
-    /// Headless Firefox: needs counters injected into the module, which
-    /// wasm-run does not do yet.
+    /// Headless Firefox (ESR 128 or newer): injected counters only, as
+    /// Firefox has no V8.
     Firefox,
 }
 
@@ -145,6 +146,7 @@ impl Browser {
 
 /// The browser binaries looked for on PATH, in order.
 const CHROME_NAMES: &[&str] = &["chromium", "chromium-browser", "google-chrome", "chrome"];
+const FIREFOX_NAMES: &[&str] = &["firefox-esr", "firefox"];
 
 /// Finds the browser: `$WASM_RUN_BROWSER_BIN`, then the usual names on
 /// `PATH`. The error says which piece is missing and how to get it.
@@ -155,25 +157,19 @@ pub fn find_browser(browser: Browser, env_bin: Option<PathBuf>) -> Result<PathBu
         }
         bail!("WASM_RUN_BROWSER_BIN={} is not a file", bin.display());
     }
-    match browser {
-        Browser::Chrome => {
-            for name in CHROME_NAMES {
-                if let Some(p) = on_path(name) {
-                    return Ok(p);
-                }
-            }
-            bail!(
-                "no Chromium found to run this browser suite (looked for {} on PATH and \
-                 $WASM_RUN_BROWSER_BIN); install it (Debian: apt-get install chromium; \
-                 `make setup` does it as root)",
-                CHROME_NAMES.join(", ")
-            )
-        }
-        Browser::Firefox => bail!(
-            "--browser firefox needs counters injected into the module (Firefox has no V8 \
-             counters), which this wasm-run does not do yet; use --browser chrome"
-        ),
+    let (names, what, package) = match browser {
+        Browser::Chrome => (CHROME_NAMES, "Chromium", "chromium"),
+        Browser::Firefox => (FIREFOX_NAMES, "Firefox", "firefox-esr"),
+    };
+    if let Some(p) = names.iter().find_map(|name| on_path(name)) {
+        return Ok(p);
     }
+    bail!(
+        "no {what} found to run this browser suite (looked for {} on PATH and \
+         $WASM_RUN_BROWSER_BIN); install it (Debian: apt-get install {package}; \
+         `make setup` does it as root)",
+        names.join(", ")
+    )
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -251,9 +247,9 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("/nonexistent/chromium"), "{e}");
-        let e = find_browser(Browser::Firefox, None)
+        let e = find_browser(Browser::Firefox, Some(PathBuf::from("/nonexistent/ff")))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--browser chrome"), "{e}");
+        assert!(e.contains("/nonexistent/ff"), "{e}");
     }
 }

@@ -84,8 +84,10 @@ pub struct Cli {
     pub flush_interval: f64,
 
     /// The browser for browser suites (`run_in_browser` and the worker
-    /// modes). Default: $WASM_RUN_BROWSER, else chrome (headless Chromium,
-    /// found as $WASM_RUN_BROWSER_BIN or chromium on PATH).
+    /// modes): chrome (headless Chromium, found as chromium on PATH) or
+    /// firefox (headless Firefox, found as firefox-esr or firefox; needs
+    /// --counters inject). Default: $WASM_RUN_BROWSER, else chrome.
+    /// $WASM_RUN_BROWSER_BIN overrides the binary.
     #[arg(long, value_enum, value_name = "BROWSER")]
     pub browser: Option<Browser>,
 
@@ -99,9 +101,10 @@ pub struct Cli {
     /// Node >= 22). v8: V8's own --wasm-code-coverage counters (32-bit;
     /// Node >= 25; runs 2-3x slower). off: no coverage at all, only
     /// tests.json and run.log (no v8-coverage.json); the baseline for
-    /// benchmarks. Default: inject, except for browser suites, which use v8
-    /// (Chromium's V8 counters) for now. Under wasm-bindgen and --exec, the
-    /// Node hook instruments each module as Node compiles it.
+    /// benchmarks. Default: inject. Under wasm-bindgen and --exec, the Node
+    /// hook instruments each module as Node compiles it; in browsers, the
+    /// module is instrumented as the page fetches it (v8 there needs
+    /// Chromium).
     #[arg(long, value_enum, value_name = "MODE")]
     pub counters: Option<Counters>,
 
@@ -141,6 +144,9 @@ pub const DIRECT_DEFAULT: Counters = Counters::Inject;
 /// `--counters` on the Node hook path (wasm-bindgen suites under Node,
 /// `--exec`) when none is given.
 pub const HOOK_DEFAULT: Counters = Counters::Inject;
+/// `--counters` for browser suites when none is given: the only kind
+/// Firefox has, and the faster one in Chromium.
+pub const BROWSER_DEFAULT: Counters = Counters::Inject;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,14 +204,6 @@ pub fn run(cli: &Cli) -> Result<Status> {
         args: cli.args.clone(),
         counters: Counters::V8,
     };
-    // Browser suites have V8's counters (or none), for now.
-    let v8_only = |what: &str| match cli.counters {
-        None | Some(Counters::V8 | Counters::Off) => Ok(()),
-        Some(c) => bail!(
-            "--counters {} is not available for {what} yet; they use V8's counters (--counters v8)",
-            c.name()
-        ),
-    };
     let hooked = |out: PathBuf| Options {
         counters: cli.counters.unwrap_or(HOOK_DEFAULT),
         ..options(out)
@@ -248,14 +246,15 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 .with_context(|| wasm.display().to_string())?;
             let runner = cli.wasm_bindgen_runner.as_deref();
             if mode.in_browser() {
-                v8_only("browser suites")?;
-                let browser = find_browser(chosen_browser(cli)?, env_path("WASM_RUN_BROWSER_BIN"))
+                let browser = chosen_browser(cli)?;
+                let counters = cli.counters.unwrap_or(BROWSER_DEFAULT);
+                if browser == Browser::Firefox && counters == Counters::V8 {
+                    bail!("--counters v8 needs Chromium (Firefox has no V8); use --counters inject with --browser firefox");
+                }
+                let bin = find_browser(browser, env_path("WASM_RUN_BROWSER_BIN"))
                     .with_context(|| format!("{} is a {} suite", wasm.display(), mode.name()))?;
-                let opts = Options {
-                    counters: cli.counters.unwrap_or(Counters::V8),
-                    ..opts
-                };
-                exec::run_browser(&opts, runner, wasm, &layout, &browser).map(Status::Command)
+                let opts = Options { counters, ..opts };
+                exec::run_browser(&opts, runner, wasm, &layout, browser, &bin).map(Status::Command)
             } else if mode == TestMode::Node {
                 let opts = Options {
                     counters: cli.counters.unwrap_or(HOOK_DEFAULT),

@@ -39,9 +39,12 @@ impl Counters {
     }
 }
 
-/// Instruments `bytes` for the runner.
-pub(crate) fn instrument_module(bytes: &[u8]) -> Result<Instrumented> {
-    instrument(bytes, &InstrumentOptions::default())
+/// Instruments `bytes` for the runner, with a `shared` counter memory or
+/// not.
+pub(crate) fn instrument_module(bytes: &[u8], shared: bool) -> Result<Instrumented> {
+    let mut opts = InstrumentOptions::default();
+    opts.shared = shared;
+    instrument(bytes, &opts)
         .context("cannot insert block counters into the module (try --counters v8)")
 }
 
@@ -49,7 +52,7 @@ pub(crate) fn instrument_module(bytes: &[u8]) -> Result<Instrumented> {
 /// running an instrumented probe module and reading its counters from the
 /// shared counter memory.
 pub fn check_inject(node: &Found) -> Result<NodeVersion> {
-    let probe = instrument_module(&PROBE_WASM)?;
+    let probe = instrument_module(&PROBE_WASM, true)?;
     let hex: String = probe.wasm.iter().map(|b| format!("{b:02x}")).collect();
     let js = format!(
         "const v = {{ node: process.version, v8: process.versions.v8 }};\n\
@@ -141,7 +144,7 @@ mod tests {
 
     #[test]
     fn the_probe_has_four_blocks_and_two_memories() {
-        let i = instrument_module(&PROBE_WASM).unwrap();
+        let i = instrument_module(&PROBE_WASM, true).unwrap();
         assert_eq!(i.blocks.len(), 4);
         assert_eq!(i.counters_memory, 1);
     }

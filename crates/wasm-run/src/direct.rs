@@ -172,7 +172,8 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     // saved original.
     let instrumented = match opts.counters {
         Counters::Inject => {
-            let i = instrument_module(module.bytes).with_context(|| wasm.display().to_string())?;
+            let i = instrument_module(module.bytes, true)
+                .with_context(|| wasm.display().to_string())?;
             let path = session.temp("instrumented.wasm");
             std::fs::write(&path, &i.wasm).context("cannot write the instrumented module")?;
             Some((i, path))

@@ -15,6 +15,7 @@ use wasm_cov_format::{
     ModuleLayout, Outcome, ScriptCoverage, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
 };
 
+use crate::browser::Browser;
 use crate::convert::{self, match_entry, RawBlock, Summed};
 use crate::counters::Counters;
 use crate::locate::{locate, WASM_BINDGEN_TEST_RUNNER};
@@ -29,6 +30,9 @@ const BROWSER_JS: &str = include_str!("js/browser.cjs");
 const HOOK_DIR: &str = "WASM_RUN_HOOK_DIR";
 /// The browser binary `js/browser.cjs` starts.
 const BROWSER_BIN: &str = "WASM_RUN_BROWSER_BIN";
+/// Which browser that binary is (`chrome` or `firefox`), so the driver
+/// knows the protocol to speak.
+const BROWSER_KIND: &str = "WASM_RUN_BROWSER";
 /// How long `js/browser.cjs` waits for a suite's result, in milliseconds.
 const BROWSER_TIMEOUT_MS: &str = "WASM_RUN_BROWSER_TIMEOUT_MS";
 /// Where `js/browser.cjs` writes the page's JavaScript coverage.
@@ -46,11 +50,14 @@ const INSTRUMENTER_VAR: &str = "WASM_RUN_INSTRUMENTER";
 /// The hidden first argument of [`instrument_main`].
 pub const INSTRUMENT_ARG: &str = "__instrument";
 
-/// `PROGRAM __instrument IN OUT TABLE`: instruments the module `IN` into
-/// `OUT` and writes its block table (`docs/formats.md` §3b) to `TABLE`.
-/// The Node hook calls it synchronously, at the moment a process compiles
-/// a module, which is the only place a wasm-bindgen module can be
-/// instrumented (wasm-bindgen refuses a second memory). `None` when
+/// `PROGRAM __instrument [--unshared] IN OUT TABLE`: instruments the module
+/// `IN` into `OUT` and writes its block table (`docs/formats.md` §3b) to
+/// `TABLE`. The Node hook calls it synchronously, at the moment a process
+/// compiles a module, which is the only place a wasm-bindgen module can be
+/// instrumented (wasm-bindgen refuses a second memory); the browser driver
+/// calls it with `--unshared` as the page fetches a module, since a page
+/// reads its counters on its own thread and a shared memory would need a
+/// cross-origin isolated page. `None` when
 /// `argv` is not such a call; every binary that can be the instrumenter
 /// calls this first in its `main`.
 pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
@@ -58,12 +65,16 @@ pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
         return None;
     }
     Some(wasm_cov_cli::main("wasm-run", || {
-        let [input, out, table] = &argv[2..] else {
-            bail!("usage: {INSTRUMENT_ARG} IN.wasm OUT.wasm TABLE.json");
+        let (shared, rest) = match &argv[2..] {
+            [flag, rest @ ..] if flag == "--unshared" => (false, rest),
+            rest => (true, rest),
+        };
+        let [input, out, table] = rest else {
+            bail!("usage: {INSTRUMENT_ARG} [--unshared] IN.wasm OUT.wasm TABLE.json");
         };
         let bytes = std::fs::read(input)
             .with_context(|| format!("cannot read {}", Path::new(input).display()))?;
-        let done = crate::counters::instrument_module(&bytes)
+        let done = crate::counters::instrument_module(&bytes, shared)
             .with_context(|| Path::new(input).display().to_string())?;
         std::fs::write(out, &done.wasm)
             .with_context(|| format!("cannot write {}", Path::new(out).display()))?;
@@ -99,20 +110,27 @@ pub(crate) fn run_wasm_bindgen(
 }
 
 /// Runs a browser suite (`run_in_browser`, a worker mode): `js/browser.cjs`
-/// serves it through wasm-bindgen-test-runner and drives `browser` (a
-/// headless Chromium) itself. Returns 0 passed, 1 failed or timed out, 2
+/// serves it through wasm-bindgen-test-runner and drives `bin` (headless
+/// Chromium or Firefox) itself. Returns 0 passed, 1 failed or timed out, 2
 /// the suite could not run (the driver says why).
 pub(crate) fn run_browser(
     opts: &Options,
     runner: Option<&Path>,
     wasm: &Path,
     layout: &ModuleLayout,
-    browser: &Path,
+    browser: Browser,
+    bin: &Path,
 ) -> Result<u8> {
     let runner = locate(&WASM_BINDGEN_TEST_RUNNER, runner)?;
     let mut command = vec![runner.path.into_os_string(), abs(wasm)?.into_os_string()];
     command.extend(opts.args.iter().cloned());
-    run(opts, &command, "wasm-bindgen", Some(layout), Some(browser))
+    run(
+        opts,
+        &command,
+        "wasm-bindgen",
+        Some(layout),
+        Some((browser, bin)),
+    )
 }
 
 /// Runs `command` with the hook in every Node process it starts, then
@@ -127,7 +145,7 @@ pub(crate) fn run(
     command: &[OsString],
     harness: &str,
     expected: Option<&ModuleLayout>,
-    browser: Option<&Path>,
+    browser: Option<(Browser, &Path)>,
 ) -> Result<u8> {
     let session = Session::start(opts)?;
     let outputs = &session.outputs;
@@ -169,9 +187,10 @@ pub(crate) fn run(
     let mut cmd = Command::new(program);
     cmd.args(args);
     match browser {
-        Some(bin) => {
+        Some((kind, bin)) => {
             // The driver is our own Node program: no hook in it.
             cmd.env(BROWSER_BIN, bin)
+                .env(BROWSER_KIND, kind.name())
                 .env(BROWSER_JS_COVERAGE, &js_dir)
                 .env(BROWSER_TIMEOUT_MS, opts.timeout_ms().to_string());
         }
@@ -408,7 +427,13 @@ mod tests {
             (
                 "browser.cjs",
                 BROWSER_JS,
-                &[BROWSER_BIN, BROWSER_TIMEOUT_MS, BROWSER_JS_COVERAGE][..],
+                &[
+                    BROWSER_BIN,
+                    BROWSER_KIND,
+                    BROWSER_TIMEOUT_MS,
+                    BROWSER_JS_COVERAGE,
+                    INSTRUMENTER_VAR,
+                ][..],
             ),
         ];
         for (name, js, own) in cases {
