@@ -42,7 +42,7 @@ test: setup
 	scripts/test.sh
 
 # The project's own tests need wasm-bindgen-test-runner (the bindgen
-# example), xmllint and genhtml, and Chromium (the browser suites);
+# example), xmllint and genhtml, and Chromium and Firefox (the browser suites);
 # `make coverage` needs none of them (cargo wasm-cov finds or installs what a
 # crate's suites need).
 setup: targets node wasm-bindgen report-tools browser
@@ -75,14 +75,18 @@ report-tools:
 		apt-get update -qq && apt-get install -y -qq libxml2-utils lcov >/dev/null; \
 	else echo "note: install xmllint and genhtml (Debian: libxml2-utils lcov) for cov-report's format checks"; fi
 
-# Headless Chromium for browser suites (wasm-run finds it as chromium on
-# PATH), from Debian's packages when we may install them.
+# Headless Chromium and Firefox for browser suites (wasm-run finds them as
+# chromium and firefox-esr on PATH and drives them itself: no chromedriver,
+# no geckodriver), from Debian's packages when we may install them.
 browser:
-	@if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then :; \
+	@missing=""; \
+	command -v chromium >/dev/null || command -v google-chrome >/dev/null || missing="chromium"; \
+	command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing="$$missing firefox-esr"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "setup: installing Chromium for the browser suites (apt-get install chromium)"; \
-		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	else echo "note: install Chromium (Debian: apt-get install chromium) to run browser suites"; fi
+		echo "setup: installing$$(echo " $$missing") for the browser suites (apt-get install$$(echo " $$missing"))"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "note: install$$(echo " $$missing") (Debian: apt-get install$$(echo " $$missing")) to run browser suites"; fi
 
 tools:
 	cargo build --release $(addprefix --bin ,$(TOOLS))

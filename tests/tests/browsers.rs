@@ -1,8 +1,9 @@
 //! Browser suites: wasm-bindgen-test binaries configured with
 //! `run_in_browser` or `run_in_dedicated_worker`, run by wasm-run in
-//! headless Chromium (which `make setup` installs), next to a Node suite of
-//! the same crate (examples/browser). Each asserts exit status, tests.json
-//! and line facts after mapping.
+//! headless Chromium and headless Firefox (which `make setup` installs),
+//! next to a Node suite of the same crate (examples/browser). Each asserts
+//! exit status, tests.json and line facts after mapping; the injected
+//! counters are checked against Chromium's V8 counters.
 #![allow(
     clippy::unwrap_used,
     reason = "in a test, a failed unwrap is a failed test"
@@ -17,6 +18,7 @@ use integration_tests::{
     assert_contains, example_line, line_count, map_offsets, read_lcov_file, root, run, scratch,
     test_report, tool,
 };
+use wasm_cov_format::Coverage;
 use wasm_cov_format::Outcome;
 
 /// The coverage flags for wasm32-unknown-unknown.
@@ -75,13 +77,14 @@ fn binaries(features: &str) -> BTreeMap<String, PathBuf> {
     found
 }
 
-/// Runs wasm-run on `wasm` into `out`.
-fn wasm_run(wasm: &Path, out: &Path) -> Command {
+/// Runs wasm-run on `wasm` into `out`, in `browser` for a browser suite.
+fn wasm_run(wasm: &Path, out: &Path, browser: &str) -> Command {
     let mut cmd = Command::new(tool("wasm-run"));
     cmd.arg("--out")
         .arg(out)
         .arg("--wasm-bindgen-runner")
         .arg(root().join(".tools/bin/wasm-bindgen-test-runner"))
+        .args(["--browser", browser])
         .arg(wasm)
         .env_remove("WASM_RUN_BROWSER")
         .env_remove("WASM_RUN_BROWSER_BIN");
@@ -97,12 +100,38 @@ fn passed(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn browser_suites_reach_what_only_browsers_reach() {
+/// Maps the runs in `dirs` (wasm-run output folders) to one LCOV file.
+fn map_runs(dir: &Path, dirs: &[PathBuf]) -> Coverage {
+    let offsets = dir.join("offsets.csv");
+    run(Command::new(tool("v8cov-extract"))
+        .args(dirs.iter().map(|d| d.join("v8-coverage.json")))
+        .arg("-o")
+        .arg(&offsets))
+    .expect(0);
+    let lcov = dir.join("lcov.info");
+    let mut args = Vec::new();
+    for d in &dirs[1..] {
+        args.push("--modules".to_owned());
+        args.push(d.join("modules").display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    map_offsets(
+        &dirs[0],
+        &offsets,
+        &root().join("examples/browser"),
+        &args,
+        &lcov,
+    );
+    read_lcov_file(&lcov)
+}
+
+/// The Node, page and dedicated-worker suites, the browser ones in
+/// `browser`: each passes, and each reaches the lines only it reaches.
+fn suites_reach_what_only_they_reach(browser: &str) {
     let bins = binaries("");
-    let dir = scratch("browser-suites");
+    let dir = scratch(&format!("browser-suites-{browser}"));
     for name in ["node", "web", "worker"] {
-        let ran = run(&mut wasm_run(&bins[name], &dir.join(name))).expect(0);
+        let ran = run(&mut wasm_run(&bins[name], &dir.join(name), browser)).expect(0);
         assert_contains(&ran.stdout, &["test result: ok"]);
         if name != "node" {
             assert_contains(&ran.stderr, &["from the browser"]);
@@ -115,27 +144,7 @@ fn browser_suites_reach_what_only_browsers_reach() {
     assert_eq!(passed(&dir.join("worker")), ["worker_xors"]);
     assert_eq!(passed(&dir.join("node")), ["node_adds_one"]);
 
-    let offsets = dir.join("offsets.csv");
-    run(Command::new(tool("v8cov-extract"))
-        .args(["node", "web", "worker"].map(|n| dir.join(n).join("v8-coverage.json")))
-        .arg("-o")
-        .arg(&offsets))
-    .expect(0);
-    let lcov = dir.join("lcov.info");
-    let mut args = Vec::new();
-    for n in ["web", "worker"] {
-        args.push("--modules".to_owned());
-        args.push(dir.join(n).join("modules").display().to_string());
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    map_offsets(
-        &dir.join("node"),
-        &offsets,
-        &root().join("examples/browser"),
-        &args,
-        &lcov,
-    );
-    let cov = read_lcov_file(&lcov);
+    let cov = map_runs(&dir, &["node", "web", "worker"].map(|n| dir.join(n)));
     let line = |m: &str| line_count(&cov, example_line("browser", m));
     assert!(
         line("browser-page-only") > 0,
@@ -165,10 +174,21 @@ fn browser_suites_reach_what_only_browsers_reach() {
 }
 
 #[test]
-fn a_failing_browser_test_fails_the_run_and_keeps_coverage() {
+fn chromium_suites_reach_what_only_browsers_reach() {
+    suites_reach_what_only_they_reach("chrome");
+}
+
+#[test]
+fn firefox_suites_reach_what_only_browsers_reach() {
+    suites_reach_what_only_they_reach("firefox");
+}
+
+/// A failing page test in `browser`: exit 1, the failure shown, the
+/// coverage of the module that ran still written.
+fn a_failing_test_fails_the_run_and_keeps_coverage(browser: &str) {
     let bins = binaries("fail-on-purpose");
-    let dir = scratch("browser-failing");
-    let ran = run(&mut wasm_run(&bins["web"], &dir)).expect(1);
+    let dir = scratch(&format!("browser-failing-{browser}"));
+    let ran = run(&mut wasm_run(&bins["web"], &dir, browser)).expect(1);
     assert_contains(
         &ran.stdout,
         &["page_fails_on_purpose ... FAIL", "fails on purpose"],
@@ -181,12 +201,65 @@ fn a_failing_browser_test_fails_the_run_and_keeps_coverage() {
         .map(|t| t.name.as_str())
         .collect();
     assert_eq!(failed, ["page_fails_on_purpose"]);
-    assert!(dir.join("v8-coverage.json").is_file());
     assert_eq!(
         std::fs::read_dir(dir.join("modules")).unwrap().count(),
         1,
         "the module that ran is saved"
     );
+    // The tests that ran before the failure counted.
+    let cov = map_runs(&dir, std::slice::from_ref(&dir));
+    assert!(line_count(&cov, example_line("browser", "browser-page-only")) > 0);
+}
+
+#[test]
+fn a_failing_chromium_test_fails_the_run_and_keeps_coverage() {
+    a_failing_test_fails_the_run_and_keeps_coverage("chrome");
+}
+
+#[test]
+fn a_failing_firefox_test_fails_the_run_and_keeps_coverage() {
+    a_failing_test_fails_the_run_and_keeps_coverage("firefox");
+}
+
+/// The crate's own lines (`examples/browser/src` and `tests`) and their
+/// counts. The rest (libstd, wasm-bindgen-test's harness) legitimately
+/// differs from run to run: hash seeds, timings.
+fn own_lines(cov: &Coverage) -> BTreeMap<(String, u32), u64> {
+    cov.files
+        .iter()
+        .filter(|(f, _)| f.starts_with("src/") || f.starts_with("tests/"))
+        .flat_map(|(f, file)| file.lines.iter().map(|(l, c)| ((f.clone(), *l), *c)))
+        .collect()
+}
+
+/// Our counters, in Chromium and in Firefox, against V8's own in
+/// Chromium: the same lines with the same counts, in the page and in a
+/// dedicated worker.
+#[test]
+fn injected_counters_in_both_browsers_agree_with_v8s() {
+    let bins = binaries("");
+    let dir = scratch("browser-counters");
+    for suite in ["web", "worker"] {
+        let mut seen = Vec::new();
+        for (browser, counters) in [
+            ("chrome", "v8"),
+            ("chrome", "inject"),
+            ("firefox", "inject"),
+        ] {
+            let out = dir.join(format!("{suite}-{browser}-{counters}"));
+            run(wasm_run(&bins[suite], &out, browser).args(["--counters", counters])).expect(0);
+            let cov = map_runs(&out, std::slice::from_ref(&out));
+            seen.push((format!("{browser} --counters {counters}"), own_lines(&cov)));
+        }
+        let (v8_name, v8) = &seen[0];
+        assert!(
+            v8.values().filter(|&&c| c > 0).count() >= 5,
+            "{suite}: too few lines run to compare: {v8:?}"
+        );
+        for (name, lines) in &seen[1..] {
+            assert_eq!(lines, v8, "{suite}: {name} against {v8_name}");
+        }
+    }
 }
 
 #[test]
@@ -194,35 +267,49 @@ fn a_missing_browser_is_an_error_naming_it() {
     let bins = binaries("");
     let dir = scratch("browser-missing");
     let out = dir.join("web");
-    let ran =
-        run(wasm_run(&bins["web"], &out).env("WASM_RUN_BROWSER_BIN", "/nonexistent/chromium"))
-            .expect(2);
-    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
-    assert_contains(
-        &ran.stderr,
-        &[
-            "wasm-run: error:",
-            "browser suite",
-            "WASM_RUN_BROWSER_BIN=/nonexistent/chromium",
-        ],
-    );
-    assert!(
-        !out.exists(),
-        "nothing is written for a suite that cannot run"
-    );
+    for (browser, bin) in [
+        ("chrome", "/nonexistent/chromium"),
+        ("firefox", "/nonexistent/firefox"),
+    ] {
+        let ran =
+            run(wasm_run(&bins["web"], &out, browser).env("WASM_RUN_BROWSER_BIN", bin)).expect(2);
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        assert_contains(
+            &ran.stderr,
+            &[
+                "wasm-run: error:",
+                "browser suite",
+                &format!("WASM_RUN_BROWSER_BIN={bin}"),
+            ],
+        );
+        assert!(
+            !out.exists(),
+            "nothing is written for a suite that cannot run"
+        );
+    }
 
     // No browser on PATH at all: the message says how to get one.
-    let ran = run(wasm_run(&bins["web"], &out).env("PATH", "/nonexistent")).expect(2);
-    assert_contains(
-        &ran.stderr,
-        &["no Chromium found", "apt-get install chromium"],
-    );
+    for (browser, says) in [
+        ("chrome", ["no Chromium found", "apt-get install chromium"]),
+        (
+            "firefox",
+            ["no Firefox found", "apt-get install firefox-esr"],
+        ),
+    ] {
+        let ran = run(wasm_run(&bins["web"], &out, browser).env("PATH", "/nonexistent")).expect(2);
+        assert_contains(&ran.stderr, &says);
+    }
 
     // The Node suite of the same crate needs no browser.
-    run(wasm_run(&bins["node"], &dir.join("node")).env("WASM_RUN_BROWSER_BIN", "/nonexistent"))
-        .expect(0);
+    run(wasm_run(&bins["node"], &dir.join("node"), "firefox")
+        .env("WASM_RUN_BROWSER_BIN", "/nonexistent"))
+    .expect(0);
 
-    // Firefox needs counters of our own, not there yet: said plainly.
-    let ran = run(wasm_run(&bins["web"], &out).arg("--browser").arg("firefox")).expect(2);
-    assert_contains(&ran.stderr, &["firefox", "--browser chrome"]);
+    // Firefox has no V8 counters: said plainly, before anything runs.
+    let ran = run(wasm_run(&bins["web"], &out, "firefox").args(["--counters", "v8"])).expect(2);
+    assert_contains(
+        &ran.stderr,
+        &["--counters v8 needs Chromium", "--counters inject"],
+    );
+    assert!(!out.exists());
 }

@@ -171,8 +171,10 @@ pub struct TestArgs {
     /// End a test that runs longer than SECS (wasm-run --timeout).
     #[arg(long, value_name = "SECS", help_heading = "Running")]
     pub timeout: Option<f64>,
-    /// The browser for wasm-bindgen-test suites that run in one
-    /// (wasm-run --browser, e.g. chrome); needs a wasm-run that has it.
+    /// The browser for wasm-bindgen-test suites that run in one: chrome
+    /// (headless Chromium) or firefox (headless Firefox ESR). Default:
+    /// $WASM_RUN_BROWSER, else chrome. Installed (Debian, as root) when a
+    /// selected suite needs it and it is missing.
     #[arg(long, value_name = "NAME", help_heading = "Running")]
     pub browser: Option<String>,
     /// Tests run at once per binary (wasm-run --test-threads).

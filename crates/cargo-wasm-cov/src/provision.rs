@@ -212,10 +212,11 @@ fn run_quietly(cmd: &mut Command) -> Result<()> {
 }
 
 /// Makes sure a browser suite can find its browser: wasm-run's own search
-/// (`$WASM_RUN_BROWSER_BIN`, then Chromium on PATH), else, as root on a
-/// Debian-like system and not `--offline`, Debian's `chromium`, installed
-/// with one line saying so. Called only when a selected test binary is a
-/// browser suite, so crates without one never install a browser.
+/// (`$WASM_RUN_BROWSER_BIN`, then Chromium or Firefox on PATH), else, as
+/// root on a Debian-like system and not `--offline`, Debian's `chromium` or
+/// `firefox-esr`, installed with one line saying so. Called only when a
+/// selected test binary is a browser suite, so crates without one never
+/// install a browser.
 pub fn browser(choice: Option<&str>, offline: bool) -> Result<()> {
     use clap::ValueEnum;
     let wanted = match choice.or(std::env::var("WASM_RUN_BROWSER").ok().as_deref()) {
@@ -230,26 +231,28 @@ pub fn browser(choice: Option<&str>, offline: bool) -> Result<()> {
         Ok(_) => return Ok(()),
         Err(e) => e,
     };
-    let can_install = wanted == wasm_run::Browser::Chrome
-        && env_bin.is_none()
-        && !offline
-        && on_path("apt-get").is_some()
-        && is_root();
+    let can_install = env_bin.is_none() && !offline && on_path("apt-get").is_some() && is_root();
     if !can_install {
         return Err(missing);
     }
+    let (what, package) = match wanted {
+        wasm_run::Browser::Chrome => ("Chromium", "chromium"),
+        wasm_run::Browser::Firefox => ("Firefox", "firefox-esr"),
+    };
     eprintln!(
-        "cargo-wasm-cov: installing Chromium for the browser suites (apt-get install chromium)"
+        "cargo-wasm-cov: installing {what} for the browser suites (apt-get install {package})"
     );
     let status = Command::new("sh")
         .args([
             "-c",
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null",
+            &format!(
+                "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} >/dev/null"
+            ),
         ])
         .status()
         .context("cannot run apt-get")?;
     if !status.success() {
-        bail!("apt-get install chromium failed ({status}); {missing:#}");
+        bail!("apt-get install {package} failed ({status}); {missing:#}");
     }
     wasm_run::find_browser(wanted, None).map(|_| ())
 }

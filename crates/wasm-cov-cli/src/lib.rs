@@ -79,7 +79,11 @@ pub fn one_line(msg: &str) -> String {
 /// stderr (`tool 2>&1 | head`) loses the line instead of panicking.
 pub fn warning(args: fmt::Arguments<'_>) {
     use std::io::Write;
-    let line = format!("{}: warning: {}\n", tool_name(), one_line(&args.to_string()));
+    let line = format!(
+        "{}: warning: {}\n",
+        tool_name(),
+        one_line(&args.to_string())
+    );
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
