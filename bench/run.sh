@@ -155,13 +155,22 @@ fi
 # on every run).
 hf instrument -N -w 1 -r "$RUNS" \
     -n "instrumenting regex-syntax's test wasm" "$bin/wasm-run __instrument $wasm $B/tmp/instrumented.wasm $B/tmp/instrumented.json"
-# A browser suite in headless Chromium, V8's counters against none.
+# A browser suite, coverage against none in the same browser: headless
+# Chromium (our counters, and V8's) and headless Firefox (our counters).
 if command -v chromium >/dev/null; then
     web=$(cd "$repo/examples/browser" && "$bin/cargo-wasm-cov" --no-run 2>"$B/logs/browser.build.log" | grep -E '/web-[0-9a-f]{16}\.wasm$' | head -1)
     wb="$bin/wasm-run --wasm-bindgen-runner $repo/.tools/bin/wasm-bindgen-test-runner --out $B/tmp/browser"
     hf overhead-browser -N -i -w 1 -r 3 \
-        -n "browser suite, --counters off" "$wb --counters off $web" \
-        -n "browser suite, --counters v8" "$wb --counters v8 $web"
+        -n "chrome, --counters off" "$wb --browser chrome --counters off $web" \
+        -n "chrome, --counters inject" "$wb --browser chrome --counters inject $web" \
+        -n "chrome, --counters v8" "$wb --browser chrome --counters v8 $web"
+fi
+if command -v firefox-esr >/dev/null || command -v firefox >/dev/null; then
+    web=$(cd "$repo/examples/browser" && "$bin/cargo-wasm-cov" --no-run 2>"$B/logs/browser.build.log" | grep -E '/web-[0-9a-f]{16}\.wasm$' | head -1)
+    wb="$bin/wasm-run --wasm-bindgen-runner $repo/.tools/bin/wasm-bindgen-test-runner --out $B/tmp/browser"
+    hf overhead-firefox -N -i -w 1 -r 3 \
+        -n "firefox, --counters off" "$wb --browser firefox --counters off $web" \
+        -n "firefox, --counters inject" "$wb --browser firefox --counters inject $web"
 fi
 # The tier each function ends in, on a hot loop (see bench/lib/tier.js).
 for f in "" "--wasm-code-coverage" "--liftoff-only" "--wasm-code-coverage --no-liftoff"; do

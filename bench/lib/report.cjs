@@ -88,10 +88,18 @@ if (on && plain) {
 if (v8on && off) {
   p(`| For reference: V8's counters (\`--counters v8\`) vs \`off\` | ${sec(v8on.median)} | ${sec(off.median)} | ${x(v8on.median / off.median)} wall, ${x(v8on.cpu / off.cpu)} CPU | | |`);
 }
-if (br) {
-  const a = br['browser suite, --counters v8'];
-  const b = br['browser suite, --counters off'];
-  p(`| Browser suite (examples/browser, headless Chromium): V8's counters vs none | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall | (none) | |`);
+const ff = load('overhead-firefox');
+for (const [runs, browser, name, modes] of [
+  [br, 'chrome', 'headless Chromium', ['inject', 'v8']],
+  [ff, 'firefox', 'headless Firefox', ['inject']],
+]) {
+  const b = runs && runs[`${browser}, --counters off`];
+  for (const mode of modes) {
+    const a = runs && runs[`${browser}, --counters ${mode}`];
+    if (!a || !b) continue;
+    const what = mode === 'v8' ? "V8's counters" : 'our counters (default)';
+    p(`| Browser suite (examples/browser \`tests/web.rs\`, ${name}): ${what} vs none, whole run | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall | (none) | |`);
+  }
 }
 if (mp) {
   const a = mp['wasm-cov-mapper'];
@@ -135,6 +143,7 @@ p('A browser suite (`examples/browser`, `tests/web.rs`) in headless Chromium, mo
 p('browser start-up (3 runs each):');
 p();
 p(detail('overhead-browser'));
+p(detail('overhead-firefox'));
 p('A hot loop (`bench/lib/tier.js`, 1e8 iterations, two blocks each) shows the tier V8 leaves it in:');
 p();
 p('| flags | result |\n|---|---|');

@@ -25,7 +25,8 @@ use wasm_cov_format::Outcome;
 const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code";
 
 /// examples/browser's test binaries by target name (`node`, `web`,
-/// `worker`, the lib's `browser_demo`), built once per feature list.
+/// `worker`, `shared`, `service`, the lib's `browser_demo`), built once per
+/// feature list.
 fn binaries(features: &str) -> BTreeMap<String, PathBuf> {
     static CACHE: OnceLock<Mutex<BTreeMap<String, BTreeMap<String, PathBuf>>>> = OnceLock::new();
     let mut cache = CACHE
@@ -234,12 +235,12 @@ fn own_lines(cov: &Coverage) -> BTreeMap<(String, u32), u64> {
 
 /// Our counters, in Chromium and in Firefox, against V8's own in
 /// Chromium: the same lines with the same counts, in the page and in a
-/// dedicated worker.
+/// dedicated, a shared and a service worker.
 #[test]
 fn injected_counters_in_both_browsers_agree_with_v8s() {
     let bins = binaries("");
     let dir = scratch("browser-counters");
-    for suite in ["web", "worker"] {
+    for suite in ["web", "worker", "shared", "service"] {
         let mut seen = Vec::new();
         for (browser, counters) in [
             ("chrome", "v8"),

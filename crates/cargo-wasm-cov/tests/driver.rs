@@ -425,7 +425,7 @@ fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
         "{err}"
     );
     assert!(
-        err.contains("2 test binaries could not run (see above): tests/web.rs, tests/worker.rs"),
+        err.contains("4 test binaries could not run (see above): tests/service.rs, tests/shared.rs, tests/web.rs, tests/worker.rs"),
         "{err}"
     );
     // Plain #[test]s on wasm32-unknown-unknown cannot run anywhere: said, not failed.

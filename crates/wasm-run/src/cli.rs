@@ -375,9 +375,21 @@ fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
     }
     // Browser suites need a browser; say which piece is missing, but a
     // machine without one still runs Node suites, so it is no failure.
-    match chosen_browser(cli).and_then(|b| find_browser(b, env_path("WASM_RUN_BROWSER_BIN"))) {
-        Ok(p) => writeln!(stdout, "browser suites: {}", p.display())?,
-        Err(e) => writeln!(stdout, "browser suites: cannot run: {e:#}")?,
+    // Each browser, or only the one asked for.
+    let asked = cli.browser.is_some() || std::env::var_os("WASM_RUN_BROWSER").is_some();
+    let browsers = match chosen_browser(cli) {
+        Ok(b) if asked => vec![b],
+        Ok(_) => vec![Browser::Chrome, Browser::Firefox],
+        Err(e) => {
+            writeln!(stdout, "browser suites: cannot run: {e:#}")?;
+            vec![]
+        }
+    };
+    for b in browsers {
+        match find_browser(b, env_path("WASM_RUN_BROWSER_BIN")) {
+            Ok(p) => writeln!(stdout, "browser suites ({}): {}", b.name(), p.display())?,
+            Err(e) => writeln!(stdout, "browser suites ({}): cannot run: {e:#}", b.name())?,
+        }
     }
     Ok(Exit::Ok)
 }

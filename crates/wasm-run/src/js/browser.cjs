@@ -558,9 +558,17 @@ async function chromium(profile, url, modules, consoleLines) {
       consoleLines.push(`uncaught: ${(d.exception && d.exception.description) || d.text}`);
     }
   });
+  const targets = new Set();
   async function onAttached({ sessionId, targetInfo, waitingForDebugger }) {
-    sessions.add(sessionId);
     const s = (m, p) => cdp.send(m, p, sessionId);
+    // A service worker is attached twice (from the browser and from the
+    // page) and waits for both: hook it once, let the other one go.
+    if (targets.has(targetInfo.targetId)) {
+      if (waitingForDebugger) await s('Runtime.runIfWaitingForDebugger');
+      return;
+    }
+    targets.add(targetInfo.targetId);
+    sessions.add(sessionId);
     if (counters === 'v8') await s('Runtime.addBinding', { name: BINDING });
     await s('Runtime.enable');
     if (targetInfo.type === 'page') {
