@@ -197,7 +197,9 @@ function hook(cfg) {
     const head = { realm, instances: instances.map((i) => ({ module: i.module, blocks: i.blocks })) };
     const parts = [JSON.stringify(head) + '\n'];
     for (const i of instances) parts.push(new Uint8Array(i.memory.buffer, 0, i.blocks * 8).slice());
-    return fetch(cfg.push, { method: 'POST', body: new Blob(parts) }).then(
+    // Absolute: a worker started from a blob: URL has no base to resolve
+    // a path against, but has the page's origin.
+    return fetch(location.origin + cfg.push, { method: 'POST', body: new Blob(parts) }).then(
       () => undefined,
       () => undefined,
     );
@@ -311,6 +313,9 @@ function startRunner(runner, args) {
   return { child, url };
 }
 
+// The browser processes started, to end on the way out.
+const browsers = [];
+
 // Starts the browser binary; resolves with the WebSocket URL it prints.
 function startBinary(args, pattern, env, install) {
   let child;
@@ -319,6 +324,7 @@ function startBinary(args, pattern, env, install) {
   } catch (e) {
     fail(EXIT.ERROR, `cannot start the browser ${browserBin}: ${e.message}`);
   }
+  browsers.push(child);
   const ws = new Promise((resolve, reject) => {
     let err = '';
     const onData = (d) => {
@@ -520,7 +526,7 @@ function v8Raw(lastBySession) {
 }
 
 // Headless Chromium over the DevTools protocol.
-async function chromium(profile, url, modules, consoleLines) {
+async function chromium(profile, modules, consoleLines) {
   const args = [
     '--headless',
     '--no-sandbox',
@@ -537,7 +543,7 @@ async function chromium(profile, url, modules, consoleLines) {
   if (counters === 'v8') args.push(`--js-flags=${V8_FLAGS}`);
   args.push('about:blank');
   const proc = startBinary(args, /DevTools listening on (ws:\/\/\S+)/, {}, 'install Chromium: apt-get install chromium');
-  const driver = { child: proc.child };
+  const driver = {};
   const cdp = new Rpc(await proc.ws, 'DevTools protocol');
   await cdp.opened;
 
@@ -586,13 +592,23 @@ async function chromium(profile, url, modules, consoleLines) {
     if (waitingForDebugger) await s('Runtime.runIfWaitingForDebugger');
     if (targetInfo.type === 'page' && !pageSession) {
       pageSession = sessionId;
-      await s('Page.navigate', { url });
+      pageReady();
     }
   }
+  let pageReady;
+  const page = new Promise((resolve) => {
+    pageReady = resolve;
+  });
   const evaluate = (expression, sessionId) =>
     cdp.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true }, sessionId).then((r) => r && r.result && r.result.value);
 
-  driver.ready = () => pageSession !== null;
+  driver.navigate = async (url) => {
+    await Promise.race([
+      page,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the browser opened no page within 30 s')), 30000)),
+    ]);
+    await cdp.send('Page.navigate', { url }, pageSession);
+  };
   driver.pageText = () => evaluate("(document.getElementById('output') || {}).textContent || ''", pageSession);
   // Every page and worker: V8's counters collected, or ours pushed.
   driver.collect = () =>
@@ -641,7 +657,7 @@ const FIREFOX_PREFS = {
 };
 
 // Headless Firefox over WebDriver BiDi, without geckodriver.
-async function firefox(profile, url, _modules, consoleLines) {
+async function firefox(profile, _modules, consoleLines) {
   fs.writeFileSync(
     path.join(profile, 'user.js'),
     Object.entries(FIREFOX_PREFS)
@@ -655,7 +671,7 @@ async function firefox(profile, url, _modules, consoleLines) {
     { MOZ_CRASHREPORTER_DISABLE: '1' },
     'install Firefox: apt-get install firefox-esr',
   );
-  const driver = { child: proc.child };
+  const driver = {};
   const bidi = new Rpc(`${await proc.ws}/session`, 'WebDriver BiDi');
   await bidi.opened;
   await bidi.send('session.new', { capabilities: {} });
@@ -674,14 +690,13 @@ async function firefox(profile, url, _modules, consoleLines) {
     if (r.type === 'exception') throw new Error(`the page threw: ${r.exceptionDetails.text}`);
     return r.result && r.result.value;
   };
-  driver.ready = () => true;
+  driver.navigate = (url) => bidi.send('browsingContext.navigate', { context, url, wait: 'none' });
   driver.pageText = () => evaluate("(document.getElementById('output') || {}).textContent || ''");
   // The page's counters; workers post theirs themselves.
   driver.collect = () => evaluate('globalThis.__wasmRun ? globalThis.__wasmRun.push().then(() => 1) : 0').catch(() => {});
   driver.v8Raw = () => '[]';
   driver.jsCoverage = async () => null;
   driver.close = () => bidi.send('browser.close').catch(() => {});
-  await bidi.send('browsingContext.navigate', { context, url, wait: 'none' });
   return driver;
 }
 
@@ -701,7 +716,9 @@ async function main() {
   let status = EXIT.ERROR;
   const cleanup = () => {
     try { srv.child.kill('SIGKILL'); } catch (_) { /* gone */ }
-    try { if (driver) driver.child.kill('SIGKILL'); } catch (_) { /* gone */ }
+    for (const b of browsers) {
+      try { b.kill('SIGKILL'); } catch (_) { /* gone */ }
+    }
     try { if (proxy) proxy.server.close(); } catch (_) { /* gone */ }
     try { fs.rmSync(profile, { recursive: true, force: true }); } catch (_) { /* best effort */ }
   };
@@ -729,6 +746,17 @@ async function main() {
     });
   }
 
+  // The browser starts while the runner builds the page: both take a
+  // second or more.
+  const consoleLines = [];
+  const starting = (kind === 'firefox' ? firefox : chromium)(profile, modules, consoleLines);
+  starting.then(
+    (d) => {
+      driver = d;
+    },
+    () => {},
+  );
+
   let url;
   try {
     url = await srv.url;
@@ -739,6 +767,7 @@ async function main() {
   if (url === null) {
     // The runner found no tests: say so as it does, pass.
     process.stdout.write('no tests to run!\n');
+    await starting.catch(() => {});
     cleanup();
     process.exit(EXIT.OK);
   }
@@ -747,10 +776,9 @@ async function main() {
     proxy = startProxy(target, modules, kind === 'firefox', (msg) => die(EXIT.ERROR, msg));
     url = new URL(target.pathname + target.search, await proxy.listening).href;
   }
-
-  const consoleLines = [];
   try {
-    driver = await (kind === 'firefox' ? firefox : chromium)(profile, url, modules, consoleLines);
+    driver = await starting;
+    await driver.navigate(url);
   } catch (e) {
     cleanup();
     fail(EXIT.ERROR, e.message);
@@ -764,10 +792,6 @@ async function main() {
     let text = '';
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
-      if (!driver.ready()) {
-        if (Date.now() - started > 30000) throw new Error('the browser opened no page within 30 s');
-        continue;
-      }
       text = (await driver.pageText()) || '';
       // The page's status line ("Loading scripts...", "Loading Wasm
       // module...") is replaced by the output, or left in front of it:
