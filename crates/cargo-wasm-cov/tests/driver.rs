@@ -403,10 +403,13 @@ fn make_coverage_of_a_wasip1_crate_installs_no_wasm_bindgen() {
     assert!(installed.is_empty(), "{installed:?}");
 }
 
-#[test]
-fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
+/// `browser` asked for (`--browser`) and missing: each browser suite is an
+/// error naming what is missing, the run ends with 2, and the Node suite
+/// still runs and reports.
+fn without_a_browser_the_others_still_report(browser: &str) {
     let dir = repo().join("examples/browser");
-    let out = scratch("no-browser");
+    let out = scratch(&format!("no-browser-{browser}"));
+    let bin = format!("/nonexistent/{browser}");
     let runner = repo().join(".tools/bin/wasm-bindgen-test-runner");
     let r = wasm_cov(
         &dir,
@@ -415,13 +418,17 @@ fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
             out.to_str().unwrap(),
             "--wasm-bindgen-runner",
             runner.to_str().unwrap(),
+            "--browser",
+            browser,
         ],
-        &[("WASM_RUN_BROWSER_BIN", "/nonexistent/chromium")],
+        &[("WASM_RUN_BROWSER_BIN", &bin)],
     );
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("tests/web.rs (browser-demo): WASM_RUN_BROWSER_BIN=/nonexistent/chromium"),
+        err.contains(&format!(
+            "tests/web.rs (browser-demo): WASM_RUN_BROWSER_BIN={bin}"
+        )),
         "{err}"
     );
     assert!(
@@ -441,4 +448,14 @@ fn a_browser_suite_without_a_browser_is_an_error_and_the_others_still_report() {
         .file_name()
         .to_string_lossy()
         .starts_with("node-")));
+}
+
+#[test]
+fn a_browser_suite_without_chromium_is_an_error_and_the_others_still_report() {
+    without_a_browser_the_others_still_report("chrome");
+}
+
+#[test]
+fn a_browser_suite_without_firefox_is_an_error_and_the_others_still_report() {
+    without_a_browser_the_others_still_report("firefox");
 }
