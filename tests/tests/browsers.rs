@@ -172,6 +172,34 @@ fn suites_reach_what_only_they_reach(browser: &str) {
         node.functions.keys()
     );
     assert!(!node.lines.contains_key(&1), "{:?}", node.lines);
+
+    // wasm-bindgen's glue is no function of the user's, and the attribute
+    // lines it sits on are no lines: `never` is missed once, as `never`.
+    for (file, attr) in [
+        ("src/lib.rs", "#[wasm_bindgen]"),
+        ("tests/web.rs", "#[wasm_bindgen_test]"),
+    ] {
+        let text = std::fs::read_to_string(root().join("examples/browser").join(file)).unwrap();
+        let f = &cov.files[file];
+        for (i, l) in text.lines().enumerate() {
+            if l.trim() == attr {
+                assert!(
+                    !f.lines.contains_key(&(i as u32 + 1)),
+                    "{file}:{} ({attr}) is reported",
+                    i + 1
+                );
+            }
+        }
+        assert!(
+            f.functions
+                .keys()
+                .all(|n| n.contains("::") && !n.contains("__w")),
+            "{file}: {:?}",
+            f.functions.keys()
+        );
+    }
+    let never = cov.files["src/lib.rs"].functions["browser_demo::never"];
+    assert_eq!(never.count, 0);
 }
 
 #[test]

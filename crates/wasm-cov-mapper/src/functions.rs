@@ -22,18 +22,24 @@ pub(crate) struct Functions<'i> {
     by_decl: BTreeMap<(u32, u32), (Vec<&'i str>, u64)>,
 }
 
-/// Drops the `main` that `rustc --test` generates for a test crate, with its
-/// rows: a subprogram named `main` (or `<crate>::main`) declared on a line
-/// where the source declares no function. On wasm32-wasip1 libtest runs it,
-/// but it is not the user's code; wasm-bindgen-test binaries never run it,
-/// and an integration-test file whose first line is code (`mod common;`)
-/// would otherwise report a `main` on line 1 with count 0 (docs/formats.md
-/// §5, "Harness code"). Its rows go only where no other function is
-/// declared on the same line, so a wrapper a test attribute generates there
-/// keeps its line.
-pub(crate) fn drop_harness_main(info: &mut DebugInfo, facts: &FileFacts) {
+/// Drops the harness code around the user's functions, with its rows
+/// (docs/formats.md §5, "Harness code"):
+/// - the `main` that `rustc --test` generates for a test crate: a
+///   subprogram named `main` (or `<crate>::main`) declared on a line where
+///   the source declares no function. On wasm32-wasip1 libtest runs it,
+///   but it is not the user's code; wasm-bindgen-test binaries never run
+///   it, and an integration-test file whose first line is code (`mod
+///   common;`) would otherwise report a `main` on line 1 with count 0;
+/// - wasm-bindgen's glue ([`names::is_bindgen_glue`]) declared on such a
+///   line: the attribute line of `#[wasm_bindgen]` or
+///   `#[wasm_bindgen_test]`, which would otherwise be a line, and a
+///   function named `_`, of its own.
+///
+/// Their rows go only where no other function is declared on the same
+/// line, so a wrapper a test attribute generates there keeps its line.
+pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) {
     let is_harness_main = |sp: &Subprogram| {
-        (sp.name == "main" || sp.name.ends_with("::main"))
+        (sp.name == "main" || sp.name.ends_with("::main") || names::is_bindgen_glue(&sp.name))
             && facts
                 .get(sp.file)
                 .is_some_and(|f| f.fn_declared_at(sp.line).is_none())
@@ -55,11 +61,15 @@ pub(crate) fn drop_harness_main(info: &mut DebugInfo, facts: &FileFacts) {
         .collect();
     // Left out like rows of files out of the report: they still claim their
     // blocks, so those do not count as unmapped.
+    let gone = |at: &(u32, u32)| mains.contains(at) && !shared.contains(at);
     for r in &mut info.rows {
-        if mains.contains(&(r.file, r.line)) && !shared.contains(&(r.file, r.line)) {
+        if gone(&(r.file, r.line)) {
             r.file = u32::MAX;
         }
     }
+    // The lines of such code that the linker or wasm-bindgen dropped
+    // (wasm-bindgen runs its descriptors, then removes them).
+    info.dead_lines.retain(|at| !gone(at));
 }
 
 /// One function per (file, declaration line): instantiations, inlined
@@ -91,6 +101,11 @@ pub(crate) fn collect<'i>(
                 continue;
             }
         }
+        // wasm-bindgen's shims on the user's own line (methods): the
+        // user's function is the one to report there.
+        if names::is_bindgen_glue(&sp.name) {
+            continue;
+        }
         if sp.low_pc.is_none() {
             dead_functions += 1;
         }
@@ -98,6 +113,9 @@ pub(crate) fn collect<'i>(
     }
     for inl in &info.inlined {
         if let Some((name, file, line)) = &inl.origin {
+            if names::is_bindgen_glue(name) {
+                continue;
+            }
             add((*file, *line), name, entered(blocks, inl.entry));
         }
     }

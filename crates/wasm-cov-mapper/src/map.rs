@@ -76,8 +76,9 @@ pub fn map_module_per_test(
     let mut info = read_dwarf(dwarf_bytes, dwarf_layout, layout, opts, sources)?;
     check_rows_in_bodies(layout, &info.rows)?;
     let facts = sources.facts_of(&info.abs_paths);
-    functions::drop_harness_main(&mut info, &facts);
+    // Call rows first: the harness code's calls go with it.
     lines::add_call_rows(&mut info);
+    functions::drop_harness_code(&mut info, &facts);
 
     let mut mapped = vec![false; blocks.len()];
     let row_counts = fold(&mut info.rows, &blocks, &mut mapped);

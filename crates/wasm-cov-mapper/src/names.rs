@@ -56,6 +56,33 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+/// Code that wasm-bindgen's macros generate around a user's item, named as
+/// DWARF names it: the export shim `#[wasm_bindgen]` puts on a function
+/// (`crate::_::__wasm_bindgen_generated_f` and its closures, and the shim
+/// itself under its export name, `f_<16 hex digits>`), the type
+/// descriptors wasm-bindgen's CLI runs at build time and then removes
+/// (`__wbindgen_describe_*`), and the wrapper `#[wasm_bindgen_test]` puts
+/// around each test (`__wbgt__<crate>::<test>`).
+pub fn is_bindgen_glue(name: &str) -> bool {
+    name.contains("__wasm_bindgen_generated_")
+        || name.contains("__wbindgen_describe_")
+        || name.starts_with("__wbgt__")
+        || name.contains("::__wbgt__")
+        || is_hashed_export(name)
+}
+
+/// `f_05ab94b31e5666da`: one path segment ending in `_` and 16 lowercase
+/// hex digits.
+fn is_hashed_export(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 17
+        && !name.contains("::")
+        && b[b.len() - 17] == b'_'
+        && b[b.len() - 16..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+}
+
 /// See [`wasm_cov_format::common_name`], which cov-report shares.
 pub fn common(names: &[&str]) -> String {
     wasm_cov_format::common_name(names)
@@ -63,7 +90,31 @@ pub fn common(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{common, normalize};
+    use super::{common, is_bindgen_glue, normalize};
+
+    #[test]
+    fn wasm_bindgen_glue_by_name() {
+        for glue in [
+            "browser_demo::_::__wasm_bindgen_generated_never::{{closure}}",
+            "browser_demo::_::__wbindgen_describe_never_05ab94b31e5666da",
+            "never_05ab94b31e5666da",
+            "web::_::__wbindgen_describe___wbg_has_cfa62e2ff7fa595a",
+            "__wbgt__web::page_triples",
+        ] {
+            assert!(is_bindgen_glue(glue), "{glue}");
+        }
+        for user in [
+            "browser_demo::never",
+            "web::js_sys_global_has",
+            "web::page_triples",
+            "never_05ab94b31e5666dA",
+            "m::never_05ab94b31e5666da",
+            "_05ab94b31e5666da",
+            "wbgt::f",
+        ] {
+            assert!(!is_bindgen_glue(user), "{user}");
+        }
+    }
 
     #[test]
     fn one_name_for_the_expansions_of_a_macro() {
