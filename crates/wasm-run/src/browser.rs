@@ -130,7 +130,7 @@ fn custom_section<'a>(wasm: &'a [u8], name: &str) -> Option<&'a [u8]> {
 pub enum Browser {
     /// Headless Chromium (or Chrome): injected counters or V8's own.
     Chrome,
-    /// Headless Firefox (ESR 128 or newer): injected counters only, as
+    /// Headless Firefox (tested with ESR 153): injected counters only, as
     /// Firefox has no V8.
     Firefox,
 }

@@ -393,6 +393,44 @@ mod tests {
 
     use super::*;
 
+    /// The runner's 64-bit arithmetic, in plain numbers: counts past 2^32
+    /// and 2^53 keep every digit, sums saturate at 2^64 - 1, and the
+    /// per-test counts of a test run twice add up.
+    #[test]
+    fn the_runner_adds_64_bit_counts_exactly() {
+        let node = crate::locate::find_node(None).expect("the pinned Node (make setup)");
+        let dir = tempfile::tempdir().unwrap();
+        let runner = dir.path().join("runner.cjs");
+        std::fs::write(&runner, RUNNER_JS).unwrap();
+        let js = format!(
+            r#"const {{ Totals, digits }} = require({runner:?});
+            const mem = (...c) => {{ const b = new ArrayBuffer(8 * c.length); new BigUint64Array(b).set(c); return b; }};
+            const t = new Totals(4);
+            t.finish(mem(2n ** 32n + 5n, 0n, 2n ** 64n - 2n, 7n), 'a', true);
+            t.finish(mem(2n ** 32n - 1n, 0n, 5n, 0n), 'a', false);
+            t.finish(mem(0n, 2n ** 53n + 1n, 0n, 1n), 'b', true);
+            console.log(t.json());
+            console.log(digits(4294967295, 4294967295));"#
+        );
+        let out = Command::new(&node.path).args(["-e", &js]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "{\"counts\":[8589934596,9007199254740993,18446744073709551615,8],\
+                 \"tests\":[{\"name\":\"a\",\"hits\":[0,8589934596,2,18446744073709551615,3,7]},\
+                 {\"name\":\"b\",\"hits\":[1,9007199254740993,3,1]}]}",
+                "18446744073709551615",
+            ]
+        );
+    }
+
     /// `const EXIT = { OK: 0, ... };` in runner.cjs, as (name, code).
     fn js_exit_table() -> BTreeSet<(String, i32)> {
         let start = RUNNER_JS

@@ -46,7 +46,6 @@ const { WASI } = require('node:wasi');
 // the main thread right after instantiating, so the main thread can read the
 // counts at any time: after a trap, after terminating a hung worker, at
 // every flush.
-const U64_MAX = (1n << 64n) - 1n;
 
 // Called with each new instance's counter buffer (workers: post it).
 let onCounters = null;
@@ -71,46 +70,72 @@ function wrapImports(imports) {
   return out;
 }
 
+// 64-bit counts are kept as two 32-bit halves in plain numbers, never as
+// BigInts: a test touches thousands of blocks, and a BigInt per count (and
+// per addition) cost more than the test itself on small suites.
+const TWO32 = 4294967296;
+const MAX32 = 0xffffffff;
+
+// Adds (lo, hi) to the halves at `at` of `into` (a Uint32Array),
+// saturating at 2^64 - 1.
+function addHalves(into, at, lo, hi) {
+  let l = into[at] + lo;
+  let h = into[at + 1] + hi;
+  if (l >= TWO32) {
+    l -= TWO32;
+    h += 1;
+  }
+  if (h > MAX32) {
+    l = MAX32;
+    h = MAX32;
+  }
+  into[at] = l;
+  into[at + 1] = h;
+}
+
+// A count's decimal digits, exact.
+function digits(lo, hi) {
+  if (hi === 0) return String(lo);
+  if (hi < 0x200000) return String(hi * TWO32 + lo); // below 2^53
+  return String((BigInt(hi) << 32n) | BigInt(lo));
+}
+
 // The sum over instances: `done` holds the instances that finished (each
 // folded in once), `live` the ones still running (buffer -> test name),
 // added at each read. Each instance also belongs to one test (the name its
 // job ran, or NO_TEST for the --list runs and anything else outside a
 // test): `perTest` keeps each test's counts sparse, so the per-test counts
 // sum exactly to the totals (docs/formats.md, "Per-test block counts").
+// A sparse list is {idx, half}: the indices of the non-zero counters,
+// ascending, and their counts as (lo, hi) pairs.
 const NO_TEST = '<no test>';
 class Totals {
   constructor(n) {
     this.n = n;
-    this.done = new BigUint64Array(n);
+    this.done = new Uint32Array(2 * n);
     this.live = new Map();
-    this.perTest = new Map(); // name -> {idx: number[], cnt: bigint[], text: string}
+    this.perTest = new Map(); // name -> {idx, half, text}
   }
-  // Adds one instance's counters to `into`, saturating at 2^64 - 1.
-  addInto(into, buf) {
-    const halves = new Uint32Array(buf, 0, 2 * this.n);
-    const counts = new BigUint64Array(buf, 0, this.n);
-    for (let k = 0; k < this.n; k++) {
-      if ((halves[2 * k] | halves[2 * k + 1]) === 0) continue;
-      const t = into[k] + counts[k];
-      into[k] = t > U64_MAX ? U64_MAX : t;
-    }
+  // Adds a sparse list to `into` (halves), saturating.
+  addSparse(into, s) {
+    for (let i = 0; i < s.idx.length; i++) addHalves(into, 2 * s.idx[i], s.half[2 * i], s.half[2 * i + 1]);
   }
-  // One instance's non-zero counters: {idx, cnt}, ascending.
+  // One instance's non-zero counters.
   sparse(buf) {
-    const halves = new Uint32Array(buf, 0, 2 * this.n);
-    const counts = new BigUint64Array(buf, 0, this.n);
+    const h = new Uint32Array(buf, 0, 2 * this.n);
     const idx = [];
-    const cnt = [];
+    const half = [];
     for (let k = 0; k < this.n; k++) {
-      if ((halves[2 * k] | halves[2 * k + 1]) === 0) continue;
+      const lo = h[2 * k];
+      const hi = h[2 * k + 1];
+      if ((lo | hi) === 0) continue;
       idx.push(k);
-      cnt.push(counts[k]);
+      half.push(lo, hi);
     }
-    return { idx, cnt };
+    return { idx, half };
   }
   // Another instance of test `name` (the --list runs share NO_TEST).
-  addTest(name, buf) {
-    let s = this.sparse(buf);
+  addTest(name, s) {
     const had = this.perTest.get(name);
     if (had) s = mergeSparse(had, s);
     s.text = hitsJson(name, s);
@@ -125,58 +150,64 @@ class Totals {
   snapshot(buf) {
     return buf.slice(0, 8 * this.n);
   }
-  // An instance that will count no more.
-  finish(buf, name) {
+  // An instance that will count no more. `settled`: its test returned,
+  // so nothing can still be counting into it, and it is read in place
+  // (a copy would fault in a whole new buffer for every test).
+  finish(buf, name, settled) {
     if (!buf) return;
     const owner = this.live.has(buf) ? this.live.get(buf) : name;
     this.live.delete(buf);
-    const snap = this.snapshot(buf);
-    this.addInto(this.done, snap);
-    this.addTest(owner || NO_TEST, snap);
+    const s = this.sparse(settled ? buf : this.snapshot(buf));
+    this.addSparse(this.done, s);
+    this.addTest(owner || NO_TEST, s);
   }
-  // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact:
-  // BigInt digits, never a float.
+  // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact
+  // decimal digits, never a float.
   json() {
     const all = this.done.slice();
     const tests = new Map();
     for (const [name, s] of this.perTest) tests.set(name, s);
     for (const [buf, name] of this.live) {
-      const snap = this.snapshot(buf);
-      this.addInto(all, snap);
-      const s = this.sparse(snap);
+      const s = this.sparse(this.snapshot(buf));
+      this.addSparse(all, s);
       const had = tests.get(name);
       tests.set(name, had ? mergeSparse(had, s) : s);
     }
     const parts = [];
     for (const [name, s] of tests) parts.push(s.text !== undefined ? s.text : hitsJson(name, s));
-    return `{"counts":[${Array.from(all, String).join(',')}],"tests":[${parts.join(',')}]}`;
+    const counts = new Array(this.n);
+    for (let k = 0; k < this.n; k++) counts[k] = digits(all[2 * k], all[2 * k + 1]);
+    return `{"counts":[${counts.join(',')}],"tests":[${parts.join(',')}]}`;
   }
 }
 
-// Two sparse count lists added, saturating.
+// Two sparse lists added, saturating.
 function mergeSparse(a, b) {
   const idx = [];
-  const cnt = [];
+  const half = [];
+  const sum = new Uint32Array(2);
   let i = 0;
   let j = 0;
   while (i < a.idx.length || j < b.idx.length) {
     if (j >= b.idx.length || (i < a.idx.length && a.idx[i] < b.idx[j])) {
-      idx.push(a.idx[i]); cnt.push(a.cnt[i]); i++;
+      idx.push(a.idx[i]); half.push(a.half[2 * i], a.half[2 * i + 1]); i++;
     } else if (i >= a.idx.length || b.idx[j] < a.idx[i]) {
-      idx.push(b.idx[j]); cnt.push(b.cnt[j]); j++;
+      idx.push(b.idx[j]); half.push(b.half[2 * j], b.half[2 * j + 1]); j++;
     } else {
-      const t = a.cnt[i] + b.cnt[j];
-      idx.push(a.idx[i]); cnt.push(t > U64_MAX ? U64_MAX : t); i++; j++;
+      sum[0] = a.half[2 * i];
+      sum[1] = a.half[2 * i + 1];
+      addHalves(sum, 0, b.half[2 * j], b.half[2 * j + 1]);
+      idx.push(a.idx[i]); half.push(sum[0], sum[1]); i++; j++;
     }
   }
-  return { idx, cnt };
+  return { idx, half };
 }
 
 function hitsJson(name, s) {
   const parts = new Array(2 * s.idx.length);
   for (let i = 0; i < s.idx.length; i++) {
     parts[2 * i] = s.idx[i];
-    parts[2 * i + 1] = String(s.cnt[i]);
+    parts[2 * i + 1] = digits(s.half[2 * i], s.half[2 * i + 1]);
   }
   return `{"name":${JSON.stringify(name)},"hits":[${parts.join(',')}]}`;
 }
@@ -295,7 +326,7 @@ function workerMain() {
 
 function listTests(module, config, filterArgs, extra, totals) {
   const r = runWasi(module, config, ['--list', '--format', 'terse', ...extra, ...filterArgs], 'list');
-  if (totals) totals.finish(r.counters);
+  if (totals) totals.finish(r.counters, undefined, true);
   if (r.code !== 0) {
     throw new Error(`listing the tests failed (${r.trap || 'exit status ' + r.code}):\n${r.stdout}${r.stderr}`);
   }
@@ -403,7 +434,7 @@ function main() {
   // libtest requests that libtest answers by itself, unchanged.
   if (config.harness === 'libtest' && config.args.some((a) => ['--list', '--help', '-h', '--bench'].includes(a))) {
     const r = runWasi(module, config, config.args, 'pass');
-    if (totals) totals.finish(r.counters);
+    if (totals) totals.finish(r.counters, undefined, true);
     passThrough(r);
     return stopAll(r.trap === null && r.code === 0 ? EXIT.OK : EXIT.FAILED, false);
   }
@@ -458,7 +489,8 @@ function main() {
   let nextId = 0;
   const jobs = new Map(); // worker -> {name, id, start, timer, slow, counters}
   // A job's instance counts no more: fold its counters into the totals.
-  const finishCounters = (job) => { if (totals) totals.finish(job.counters, job.name); };
+  // `settled`: the test returned (not timed out, not a dead worker).
+  const finishCounters = (job, settled) => { if (totals) totals.finish(job.counters, job.name, settled); };
   const jobNames = []; // id -> test name, for counters that arrive after their job ended
   function spawn() {
     const w = new Worker(__filename, { workerData: { module, config } });
@@ -479,10 +511,14 @@ function main() {
       clearTimeout(job.timer);
       clearTimeout(job.slow);
       jobs.delete(w);
-      finishCounters(job);
+      // The worker's next test first, then this one's bookkeeping (its
+      // counters are in a memory the next test's instance does not use):
+      // the worker never waits for the main thread's scan of a test.
+      if (queue.length > 0) dispatch(w);
+      finishCounters(job, true);
       const ok = r.trap === null && r.code === 0;
       record(job.name, ok ? 'passed' : 'failed', r.durationMs, r);
-      dispatch(w);
+      if (!jobs.has(w)) dispatch(w);
     });
     const died = (why) => {
       const job = jobs.get(w);
@@ -552,13 +588,16 @@ function main() {
   for (let i = 0; i < Math.min(threads, queue.length); i++) dispatch(spawn());
 }
 
-if (isMainThread) {
+// The arithmetic, for wasm-run's unit tests (`require` runs nothing).
+module.exports = { Totals, digits };
+
+if (isMainThread && require.main === module) {
   try {
     main();
   } catch (e) {
     process.stderr.write(`wasm-run runner: ${e && e.message ? e.message : e}\n`);
     process.exit(EXIT.HARNESS_ERROR);
   }
-} else {
+} else if (!isMainThread) {
   workerMain();
 }
