@@ -145,6 +145,19 @@ fn suites_reach_what_only_they_reach(browser: &str) {
     assert_eq!(passed(&dir.join("worker")), ["worker_xors"]);
     assert_eq!(passed(&dir.join("node")), ["node_adds_one"]);
 
+    // Alone, the Node binary has no code for page_only (wasm-ld dropped
+    // it, leaving no line rows): its function and its lines are still
+    // there, uncovered.
+    let alone_dir = dir.join("node-alone");
+    std::fs::create_dir_all(&alone_dir).unwrap();
+    let alone = map_runs(&alone_dir, &[dir.join("node")]);
+    let page_only = example_line("browser", "browser-page-only");
+    assert_eq!(alone.files["src/lib.rs"].lines.get(&page_only), Some(&0));
+    assert_eq!(
+        alone.files["src/lib.rs"].functions["browser_demo::page_only"].count,
+        0
+    );
+
     let cov = map_runs(&dir, &["node", "web", "worker"].map(|n| dir.join(n)));
     let line = |m: &str| line_count(&cov, example_line("browser", m));
     assert!(

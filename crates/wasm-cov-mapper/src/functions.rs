@@ -153,6 +153,15 @@ pub(crate) struct NoCode {
     /// Items without DWARF in some module: (report path, decl line) to
     /// (source, name, lines, cfgs).
     candidates: BTreeMap<(String, u32), Candidate>,
+    /// `(source, decl line)` of every function some module has code for: a
+    /// subprogram with an address, or an inlined copy.
+    with_code: HashSet<(PathBuf, u32)>,
+    /// Items some module declares only without code (the linker dropped
+    /// them: wasm-ld does so on wasm32-unknown-unknown even with
+    /// `-C link-dead-code`, and leaves no line rows behind): (report path,
+    /// decl line) to (source, code lines). Their function is reported from
+    /// its DWARF; these are its lines.
+    dropped: BTreeMap<(String, u32), (PathBuf, Vec<u32>)>,
 }
 
 #[derive(Debug)]
@@ -168,16 +177,38 @@ impl NoCode {
     /// declares, and as candidates those it does not.
     pub(crate) fn gather(&mut self, info: &DebugInfo, facts: &FileFacts) {
         let declared: HashSet<(u32, u32)> = info.declared.iter().copied().collect();
+        let live: HashSet<(u32, u32)> = info
+            .subprograms
+            .iter()
+            .filter(|sp| sp.low_pc.is_some())
+            .map(|sp| (sp.file, sp.line))
+            .chain(
+                info.inlined
+                    .iter()
+                    .filter(|i| i.entry.is_some())
+                    .filter_map(|i| i.origin.as_ref().map(|(_, file, line)| (*file, *line))),
+            )
+            .collect();
         for (file, f) in facts.iter() {
             let abs = &info.abs_paths[file as usize];
             let mut prefix = None;
             for item in f.fns.iter().filter(|i| i.active) {
+                let key = (info.files[file as usize].clone(), item.decl_line);
                 if declared.contains(&(file, item.decl_line)) {
                     self.declared.insert((abs.clone(), item.decl_line));
                     self.cfgs_seen.extend(item.cfgs.iter().cloned());
+                    if live.contains(&(file, item.decl_line)) {
+                        self.with_code.insert((abs.clone(), item.decl_line));
+                    } else {
+                        self.dropped.entry(key).or_insert_with(|| {
+                            (
+                                abs.clone(),
+                                f.code_lines_in(item.first, item.last).collect(),
+                            )
+                        });
+                    }
                     continue;
                 }
-                let key = (info.files[file as usize].clone(), item.decl_line);
                 if self.candidates.contains_key(&key) {
                     continue;
                 }
@@ -198,8 +229,18 @@ impl NoCode {
     }
 
     /// Adds the candidates no module has code for as functions entered 0
-    /// times whose code lines count 0.
+    /// times whose code lines count 0, and the lines of the dropped items
+    /// no module has code for, as 0.
     pub(crate) fn finish(&mut self, cov: &mut Coverage) {
+        for ((path, line), (source, lines)) in std::mem::take(&mut self.dropped) {
+            if self.with_code.contains(&(source, line)) {
+                continue;
+            }
+            let file = cov.file_mut(&path);
+            for l in lines {
+                file.lines.entry(l).or_insert(0);
+            }
+        }
         for ((path, line), c) in std::mem::take(&mut self.candidates) {
             if self.declared.contains(&(c.source.clone(), line))
                 || !c.cfgs.iter().all(|p| self.cfgs_seen.contains(p))
