@@ -342,6 +342,18 @@ fn a_missing_browser_is_an_error_naming_it() {
         assert_contains(&ran.stderr, &says);
     }
 
+    // A binary that is no browser: an error saying so, no more.
+    for browser in ["chrome", "firefox"] {
+        let ran = run(wasm_run(&bins["web"], &dir.join("not-a-browser"), browser)
+            .env("WASM_RUN_BROWSER_BIN", "/bin/true"))
+        .expect(2);
+        assert_contains(
+            &ran.stderr,
+            &["wasm-run: error: the browser /bin/true ended (status 0) before it listened"],
+        );
+        assert!(!ran.stderr.contains("warning"), "{}", ran.stderr);
+    }
+
     // The Node suite of the same crate needs no browser.
     run(wasm_run(&bins["node"], &dir.join("node"), "firefox")
         .env("WASM_RUN_BROWSER_BIN", "/nonexistent"))

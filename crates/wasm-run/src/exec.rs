@@ -290,11 +290,17 @@ pub(crate) fn run(
     let log = String::from_utf8_lossy(&finished.log);
     // A wasm-bindgen binary without tests ("no tests to run!") compiles none.
     let no_tests = log.lines().any(|l| l.trim() == "no tests to run!");
-    if !counting || no_tests {
+    // A browser suite that could not run has said why.
+    let driver_failed = browser.is_some() && finished.status.code() == Some(2);
+    if !counting || no_tests || driver_failed {
         // Nothing to warn about.
     } else if let Some(expected) = expected {
         if !layouts.contains_key(&expected.sha256) && layouts.is_empty() {
-            wasm_cov_cli::warn!("no Node process compiled any wasm module");
+            if browser.is_some() {
+                wasm_cov_cli::warn!("the page and its workers ran no wasm module");
+            } else {
+                wasm_cov_cli::warn!("no Node process compiled any wasm module");
+            }
         }
     } else if layouts.is_empty() {
         wasm_cov_cli::warn!(

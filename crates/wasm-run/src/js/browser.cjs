@@ -335,7 +335,16 @@ function startBinary(args, pattern, env, install) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', (e) => reject(new Error(`cannot start the browser ${browserBin}: ${e.message} (${install}, or set WASM_RUN_BROWSER_BIN)`)));
-    child.on('exit', (code) => reject(new Error(`the browser ${browserBin} ended (status ${code}) before it listened:\n${err.trim().split('\n').slice(-5).join('\n')}`)));
+    child.on('exit', (code) => {
+      const tail = err.trim().split('\n').slice(-5).join('\n');
+      reject(new Error(`the browser ${browserBin} ended (status ${code}) before it listened${tail ? `:\n${tail}` : ''}`));
+    });
+    // A binary that is not the browser asked for (WASM_RUN_BROWSER_BIN)
+    // never prints the line we wait for.
+    setTimeout(
+      () => reject(new Error(`the browser ${browserBin} printed no ${kind === 'firefox' ? 'WebDriver BiDi' : 'DevTools'} address within 30 s; is it ${kind === 'firefox' ? 'Firefox' : 'Chromium'}? (--browser, WASM_RUN_BROWSER_BIN)`)),
+      30000,
+    ).unref();
   });
   return { child, ws };
 }
@@ -707,6 +716,7 @@ async function main() {
   if (!['inject', 'v8', 'off'].includes(counters)) fail(EXIT.ERROR, `WASM_RUN_COUNTERS=${counters}: ${usage}`);
   if (counters === 'v8' && (kind !== 'chrome' || !V8_FLAGS)) fail(EXIT.ERROR, 'V8 counters need Chromium and WASM_RUN_V8_FLAGS');
   if (counters === 'inject' && !instrumenter) fail(EXIT.ERROR, 'injected counters need WASM_RUN_INSTRUMENTER');
+  if (typeof WebSocket !== 'function') fail(EXIT.ERROR, `browser suites need Node >= 22.4 (a global WebSocket) to drive the browser; this is Node ${process.version}`);
   const modules = new Modules();
 
   const srv = startRunner(runner, [wasm, ...runnerArgs]);
