@@ -316,11 +316,31 @@ function startRunner(runner, args) {
 // The browser processes started, to end on the way out.
 const browsers = [];
 
+// Resolves when `child` has ended, or after `ms`.
+function exited(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    setTimeout(resolve, ms).unref();
+  });
+}
+
+// Ends `child` and whatever is left of its process group.
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch (_) {
+    try { child.kill('SIGKILL'); } catch (_) { /* gone */ }
+  }
+}
+
 // Starts the browser binary; resolves with the WebSocket URL it prints.
 function startBinary(args, pattern, env, install) {
   let child;
   try {
-    child = spawn(browserBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    // A process group of its own, so its helpers (renderers, content
+    // processes) can be ended with it.
+    child = spawn(browserBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
   } catch (e) {
     fail(EXIT.ERROR, `cannot start the browser ${browserBin}: ${e.message}`);
   }
@@ -578,7 +598,9 @@ async function chromium(profile, modules, consoleLines) {
     const s = (m, p) => cdp.send(m, p, sessionId);
     // A service worker is attached twice (from the browser and from the
     // page) and waits for both: hook it once, let the other one go.
-    if (targets.has(targetInfo.targetId)) {
+    // Chromium's own pages (`browser_ui`, chrome://) are none of ours.
+    const ours = ['page', 'iframe', 'worker', 'shared_worker', 'service_worker'].includes(targetInfo.type);
+    if (targets.has(targetInfo.targetId) || !ours) {
       if (waitingForDebugger) await s('Runtime.runIfWaitingForDebugger');
       return;
     }
@@ -724,14 +746,23 @@ async function main() {
   let driver = null;
   let proxy = null;
   let status = EXIT.ERROR;
-  const cleanup = () => {
+  // Ends the runner and the browser (`graceful`: it was asked to close,
+  // give it a moment), then removes the profile once nothing writes to it.
+  const cleanup = async (graceful = false) => {
     try { srv.child.kill('SIGKILL'); } catch (_) { /* gone */ }
-    for (const b of browsers) {
-      try { b.kill('SIGKILL'); } catch (_) { /* gone */ }
-    }
     try { if (proxy) proxy.server.close(); } catch (_) { /* gone */ }
-    try { fs.rmSync(profile, { recursive: true, force: true }); } catch (_) { /* best effort */ }
+    for (const b of browsers) {
+      if (graceful) await exited(b, 2000);
+      killGroup(b);
+      await exited(b, 2000);
+    }
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch (_) {
+      /* best effort */
+    }
   };
+  const end = (code, msg) => cleanup().then(() => (msg ? fail(code, msg) : process.exit(code)));
   const writeRaw = async () => {
     if (!counting) return;
     const coverage = counters === 'inject' ? await injectedRaw(proxy.latest, modules) : driver ? driver.v8Raw() : '[]';
@@ -740,19 +771,13 @@ async function main() {
     fs.renameSync(`${file}.part`, file);
   };
   const die = (code, msg) => {
-    const end = () => {
-      cleanup();
-      fail(code, msg);
-    };
-    writeRaw().then(end, end);
+    const then = () => end(code, msg);
+    writeRaw().then(then, then);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
-      const end = () => {
-        cleanup();
-        process.exit(130);
-      };
-      writeRaw().then(end, end);
+      const then = () => end(130);
+      writeRaw().then(then, then);
     });
   }
 
@@ -771,15 +796,12 @@ async function main() {
   try {
     url = await srv.url;
   } catch (e) {
-    cleanup();
-    fail(EXIT.ERROR, e.message);
+    return end(EXIT.ERROR, e.message);
   }
   if (url === null) {
     // The runner found no tests: say so as it does, pass.
     process.stdout.write('no tests to run!\n');
-    await starting.catch(() => {});
-    cleanup();
-    process.exit(EXIT.OK);
+    return end(EXIT.OK);
   }
   if (counters === 'inject') {
     const target = new URL(url);
@@ -790,8 +812,7 @@ async function main() {
     driver = await starting;
     await driver.navigate(url);
   } catch (e) {
-    cleanup();
-    fail(EXIT.ERROR, e.message);
+    return end(EXIT.ERROR, e.message);
   }
 
   try {
@@ -852,7 +873,7 @@ async function main() {
     die(EXIT.ERROR, e.message);
     return;
   }
-  cleanup();
+  await cleanup(true);
   process.exit(status);
 }
 
