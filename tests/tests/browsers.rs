@@ -78,9 +78,13 @@ fn binaries(features: &str) -> BTreeMap<String, PathBuf> {
     found
 }
 
-/// Runs wasm-run on `wasm` into `out`, in `browser` for a browser suite.
+/// Runs wasm-run on `wasm` into `out`, in `browser` for a browser suite,
+/// with `<out>.tmp` as its TMPDIR ([`left_in_tmp`]).
 fn wasm_run(wasm: &Path, out: &Path, browser: &str) -> Command {
+    let tmp = out.with_extension("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     let mut cmd = Command::new(tool("wasm-run"));
+    cmd.env("TMPDIR", &tmp);
     cmd.arg("--out")
         .arg(out)
         .arg("--wasm-bindgen-runner")
@@ -90,6 +94,15 @@ fn wasm_run(wasm: &Path, out: &Path, browser: &str) -> Command {
         .env_remove("WASM_RUN_BROWSER")
         .env_remove("WASM_RUN_BROWSER_BIN");
     cmd
+}
+
+/// What a run into `out` left in its TMPDIR: nothing, when the runner's
+/// page folder, the browser profile and wasm-run's own scratch are gone.
+fn left_in_tmp(out: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(out.with_extension("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
 }
 
 fn passed(dir: &Path) -> Vec<String> {
@@ -134,6 +147,7 @@ fn suites_reach_what_only_they_reach(browser: &str) {
     for name in ["node", "web", "worker"] {
         let ran = run(&mut wasm_run(&bins[name], &dir.join(name), browser)).expect(0);
         assert_contains(&ran.stdout, &["test result: ok"]);
+        assert_eq!(left_in_tmp(&dir.join(name)), Vec::<PathBuf>::new());
         if name != "node" {
             assert_contains(&ran.stderr, &["from the browser"]);
         }
@@ -243,6 +257,7 @@ fn a_failing_test_fails_the_run_and_keeps_coverage(browser: &str) {
         .map(|t| t.name.as_str())
         .collect();
     assert_eq!(failed, ["page_fails_on_purpose"]);
+    assert_eq!(left_in_tmp(&dir), Vec::<PathBuf>::new());
     assert_eq!(
         std::fs::read_dir(dir.join("modules")).unwrap().count(),
         1,

@@ -284,8 +284,10 @@ class Rpc {
 }
 
 // Starts the runner in its serve-only mode and resolves with the page URL.
-function startRunner(runner, args) {
-  const env = { ...process.env, NO_HEADLESS: '1', WASM_BINDGEN_TEST_ADDRESS: '127.0.0.1:0' };
+// It runs until killed, so it never removes the folder it builds the page
+// in: that goes in `tmp`, which is ours to remove.
+function startRunner(runner, args, tmp) {
+  const env = { ...process.env, NO_HEADLESS: '1', WASM_BINDGEN_TEST_ADDRESS: '127.0.0.1:0', TMPDIR: tmp };
   let child;
   try {
     child = spawn(runner, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -571,7 +573,8 @@ async function chromium(profile, modules, consoleLines) {
   ];
   if (counters === 'v8') args.push(`--js-flags=${V8_FLAGS}`);
   args.push('about:blank');
-  const proc = startBinary(args, /DevTools listening on (ws:\/\/\S+)/, {}, 'install Chromium: apt-get install chromium');
+  // Its temporary files (the singleton socket) in the profile, which goes.
+  const proc = startBinary(args, /DevTools listening on (ws:\/\/\S+)/, { TMPDIR: profile }, 'install Chromium: apt-get install chromium');
   const driver = {};
   const cdp = new Rpc(await proc.ws, 'DevTools protocol');
   await cdp.opened;
@@ -741,8 +744,15 @@ async function main() {
   if (typeof WebSocket !== 'function') fail(EXIT.ERROR, `browser suites need Node >= 22.4 (a global WebSocket) to drive the browser; this is Node ${process.version}`);
   const modules = new Modules();
 
-  const srv = startRunner(runner, [wasm, ...runnerArgs]);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-run-browser-'));
+  const runnerTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-run-runner-'));
+  const srv = startRunner(runner, [wasm, ...runnerArgs], runnerTmp);
+  // Chromium puts its singleton socket in $TMPDIR, given here as the
+  // profile folder (`<tmp>/wasm-run-browser-XXXXXX/org.chromium.Chromium.
+  // XXXXXX/SingletonSocket`, 69 bytes more), and a Unix socket's path may
+  // not pass 107 bytes: for a longer temporary folder the profile goes in
+  // /tmp.
+  const profileBase = Buffer.byteLength(os.tmpdir()) + 69 <= 107 ? os.tmpdir() : '/tmp';
+  const profile = fs.mkdtempSync(path.join(profileBase, 'wasm-run-browser-'));
   let driver = null;
   let proxy = null;
   let status = EXIT.ERROR;
@@ -756,10 +766,13 @@ async function main() {
       killGroup(b);
       await exited(b, 2000);
     }
-    try {
-      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    } catch (_) {
-      /* best effort */
+    await exited(srv.child, 2000);
+    for (const dir of [profile, runnerTmp]) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      } catch (_) {
+        /* best effort */
+      }
     }
   };
   const end = (code, msg) => cleanup().then(() => (msg ? fail(code, msg) : process.exit(code)));
