@@ -38,38 +38,38 @@ pub(crate) struct Functions<'i> {
 /// Their rows go only where no other function is declared on the same
 /// line, so a wrapper a test attribute generates there keeps its line.
 pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) {
-    let is_harness_main = |sp: &Subprogram| {
+    let is_harness = |sp: &Subprogram| {
         (sp.name == "main" || sp.name.ends_with("::main") || names::is_bindgen_glue(&sp.name))
             && facts
                 .get(sp.file)
                 .is_some_and(|f| f.fn_declared_at(sp.line).is_none())
     };
-    let mains: Vec<(u32, u32)> = info
+    let mut gone: HashSet<(u32, u32)> = info
         .subprograms
         .iter()
-        .filter(|sp| is_harness_main(sp))
+        .filter(|sp| is_harness(sp))
         .map(|sp| (sp.file, sp.line))
         .collect();
-    if mains.is_empty() {
+    if gone.is_empty() {
         return;
     }
-    info.subprograms.retain(|sp| !is_harness_main(sp));
-    let shared: Vec<(u32, u32)> = mains
-        .iter()
-        .copied()
-        .filter(|at| info.subprograms.iter().any(|sp| (sp.file, sp.line) == *at))
-        .collect();
+    info.subprograms.retain(|sp| !is_harness(sp));
+    // Lines another function is declared on keep their rows.
+    for sp in &info.subprograms {
+        gone.remove(&(sp.file, sp.line));
+    }
     // Left out like rows of files out of the report: they still claim their
-    // blocks, so those do not count as unmapped.
-    let gone = |at: &(u32, u32)| mains.contains(at) && !shared.contains(at);
+    // blocks, so those do not count as unmapped. A set, not a list: a crate
+    // with hundreds of exports has three glue functions each, and every row
+    // is looked up.
     for r in &mut info.rows {
-        if gone(&(r.file, r.line)) {
+        if gone.contains(&(r.file, r.line)) {
             r.file = u32::MAX;
         }
     }
     // The lines of such code that the linker or wasm-bindgen dropped
     // (wasm-bindgen runs its descriptors, then removes them).
-    info.dead_lines.retain(|at| !gone(at));
+    info.dead_lines.retain(|at| !gone.contains(at));
 }
 
 /// One function per (file, declaration line): instantiations, inlined
