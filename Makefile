@@ -21,12 +21,13 @@ WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)
 WBG_RUNNER := .tools/bin/wasm-bindgen-test-runner
 TOOLS := wasm-run v8cov-extract wasm-cov-mapper cov-report cargo-wasm-cov
 
-.PHONY: bench coverage compare test setup node targets wasm-bindgen report-tools browser tools clean help
+.PHONY: bench coverage compare test test-toolchains setup node targets wasm-bindgen report-tools browser tools clean help
 
 help:
 	@echo "make coverage [CRATE=dir]  build CRATE's tests for wasm, run them, report coverage"
 	@echo "make test                  run every test of this project"
 	@echo "make setup                 install the rustup targets and the pinned Node only"
+	@echo "make test-toolchains       the pipeline and fidelity tests on beta and nightly (long; not in make test)"
 	@echo "make bench                 benchmark against the anchors; rewrites docs/performance.md (~6-10 min)"
 
 # No wasm-bindgen here: a wasip1 crate never needs it, and for a
@@ -90,6 +91,13 @@ browser:
 
 tools:
 	cargo build --release $(addprefix --bin ,$(TOOLS))
+
+# The next Rust (docs/fidelity.md, "The next Rust"): the pipeline and
+# fidelity tests on beta and nightly, installed with rustup, each in a target
+# dir of its own. A full build per toolchain; not part of `make test`.
+TOOLCHAINS ?= beta nightly
+test-toolchains: setup
+	scripts/test-toolchains.sh $(TOOLCHAINS)
 
 # How closely this matches LLVM's own coverage of the same tests, natively
 # (docs/fidelity.md).

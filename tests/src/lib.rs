@@ -52,15 +52,20 @@ pub fn tool(name: &str) -> PathBuf {
             node.display()
         );
     });
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    target.join("debug").join(name)
+    target_dir().join("debug").join(name)
 }
 
-/// A fresh scratch folder under `target/it/NAME`, emptied first. Kept after
-/// the test so a failure can be inspected.
+/// The target dir cargo builds into: `$CARGO_TARGET_DIR` (another
+/// toolchain's, under `make test-toolchains`), else the workspace's.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// A fresh scratch folder under `target/it/NAME` (of the target dir in
+/// use, so two toolchains' runs never share one), emptied first. Kept
+/// after the test so a failure can be inspected.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target/it").join(name);
+    let dir = target_dir().join("it").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
