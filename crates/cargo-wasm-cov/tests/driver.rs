@@ -203,6 +203,138 @@ fn a_workspace_with_a_config_rustflag_members_and_an_integration_test() {
     );
 }
 
+/// `cargo wasm-cov ARGS --output-dir target/.../NAME` in `dir`, which must
+/// succeed; the LCOV's line counts and its text.
+fn lcov_of(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+) -> (BTreeMap<String, BTreeMap<u32, u64>>, String) {
+    let out = scratch(name);
+    let mut all = args.to_vec();
+    all.extend(["--output-dir", out.to_str().unwrap()]);
+    ok(&wasm_cov(dir, &all, &[]));
+    let path = out.join("lcov.info");
+    (lcov(&path), std::fs::read_to_string(&path).unwrap())
+}
+
+/// A member's numbers are its own. `extra` is on in alpha and off in beta:
+/// alone (`-p`) or in the workspace, each member's per-line counts are the
+/// same, beta lists none of the code its build compiled out, and alpha's
+/// file of trait default methods, which no DWARF names, is listed at 0.
+#[test]
+fn each_member_counts_the_same_alone_and_in_its_workspace() {
+    let ws = repo().join("examples/features");
+    let (whole, _) = lcov_of(&ws, "features-ws", &["--workspace"]);
+    for member in ["alpha", "beta"] {
+        let (alone, _) = lcov_of(&ws, &format!("features-{member}"), &["-p", member]);
+        let prefix = format!("{member}/");
+        let of = |cov: &BTreeMap<String, BTreeMap<u32, u64>>| {
+            cov.iter()
+                .filter(|(f, _)| f.starts_with(&prefix))
+                .map(|(f, l)| (f.clone(), l.clone()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(!of(&alone).is_empty(), "{member}: nothing reported");
+        assert_eq!(
+            of(&alone),
+            of(&whole),
+            "{member}: alone, then in the workspace"
+        );
+    }
+    check(&whole, &ws, "alpha/src/lib.rs", "alpha extra", Some(true));
+    check(
+        &whole,
+        &ws,
+        "alpha/src/lib.rs",
+        "alpha extra generic",
+        Some(false),
+    );
+    check(&whole, &ws, "alpha/src/lib.rs", "alpha without extra", None);
+    check(&whole, &ws, "alpha/src/more.rs", "alpha more", Some(true));
+    check(
+        &whole,
+        &ws,
+        "alpha/src/defaults.rs",
+        "alpha describe",
+        Some(false),
+    );
+    check(
+        &whole,
+        &ws,
+        "alpha/src/defaults.rs",
+        "alpha shout",
+        Some(false),
+    );
+    check(&whole, &ws, "beta/src/lib.rs", "beta base", Some(true));
+    check(
+        &whole,
+        &ws,
+        "beta/src/lib.rs",
+        "beta without extra",
+        Some(true),
+    );
+    check(&whole, &ws, "beta/src/lib.rs", "beta extra", None);
+    check(&whole, &ws, "beta/src/lib.rs", "beta extra generic", None);
+    // A module and a test file compiled out whole.
+    assert!(
+        !whole.contains_key("beta/src/gated.rs"),
+        "{:?}",
+        whole.keys()
+    );
+    assert!(
+        !whole.contains_key("beta/tests/extra.rs"),
+        "{:?}",
+        whole.keys()
+    );
+
+    // With the feature on, the same code is there.
+    let (on, _) = lcov_of(
+        &ws,
+        "features-beta-extra",
+        &["-p", "beta", "--features", "extra"],
+    );
+    check(&on, &ws, "beta/src/lib.rs", "beta extra", Some(true));
+    check(
+        &on,
+        &ws,
+        "beta/src/lib.rs",
+        "beta extra generic",
+        Some(false),
+    );
+    check(&on, &ws, "beta/src/gated.rs", "beta gated", Some(false));
+    check(&on, &ws, "beta/src/lib.rs", "beta without extra", None);
+}
+
+/// A library's `#[cfg(test)]` code is in its unit-test build only: a
+/// report over its integration test alone does not list it.
+#[test]
+fn cfg_test_code_is_absent_from_a_report_over_builds_without_it() {
+    let ws = repo().join("examples/features");
+    let (cov, text) = lcov_of(
+        &ws,
+        "features-integration",
+        &["-p", "alpha", "--test", "integration"],
+    );
+    check(&cov, &ws, "alpha/src/lib.rs", "alpha base", Some(true));
+    check(&cov, &ws, "alpha/src/lib.rs", "alpha test helper", None);
+    let fns: Vec<&str> = text.lines().filter(|l| l.starts_with("FN:")).collect();
+    assert!(
+        fns.iter()
+            .all(|f| !f.contains("test_helper") && !f.contains("tests::")),
+        "{fns:?}"
+    );
+    // The unit tests' build has it.
+    let (unit, _) = lcov_of(&ws, "features-unit", &["-p", "alpha", "--lib"]);
+    check(
+        &unit,
+        &ws,
+        "alpha/src/lib.rs",
+        "alpha test helper",
+        Some(true),
+    );
+}
+
 #[test]
 fn a_feature_run_kept_with_no_report_then_reported_with_a_merged_lcov() {
     let ws = repo().join("examples/workspace");

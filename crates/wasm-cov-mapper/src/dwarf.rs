@@ -62,6 +62,10 @@ pub struct DebugInfo {
     pub declared: Vec<(u32, u32)>,
     /// The absolute path of each report file, indexed like `files`.
     pub abs_paths: Vec<PathBuf>,
+    /// The root file of each crate with a compile unit here (rustc names a
+    /// unit `<root>/@/<codegen unit>`), those the report keeps, absolute,
+    /// each once.
+    pub crate_roots: Vec<PathBuf>,
 }
 
 /// Which files make it into the report and how they are spelled.
@@ -159,6 +163,11 @@ pub fn read(
             .to_debug_info_offset(&header)
             .map_or(0, |o| o.0);
         let unit = dwarf.unit(header).map_err(dwarf_err("unit"))?;
+        if let Some(root) = crate_root(&unit, filter) {
+            if !info.crate_roots.contains(&root) {
+                info.crate_roots.push(root);
+            }
+        }
         UnitCtx::new(dwarf, &unit, &mut table)
             .read(code_size, &mut info)
             .map_err(|e| e.in_unit(unit_offset))?;
@@ -166,6 +175,17 @@ pub fn read(
     info.files = table.files;
     info.abs_paths = table.abs;
     Ok(info)
+}
+
+/// The crate root a Rust compile unit names (`src/lib.rs/@/3xr9…` is
+/// `src/lib.rs` of crate that unit belongs to), against its comp_dir;
+/// `None` for other units and for roots out of the report.
+fn crate_root(unit: &gimli::Unit<R<'_>>, filter: &FileFilter<'_>) -> Option<PathBuf> {
+    let name = unit.name.as_ref()?.to_string_lossy();
+    let (root, _) = name.split_once("/@/")?;
+    let comp_dir = unit.comp_dir.as_ref().map(|d| d.to_string_lossy());
+    let path = paths::resolve(comp_dir.as_deref(), root);
+    (filter.include_deps || !paths::is_dependency(&path.to_string_lossy())).then_some(path)
 }
 
 /// Whether code at DWARF address `addr` is in the module. wasm-ld marks

@@ -6,15 +6,19 @@
 //! (generics no test instantiates) are found from the sources ([`NoCode`])
 //! and reported as never entered.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use wasm_cov_format::Coverage;
 
-use crate::dwarf::{DebugInfo, Subprogram};
+use crate::cfg::{Build, Pred, Target, Truth};
+use crate::dwarf::{DebugInfo, FileFilter, Subprogram};
 use crate::fold::{entered, Block};
-use crate::names;
+use crate::source::{FnItem, SourceFacts};
 use crate::sources::FileFacts;
+use crate::tree::TreeFile;
+use crate::{names, paths};
 
 /// The functions of one module, by (file, declaration line): the names
 /// found there and the sum of their entry counts.
@@ -37,13 +41,24 @@ pub(crate) struct Functions<'i> {
 ///
 /// Their rows go only where no other function is declared on the same
 /// line, so a wrapper a test attribute generates there keeps its line.
-pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) {
-    let is_harness = |sp: &Subprogram| {
-        (sp.name == "main" || sp.name.ends_with("::main") || names::is_bindgen_glue(&sp.name))
-            && facts
-                .get(sp.file)
-                .is_some_and(|f| f.fn_declared_at(sp.line).is_none())
+///
+/// Returns the files the generated `main`s are in: the roots of the
+/// crates this module is the test harness of, the builds with `cfg(test)`.
+pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) -> HashSet<PathBuf> {
+    let no_fn_there = |sp: &Subprogram| {
+        facts
+            .get(sp.file)
+            .is_some_and(|f| f.fn_declared_at(sp.line).is_none())
     };
+    let is_main = |sp: &Subprogram| sp.name == "main" || sp.name.ends_with("::main");
+    let is_harness =
+        |sp: &Subprogram| (is_main(sp) || names::is_bindgen_glue(&sp.name)) && no_fn_there(sp);
+    let harness_roots: HashSet<PathBuf> = info
+        .subprograms
+        .iter()
+        .filter(|sp| is_main(sp) && no_fn_there(sp))
+        .map(|sp| info.abs_paths[sp.file as usize].clone())
+        .collect();
     let mut gone: HashSet<(u32, u32)> = info
         .subprograms
         .iter()
@@ -51,7 +66,7 @@ pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) {
         .map(|sp| (sp.file, sp.line))
         .collect();
     if gone.is_empty() {
-        return;
+        return harness_roots;
     }
     info.subprograms.retain(|sp| !is_harness(sp));
     // Lines another function is declared on keep their rows.
@@ -70,6 +85,7 @@ pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) {
     // The lines of such code that the linker or wasm-bindgen dropped
     // (wasm-bindgen runs its descriptors, then removes them).
     info.dead_lines.retain(|at| !gone.contains(at));
+    harness_roots
 }
 
 /// One function per (file, declaration line): instantiations, inlined
@@ -142,16 +158,14 @@ impl Functions<'_> {
 }
 
 /// What decides, over all modules, which function items have no code
-/// anywhere: an item is one when no module's DWARF declares it and every
-/// undecidable `#[cfg]` around it holds for some item that has code.
+/// anywhere: an item is one when no module's DWARF declares it and some
+/// crate build compiled it in (docs/formats.md §5, "Compiled-out code").
 #[derive(Debug, Default)]
 pub(crate) struct NoCode {
     /// `(source, decl line)` of every function some module has DWARF for.
     declared: HashSet<(PathBuf, u32)>,
-    /// Undecidable cfg predicates under which some item has code.
-    cfgs_seen: HashSet<String>,
-    /// Items without DWARF in some module: (report path, decl line) to
-    /// (source, name, lines, cfgs).
+    /// Items without DWARF in a module whose build had them: (report path,
+    /// decl line) to (source, name, lines).
     candidates: BTreeMap<(String, u32), Candidate>,
     /// `(source, decl line)` of every function some module has code for: a
     /// subprogram with an address, or an inlined copy.
@@ -169,13 +183,25 @@ struct Candidate {
     source: PathBuf,
     name: String,
     lines: Vec<u32>,
-    cfgs: Vec<String>,
+}
+
+/// What one module shows of the crate builds in it.
+pub(crate) struct Crates<'a> {
+    /// The module tree of each crate with a compile unit in the module,
+    /// by root.
+    pub trees: &'a [(PathBuf, Arc<Vec<TreeFile>>)],
+    /// The roots of the crates built with `cfg(test)`
+    /// ([`drop_harness_code`]).
+    pub harness: &'a HashSet<PathBuf>,
+    pub target: Target,
+    pub filter: &'a FileFilter<'a>,
 }
 
 impl NoCode {
-    /// Notes the function items of one module's sources: those its DWARF
-    /// declares, and as candidates those it does not.
-    pub(crate) fn gather(&mut self, info: &DebugInfo, facts: &FileFacts) {
+    /// Notes the function items of one module's crates: those its DWARF
+    /// declares, and as candidates those it does not but whose crate's
+    /// build had them.
+    pub(crate) fn gather(&mut self, info: &DebugInfo, facts: &FileFacts, crates: &Crates<'_>) {
         let declared: HashSet<(u32, u32)> = info.declared.iter().copied().collect();
         let live: HashSet<(u32, u32)> = info
             .subprograms
@@ -191,41 +217,127 @@ impl NoCode {
             .collect();
         for (file, f) in facts.iter() {
             let abs = &info.abs_paths[file as usize];
-            let mut prefix = None;
-            for item in f.fns.iter().filter(|i| i.active) {
-                let key = (info.files[file as usize].clone(), item.decl_line);
-                if declared.contains(&(file, item.decl_line)) {
-                    self.declared.insert((abs.clone(), item.decl_line));
-                    self.cfgs_seen.extend(item.cfgs.iter().cloned());
-                    if live.contains(&(file, item.decl_line)) {
-                        self.with_code.insert((abs.clone(), item.decl_line));
-                    } else {
-                        self.dropped.entry(key).or_insert_with(|| {
-                            (
-                                abs.clone(),
-                                f.code_lines_in(item.first, item.last).collect(),
-                            )
-                        });
-                    }
+            for item in f.fns.iter() {
+                if !declared.contains(&(file, item.decl_line)) {
                     continue;
                 }
-                if self.candidates.contains_key(&key) {
+                self.declared.insert((abs.clone(), item.decl_line));
+                if live.contains(&(file, item.decl_line)) {
+                    self.with_code.insert((abs.clone(), item.decl_line));
+                } else {
+                    let key = (info.files[file as usize].clone(), item.decl_line);
+                    self.dropped.entry(key).or_insert_with(|| {
+                        (
+                            abs.clone(),
+                            f.code_lines_in(item.first, item.last).collect(),
+                        )
+                    });
+                }
+            }
+        }
+
+        let ids: HashMap<&Path, u32> = info
+            .abs_paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_path(), i as u32))
+            .collect();
+        let with_rows: HashSet<u32> = info.rows.iter().map(|r| r.file).collect();
+        let is_declared =
+            |id: Option<u32>, line: u32| id.is_some_and(|id| declared.contains(&(id, line)));
+        // cfg(test) is on in the crates this module is the harness of, and
+        // off everywhere else; an item under it with DWARF proves it on.
+        let test_of = |root: &Path| Some(crates.harness.contains(root));
+        let mut in_tree: HashSet<&Path> = HashSet::new();
+        for (root, files) in crates.trees {
+            let mut build = Build::new(crates.target, test_of(root));
+            for tf in files.iter() {
+                in_tree.insert(&tf.abs);
+                let Some(&id) = ids.get(tf.abs.as_path()) else {
+                    continue;
+                };
+                if with_rows.contains(&id) {
+                    build.learn(&tf.cfg);
+                }
+                for item in tf
+                    .facts
+                    .fns
+                    .iter()
+                    .filter(|i| is_declared(Some(id), i.decl_line))
+                {
+                    build.learn(&Pred::and([tf.cfg.clone(), item.cfg.clone()]));
+                }
+            }
+            let krate = crate_name(root, files, &ids, info);
+            for tf in files.iter() {
+                let id = ids.get(tf.abs.as_path()).copied();
+                let shown = match id {
+                    Some(id) => info.files[id as usize].clone(),
+                    None => {
+                        let text = tf.abs.to_string_lossy();
+                        if !crates.filter.include_deps && paths::is_dependency(&text) {
+                            continue;
+                        }
+                        paths::display(&tf.abs, crates.filter.source_root)
+                    }
+                };
+                let prefix: Vec<&str> = krate
+                    .iter()
+                    .map(String::as_str)
+                    .chain(tf.modpath.iter().map(String::as_str))
+                    .collect();
+                let prefix = prefix.join("::");
+                for item in &tf.facts.fns {
+                    let cfg = Pred::and([tf.cfg.clone(), item.cfg.clone()]);
+                    if is_declared(id, item.decl_line) || build.eval(&cfg) != Truth::True {
+                        continue;
+                    }
+                    self.candidate(&shown, &tf.abs, &tf.facts, item, &prefix);
+                }
+            }
+        }
+        // A file in no crate's tree (`include!`d, generated, or a crate
+        // whose code all went into another's unit): only what its own items
+        // prove.
+        for (file, f) in facts.iter() {
+            let abs = &info.abs_paths[file as usize];
+            if in_tree.contains(abs.as_path()) {
+                continue;
+            }
+            let test = if crates.harness.is_empty() {
+                Some(false)
+            } else {
+                None
+            };
+            let mut build = Build::new(crates.target, test);
+            for item in f
+                .fns
+                .iter()
+                .filter(|i| is_declared(Some(file), i.decl_line))
+            {
+                build.learn(&item.cfg);
+            }
+            let mut prefix = None;
+            for item in &f.fns {
+                if is_declared(Some(file), item.decl_line) || build.eval(&item.cfg) != Truth::True {
                     continue;
                 }
                 let prefix = prefix
                     .get_or_insert_with(|| module_prefix(&info.subprograms, file, abs))
                     .clone();
-                self.candidates.insert(
-                    key,
-                    Candidate {
-                        source: abs.clone(),
-                        name: qualify(&prefix, &item.name),
-                        lines: f.code_lines_in(item.first, item.last).collect(),
-                        cfgs: item.cfgs.clone(),
-                    },
-                );
+                self.candidate(&info.files[file as usize], abs, f, item, &prefix);
             }
         }
+    }
+
+    fn candidate(&mut self, shown: &str, abs: &Path, f: &SourceFacts, item: &FnItem, prefix: &str) {
+        self.candidates
+            .entry((shown.to_owned(), item.decl_line))
+            .or_insert_with(|| Candidate {
+                source: abs.to_path_buf(),
+                name: qualify(prefix, &item.name),
+                lines: f.code_lines_in(item.first, item.last).collect(),
+            });
     }
 
     /// Adds the candidates no module has code for as functions entered 0
@@ -242,9 +354,7 @@ impl NoCode {
             }
         }
         for ((path, line), c) in std::mem::take(&mut self.candidates) {
-            if self.declared.contains(&(c.source.clone(), line))
-                || !c.cfgs.iter().all(|p| self.cfgs_seen.contains(p))
-            {
+            if self.declared.contains(&(c.source.clone(), line)) {
                 continue;
             }
             let file = cov.file_mut(&path);
@@ -254,6 +364,45 @@ impl NoCode {
             file.add_function(&c.name, line, 0);
         }
     }
+}
+
+/// The name of the crate whose tree is `files`: the first path segment
+/// most of the functions declared in those files share, else what the
+/// root's path says (`tests/parse.rs` is `parse`, `my-lib/src/lib.rs` is
+/// `my_lib`).
+fn crate_name(
+    root: &Path,
+    files: &[TreeFile],
+    ids: &HashMap<&Path, u32>,
+    info: &DebugInfo,
+) -> Option<String> {
+    let tree: HashSet<u32> = files
+        .iter()
+        .filter_map(|f| ids.get(f.abs.as_path()).copied())
+        .collect();
+    let mut crates: BTreeMap<&str, usize> = BTreeMap::new();
+    for sp in info.subprograms.iter().filter(|s| tree.contains(&s.file)) {
+        let head = sp.name.trim_start_matches('<');
+        if let Some((first, _)) = head.split_once("::") {
+            *crates.entry(first).or_insert(0) += 1;
+        }
+    }
+    if let Some((name, _)) = crates.into_iter().max_by_key(|&(_, n)| n) {
+        return Some(name.to_owned());
+    }
+    let stem = root.file_stem()?.to_string_lossy();
+    let parent = root.parent()?;
+    let named = if matches!(&*stem, "lib" | "main" | "mod") {
+        let dir = parent.file_name()?.to_string_lossy();
+        if dir == "src" {
+            parent.parent()?.file_name()?.to_string_lossy().into_owned()
+        } else {
+            dir.into_owned()
+        }
+    } else {
+        stem.into_owned()
+    };
+    Some(named.replace('-', "_"))
 }
 
 /// The module path of a source file, for naming functions that have no

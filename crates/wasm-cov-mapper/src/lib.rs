@@ -13,7 +13,9 @@
 //!   bodies and moved to DWARF addresses; the DWARF rows checked the same.
 //! - `dwarf`: line-table rows, subprograms and inlined copies.
 //! - `sources` (with `source`): the Rust sources the DWARF names, parsed
-//!   once, for the lines that hold code and the functions that have none.
+//!   once, for the lines that hold code and the functions that have none;
+//!   `tree`, each crate's module tree from its root, so files no DWARF
+//!   names are found too; `cfg`, the `#[cfg]`s each crate build had on.
 //! - `fold`: each row's count from the blocks it overlaps.
 //! - `lines`, `functions`, `branches`: the report's three kinds of record.
 //! - `per_test` (with `--per-test`): which tests ran each line.
@@ -23,6 +25,7 @@
 //! a module built without DWARF in it), writing the report.
 
 mod branches;
+mod cfg;
 mod cli;
 mod debug_files;
 mod dwarf;
@@ -37,6 +40,7 @@ mod paths;
 mod per_test;
 mod source;
 mod sources;
+mod tree;
 
 pub use branches::BranchFilter;
 pub use cli::{run, Cli, Format};
@@ -48,5 +52,5 @@ pub use lines::segments;
 pub use map::{map_module, map_module_per_test, map_module_with_debug, MapOptions, MapStats};
 pub use names::normalize as normalize_name;
 pub use per_test::PerTestLines;
-pub use source::{FnItem, SourceFacts};
+pub use source::{FnItem, ModDecl, SourceFacts};
 pub use sources::Sources;

@@ -6,6 +6,7 @@ use std::path::Path;
 use wasm_cov_format::{Coverage, ModuleLayout, OffsetBlock, OffsetRow};
 
 use crate::branches::{self, map_branches, BranchFilter};
+use crate::cfg::Target;
 use crate::dwarf::{self, DebugInfo, FileFilter};
 use crate::error::MapError;
 use crate::fold::fold;
@@ -78,7 +79,7 @@ pub fn map_module_per_test(
     let facts = sources.facts_of(&info.abs_paths);
     // Call rows first: the harness code's calls go with it.
     lines::add_call_rows(&mut info);
-    functions::drop_harness_code(&mut info, &facts);
+    let harness = functions::drop_harness_code(&mut info, &facts);
 
     let mut mapped = vec![false; blocks.len()];
     let row_counts = fold(&mut info.rows, &blocks, &mut mapped);
@@ -112,7 +113,18 @@ pub fn map_module_per_test(
         (branches, functions)
     });
     let branches = branches?;
-    sources.no_code.gather(&info, &facts);
+    let trees = sources.trees(&info.crate_roots);
+    let filter = FileFilter {
+        include_deps: opts.include_deps,
+        source_root: opts.source_root,
+    };
+    let crates = functions::Crates {
+        trees: &trees,
+        harness: &harness,
+        target: Target::of_imports(&layout.imported_functions),
+        filter: &filter,
+    };
+    sources.no_code.gather(&info, &facts, &crates);
 
     branches::write(branches, &info.files, cov);
     lines.write(&info.files, cov);

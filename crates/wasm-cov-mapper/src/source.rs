@@ -13,6 +13,8 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+use crate::cfg::Pred;
+
 /// A function item with a body, as the source spells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnItem {
@@ -24,22 +26,34 @@ pub struct FnItem {
     pub first: u32,
     /// Line of the body's closing brace.
     pub last: u32,
-    /// No `#[cfg]` around it is known to be false in the wasm test build
-    /// (`test` holds, `target_arch = "wasm32"`, ...).
-    pub active: bool,
-    /// The `#[cfg]` predicates around it that the source alone cannot
-    /// decide (features, custom cfgs), as written. The mapper counts such an
-    /// item only when another item under the same predicate has code.
-    pub cfgs: Vec<String>,
+    /// Every `#[cfg]` around it in this file (the file's own `#![cfg]`, the
+    /// inline modules, impls and traits it is in, its own), and-ed. Which
+    /// build had them on is decided per crate build (`cfg::Build`).
+    pub cfg: Pred,
     /// A `#[test]` function: the harness wraps it in a closure declared on
     /// the same line, which is no function of the user's.
     pub is_test: bool,
+}
+
+/// A `mod name;` item: a module whose items are in another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    pub name: String,
+    /// Its `#[path = "..."]`, if any.
+    pub path: Option<String>,
+    /// The inline modules it is declared in, outermost first, each with
+    /// its own `#[path]`: they name directories.
+    pub inline: Vec<(String, Option<String>)>,
+    /// Every `#[cfg]` around it in this file, its own included.
+    pub cfg: Pred,
 }
 
 /// The facts of one source file.
 #[derive(Debug, Clone, Default)]
 pub struct SourceFacts {
     pub fns: Vec<FnItem>,
+    /// The `mod name;` items, in source order.
+    pub mods: Vec<ModDecl>,
     /// Per line (index = line - 1): does it hold a token of code (not
     /// blank, not only a `//` comment)?
     code: Vec<bool>,
@@ -61,7 +75,7 @@ impl SourceFacts {
             },
             mods: Vec::new(),
             impl_ctx: Vec::new(),
-            active: vec![attrs_cfg(&file.attrs)],
+            active: vec![Pred::of_attrs(&file.attrs)],
         };
         for a in &file.attrs {
             v.data_item(a.span());
@@ -116,11 +130,13 @@ fn code_lines(text: &str) -> Vec<bool> {
 
 struct Collector {
     facts: SourceFacts,
-    mods: Vec<String>,
+    /// The inline modules around, with their `#[path]`.
+    mods: Vec<(String, Option<String>)>,
     /// `(self type, trait)` of the enclosing impl, or `(trait, None)` for a
     /// trait's default methods.
     impl_ctx: Vec<(String, Option<String>)>,
-    active: Vec<(Cfg, Vec<String>)>,
+    /// The cfgs of what is around, innermost last.
+    active: Vec<Pred>,
 }
 
 fn line(span: Span) -> u32 {
@@ -133,14 +149,19 @@ fn end_line(span: Span) -> u32 {
 
 impl Collector {
     fn with_cfg(&mut self, attrs: &[syn::Attribute], f: impl FnOnce(&mut Self)) {
-        self.active.push(attrs_cfg(attrs));
+        self.active.push(Pred::of_attrs(attrs));
         f(self);
         self.active.pop();
     }
 
     fn add_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) {
         let fn_name = sig.ident.to_string();
-        let mut path = self.mods.join("::");
+        let mut path = self
+            .mods
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("::");
         let name = match self.impl_ctx.last() {
             Some((ty, Some(tr))) => format!("{}<impl {tr} for {ty}>::{fn_name}", prefix(&path)),
             Some((ty, None)) => format!("{}{ty}::{fn_name}", prefix(&path)),
@@ -151,30 +172,26 @@ impl Collector {
                 path + &fn_name
             }
         };
-        let own = attrs_cfg(attrs);
-        let active = self
-            .active
-            .iter()
-            .chain(std::iter::once(&own))
-            .all(|(c, _)| *c != Cfg::False);
-        let mut cfgs: Vec<String> = self
-            .active
-            .iter()
-            .chain(std::iter::once(&own))
-            .flat_map(|(_, u)| u.iter().cloned())
-            .collect();
-        cfgs.sort();
-        cfgs.dedup();
+        let cfg = self.cfg_with(attrs);
         let is_test = attrs.iter().any(|a| a.path().is_ident("test"));
         self.facts.fns.push(FnItem {
             name,
             decl_line: line(sig.ident.span()),
             first: line(sig.span()),
             last: end_line(block.brace_token.span.close()),
-            active,
-            cfgs,
+            cfg,
             is_test,
         });
+    }
+
+    /// The cfgs around, and-ed with those of `attrs`.
+    fn cfg_with(&self, attrs: &[syn::Attribute]) -> Pred {
+        Pred::and(
+            self.active
+                .iter()
+                .cloned()
+                .chain(std::iter::once(Pred::of_attrs(attrs))),
+        )
     }
 
     fn data_item(&mut self, span: Span) {
@@ -258,8 +275,18 @@ impl<'ast> Visit<'ast> for Collector {
     }
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
-        if let Some((_, items)) = &i.content {
-            self.mods.push(i.ident.to_string());
+        let path = path_attr(&i.attrs);
+        let Some((_, items)) = &i.content else {
+            self.facts.mods.push(ModDecl {
+                name: i.ident.to_string(),
+                path,
+                inline: self.mods.clone(),
+                cfg: self.cfg_with(&i.attrs),
+            });
+            return;
+        };
+        {
+            self.mods.push((i.ident.to_string(), path));
             self.with_cfg(&i.attrs, |s| {
                 for item in items {
                     s.visit_item(item);
@@ -282,106 +309,23 @@ impl<'ast> Visit<'ast> for Collector {
     }
 }
 
-/// Three-valued: a `cfg` the wasm test build is known to satisfy, known
-/// not to, or cannot be decided from the source alone (features, custom
-/// cfgs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cfg {
-    True,
-    False,
-    Unknown,
-}
-
-impl Cfg {
-    fn not(self) -> Cfg {
-        match self {
-            Cfg::True => Cfg::False,
-            Cfg::False => Cfg::True,
-            Cfg::Unknown => Cfg::Unknown,
-        }
-    }
-}
-
-/// All `#[cfg(...)]` of an item, and-ed, with the predicates that could
-/// not be decided, as written.
-fn attrs_cfg(attrs: &[syn::Attribute]) -> (Cfg, Vec<String>) {
-    let mut acc = Cfg::True;
-    let mut unknown = Vec::new();
-    for a in attrs.iter().filter(|a| a.path().is_ident("cfg")) {
-        let c = a
-            .parse_args::<syn::Meta>()
-            .map_or(Cfg::Unknown, |m| eval(&m));
-        if c == Cfg::Unknown {
-            let mut text = a
-                .parse_args::<proc_macro2::TokenStream>()
-                .map(|t| t.to_string())
-                .unwrap_or_default();
-            text.retain(|c| !c.is_whitespace());
-            unknown.push(text);
-        }
-        acc = and(acc, c);
-    }
-    (acc, unknown)
-}
-
-fn and(a: Cfg, b: Cfg) -> Cfg {
-    match (a, b) {
-        (Cfg::False, _) | (_, Cfg::False) => Cfg::False,
-        (Cfg::True, Cfg::True) => Cfg::True,
-        _ => Cfg::Unknown,
-    }
-}
-
-fn or(a: Cfg, b: Cfg) -> Cfg {
-    and(a.not(), b.not()).not()
-}
-
-/// Evaluates a cfg predicate as the `wasm32-wasip1` test build sees it.
-fn eval(m: &syn::Meta) -> Cfg {
-    let bool_cfg = |b: bool| if b { Cfg::True } else { Cfg::False };
-    match m {
-        syn::Meta::Path(p) => match path_name(p).as_str() {
-            "test" | "debug_assertions" => Cfg::True,
-            "unix" | "windows" | "miri" | "doc" | "doctest" => Cfg::False,
-            _ => Cfg::Unknown,
-        },
-        syn::Meta::NameValue(nv) => {
-            let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-            else {
-                return Cfg::Unknown;
+/// The `#[path = "..."]` of a module, if it has one.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("path"))
+        .and_then(|a| {
+            let syn::Meta::NameValue(nv) = &a.meta else {
+                return None;
             };
-            let v = s.value();
-            match path_name(&nv.path).as_str() {
-                "target_arch" => bool_cfg(v == "wasm32"),
-                "target_family" => bool_cfg(v == "wasm"),
-                "target_os" => bool_cfg(v == "wasi"),
-                "target_pointer_width" => bool_cfg(v == "32"),
-                "target_endian" => bool_cfg(v == "little"),
-                "panic" => bool_cfg(v == "abort"),
-                _ => Cfg::Unknown,
+            match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
             }
-        }
-        syn::Meta::List(l) => {
-            let name = path_name(&l.path);
-            let args = l
-                .parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-                )
-                .map(|p| p.into_iter().map(|m| eval(&m)).collect::<Vec<_>>());
-            let Ok(args) = args else {
-                return Cfg::Unknown;
-            };
-            match name.as_str() {
-                "all" => args.into_iter().fold(Cfg::True, and),
-                "any" => args.into_iter().fold(Cfg::False, or),
-                "not" if args.len() == 1 => args[0].not(),
-                _ => Cfg::Unknown,
-            }
-        }
-    }
+        })
 }
 
 #[cfg(test)]
@@ -426,21 +370,75 @@ fn featured() {}
         let got: Vec<_> = f
             .fns
             .iter()
-            .map(|f| (f.name.as_str(), f.decl_line, f.first, f.last, f.active))
+            .map(|f| (f.name.as_str(), f.decl_line, f.first, f.last))
             .collect();
         assert_eq!(
             got,
             [
-                ("plain", 7, 7, 10, true),
-                ("W::get", 13, 13, 15, true),
-                ("<impl Clone for P>::clone", 18, 18, 18, true),
-                ("tests::t", 23, 23, 23, true),
-                ("only_outside_tests", 27, 27, 27, false),
-                ("featured", 30, 30, 30, true),
+                ("plain", 7, 7, 10),
+                ("W::get", 13, 13, 15),
+                ("<impl Clone for P>::clone", 18, 18, 18),
+                ("tests::t", 23, 23, 23),
+                ("only_outside_tests", 27, 27, 27),
+                ("featured", 30, 30, 30),
             ]
         );
-        assert_eq!(f.fns[5].cfgs, ["feature=\"x\""]);
+        let name = |n: &str| Pred::Name(n.to_owned());
+        assert_eq!(f.fns[0].cfg, Pred::always());
+        // The inline module's cfg and the test's own attributes.
+        assert_eq!(f.fns[3].cfg, name("test"));
+        assert_eq!(f.fns[4].cfg, Pred::Not(Box::new(name("test"))));
+        assert_eq!(f.fns[5].cfg, name("feature=\"x\""));
         assert!(f.fns[3].is_test);
+    }
+
+    #[test]
+    fn finds_module_declarations_with_paths_and_cfgs() {
+        let f = SourceFacts::parse(
+            r#"#![cfg(feature = "all")]
+mod a;
+#[cfg(test)]
+#[path = "t/x.rs"]
+mod b;
+#[path = "outer"]
+mod inline {
+    #[cfg(unix)]
+    mod c;
+}
+"#,
+        )
+        .unwrap();
+        let all = Pred::Name("feature=\"all\"".into());
+        let got: Vec<_> = f
+            .mods
+            .iter()
+            .map(|m| {
+                (
+                    m.name.as_str(),
+                    m.path.as_deref(),
+                    m.inline.clone(),
+                    m.cfg.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", None, vec![], all.clone()),
+                (
+                    "b",
+                    Some("t/x.rs"),
+                    vec![],
+                    Pred::All(vec![all.clone(), Pred::Name("test".into())])
+                ),
+                (
+                    "c",
+                    None,
+                    vec![("inline".to_owned(), Some("outer".to_owned()))],
+                    Pred::All(vec![all, Pred::Name("unix".into())])
+                ),
+            ]
+        );
     }
 
     #[test]

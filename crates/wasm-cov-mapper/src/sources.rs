@@ -11,6 +11,7 @@ use wasm_cov_format::Coverage;
 
 use crate::functions::NoCode;
 use crate::source::SourceFacts;
+use crate::tree::{self, TreeFile};
 
 /// The Rust sources read so far, each parsed once however many modules
 /// name it. A file that cannot be read or parsed is remembered as `None`
@@ -22,6 +23,8 @@ use crate::source::SourceFacts;
 pub struct Sources {
     disabled: bool,
     parsed: HashMap<PathBuf, Option<Arc<SourceFacts>>>,
+    /// Each crate's module tree, by root, walked once.
+    trees: HashMap<PathBuf, Arc<Vec<TreeFile>>>,
     pub(crate) no_code: NoCode,
 }
 
@@ -112,6 +115,28 @@ impl Sources {
     /// reader gives them), reading those not read yet.
     pub(crate) fn facts_of(&mut self, abs_paths: &[PathBuf]) -> FileFacts {
         FileFacts(abs_paths.iter().map(|p| self.get(p)).collect())
+    }
+
+    /// The module tree of each crate root, walking those not walked yet
+    /// (none when sources are not read).
+    pub(crate) fn trees(&mut self, roots: &[PathBuf]) -> Vec<(PathBuf, Arc<Vec<TreeFile>>)> {
+        if self.disabled {
+            return Vec::new();
+        }
+        roots
+            .iter()
+            .map(|root| {
+                let tree = match self.trees.get(root) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = Arc::new(tree::walk(root, &mut |p| self.get(p)));
+                        self.trees.insert(root.clone(), t.clone());
+                        t
+                    }
+                };
+                (root.clone(), tree)
+            })
+            .collect()
     }
 
     fn get(&mut self, path: &Path) -> Option<Arc<SourceFacts>> {

@@ -1,0 +1,4 @@
+#[test]
+fn base_from_outside() {
+    assert_eq!(alpha::base(41), 42);
+}
