@@ -448,6 +448,15 @@ fn a_function_only_a_doctest_calls() {
     check(&cov, &ws, "shapes/src/lib.rs", "square-area", Some(true));
     // --doc runs the doctests only.
     check(&cov, &ws, "shapes/src/lib.rs", "rect-area", Some(false));
+    // A doctest build has no cfg(test), and its crate (rustdoc's
+    // `rust_out`, whose unit names the documented file) names nothing.
+    let text = std::fs::read_to_string(out.join("lcov.info")).unwrap();
+    let fns: Vec<&str> = text.lines().filter(|l| l.starts_with("FN:")).collect();
+    assert!(
+        fns.iter()
+            .all(|f| !f.contains("tests::") && !f.contains("rust_out")),
+        "{fns:?}"
+    );
 }
 
 #[test]

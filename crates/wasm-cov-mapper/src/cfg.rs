@@ -68,14 +68,24 @@ impl Pred {
         Pred::All(Vec::new())
     }
 
-    /// All `#[cfg(...)]` of an item, and-ed.
+    /// All `#[cfg(...)]` of an item, and-ed; `#[test]` and `#[bench]`
+    /// count as `#[cfg(test)]`, which is what they expand to outside a test
+    /// build.
     pub fn of_attrs(attrs: &[syn::Attribute]) -> Pred {
         let all: Vec<Pred> = attrs
             .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .map(|a| {
-                a.parse_args::<syn::Meta>()
-                    .map_or(Pred::Opaque, |m| parse(&m))
+            .filter_map(|a| {
+                let path = a.path();
+                if path.is_ident("cfg") {
+                    Some(
+                        a.parse_args::<syn::Meta>()
+                            .map_or(Pred::Opaque, |m| parse(&m)),
+                    )
+                } else if path.is_ident("test") || path.is_ident("bench") {
+                    Some(Pred::Name("test".to_owned()))
+                } else {
+                    None
+                }
             })
             .collect();
         Pred::and(all)
@@ -330,6 +340,7 @@ mod tests {
     #[test]
     fn several_attributes_and_malformed_ones() {
         assert_eq!(pred("#[inline]"), Pred::always());
+        assert_eq!(pred("#[test]"), Pred::Name("test".into()));
         let both = pred(r#"#[cfg(test)] #[cfg(feature = "x")]"#);
         assert_eq!(
             both,

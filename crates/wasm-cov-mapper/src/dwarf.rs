@@ -178,11 +178,16 @@ pub fn read(
 }
 
 /// The crate root a Rust compile unit names (`src/lib.rs/@/3xr9…` is
-/// `src/lib.rs` of crate that unit belongs to), against its comp_dir;
-/// `None` for other units and for roots out of the report.
+/// `src/lib.rs` of the crate that unit belongs to), against its comp_dir;
+/// `None` for other units, a doctest's, and roots out of the report.
 fn crate_root(unit: &gimli::Unit<R<'_>>, filter: &FileFilter<'_>) -> Option<PathBuf> {
     let name = unit.name.as_ref()?.to_string_lossy();
-    let (root, _) = name.split_once("/@/")?;
+    let (root, cgu) = name.split_once("/@/")?;
+    // rustdoc names a doctest's crate after the file the example is in:
+    // that file is the documented crate's, not this one's.
+    if cgu.starts_with(names::DOCTEST_CRATE) {
+        return None;
+    }
     let comp_dir = unit.comp_dir.as_ref().map(|d| d.to_string_lossy());
     let path = paths::resolve(comp_dir.as_deref(), root);
     (filter.include_deps || !paths::is_dependency(&path.to_string_lossy())).then_some(path)

@@ -53,10 +53,11 @@ pub(crate) fn drop_harness_code(info: &mut DebugInfo, facts: &FileFacts) -> Hash
     let is_main = |sp: &Subprogram| sp.name == "main" || sp.name.ends_with("::main");
     let is_harness =
         |sp: &Subprogram| (is_main(sp) || names::is_bindgen_glue(&sp.name)) && no_fn_there(sp);
+    // A doctest's `main` is a program's, and its file the documented one.
     let harness_roots: HashSet<PathBuf> = info
         .subprograms
         .iter()
-        .filter(|sp| is_main(sp) && no_fn_there(sp))
+        .filter(|sp| is_main(sp) && no_fn_there(sp) && !names::is_doctest(&sp.name))
         .map(|sp| info.abs_paths[sp.file as usize].clone())
         .collect();
     let mut gone: HashSet<(u32, u32)> = info
@@ -383,7 +384,10 @@ fn crate_name(
     let mut crates: BTreeMap<&str, usize> = BTreeMap::new();
     for sp in info.subprograms.iter().filter(|s| tree.contains(&s.file)) {
         let head = sp.name.trim_start_matches('<');
-        if let Some((first, _)) = head.split_once("::") {
+        if let Some((first, _)) = head
+            .split_once("::")
+            .filter(|(c, _)| *c != names::DOCTEST_CRATE)
+        {
             *crates.entry(first).or_insert(0) += 1;
         }
     }
@@ -412,7 +416,10 @@ fn module_prefix(subprograms: &[Subprogram], file: u32, path: &Path) -> String {
     let mut crates: BTreeMap<&str, usize> = BTreeMap::new();
     for sp in subprograms.iter().filter(|s| s.file == file) {
         let head = sp.name.trim_start_matches('<');
-        if let Some((first, _)) = head.split_once("::") {
+        if let Some((first, _)) = head
+            .split_once("::")
+            .filter(|(c, _)| *c != names::DOCTEST_CRATE)
+        {
             *crates.entry(first).or_insert(0) += 1;
         }
     }

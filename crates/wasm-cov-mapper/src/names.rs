@@ -1,6 +1,17 @@
 //! Function names as the report shows them: one name per source function,
 //! whatever its instantiations.
 
+/// The crate rustdoc compiles each doctest as.
+pub const DOCTEST_CRATE: &str = "rust_out";
+
+/// Whether a function is a doctest program's own (`rust_out::main`, and
+/// the items an example defines).
+pub fn is_doctest(name: &str) -> bool {
+    name.trim_start_matches('<')
+        .strip_prefix(DOCTEST_CRATE)
+        .is_some_and(|rest| rest.starts_with("::"))
+}
+
 /// The name without its first path segment, the crate: `tests::util::f`
 /// of the `test_version` binary is `test_version::util::f`, of the
 /// `test_parse` binary `test_parse::util::f`. `None` for a name with one

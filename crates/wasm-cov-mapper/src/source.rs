@@ -386,7 +386,7 @@ fn featured() {}
         let name = |n: &str| Pred::Name(n.to_owned());
         assert_eq!(f.fns[0].cfg, Pred::always());
         // The inline module's cfg and the test's own attributes.
-        assert_eq!(f.fns[3].cfg, name("test"));
+        assert_eq!(f.fns[3].cfg, Pred::All(vec![name("test"), name("test")]));
         assert_eq!(f.fns[4].cfg, Pred::Not(Box::new(name("test"))));
         assert_eq!(f.fns[5].cfg, name("feature=\"x\""));
         assert!(f.fns[3].is_test);
