@@ -362,7 +362,14 @@ impl NoCode {
             for l in c.lines {
                 file.lines.entry(l).or_insert(0);
             }
-            file.add_function(&c.name, line, 0);
+            // Two items the source spells alike (`cloned` in `impl
+            // Either<&L, &R>` and in `impl Either<&mut L, &mut R>`) are two
+            // functions: the second is told apart by its line.
+            let name = match file.functions.get(&c.name) {
+                Some(f) if f.line != line => format!("{} (line {line})", c.name),
+                _ => c.name,
+            };
+            file.add_function(&name, line, 0);
         }
     }
 }
@@ -513,6 +520,32 @@ mod tests {
                 ("test_parse::util::other", 20, 0),
                 ("test_parse::util::req", 10, 3),
             ]
+        );
+    }
+
+    #[test]
+    fn items_spelt_alike_on_two_lines_are_two_functions() {
+        let mut no_code = NoCode::default();
+        for line in [10, 20] {
+            no_code.candidates.insert(
+                ("src/lib.rs".to_owned(), line),
+                Candidate {
+                    source: PathBuf::from("/c/src/lib.rs"),
+                    name: "c::Either::cloned".to_owned(),
+                    lines: vec![line, line + 1],
+                },
+            );
+        }
+        let mut cov = Coverage::default();
+        no_code.finish(&mut cov);
+        let got: Vec<_> = cov.files["src/lib.rs"]
+            .functions
+            .iter()
+            .map(|(n, f)| (n.as_str(), f.line))
+            .collect();
+        assert_eq!(
+            got,
+            [("c::Either::cloned", 10), ("c::Either::cloned (line 20)", 20)]
         );
     }
 
