@@ -95,6 +95,23 @@ fn failures_are_reported(mode: &str, node22: bool) {
         ],
     );
 
+    // What the panic means on wasm, said once, naming the test (the stack
+    // overflow and the failed allocation trapped without a panic).
+    assert_eq!(
+        r.stderr.matches("wasm-run: hint: ").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert_contains(
+        &r.stderr,
+        &[
+            "wasm-run: hint: 1 test panicked on wasm (tests::panics); a panic aborts there (panic=abort)",
+            "catch_unwind or #[should_panic]",
+            "`-- --skip tests::panics`",
+        ],
+    );
+
     let rep = report(&cov_dir);
     assert_eq!((rep.passed, rep.failed, rep.ignored), (4, 4, 0));
     // What tests need from their world: fixtures by absolute path, the

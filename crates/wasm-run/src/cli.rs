@@ -123,6 +123,12 @@ pub struct Cli {
     /// its arguments.
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<OsString>,
+
+    /// Say what a failure on wasm means (a panic aborts) after a run whose
+    /// tests panicked. Not a flag: cargo wasm-cov, which runs many test
+    /// binaries, turns it off and says it once for all of them.
+    #[arg(skip = true)]
+    pub hints: bool,
 }
 
 const AFTER_HELP: &str = "\
@@ -240,7 +246,8 @@ pub fn run(cli: &Cli) -> Result<Status> {
         .clone()
         .unwrap_or_else(|| Path::new("coverage").join(crate_name(wasm)));
     let opts = options(out);
-    match harness {
+    let out_dir = opts.out.clone();
+    let status = match harness {
         Harness::WasmBindgen => {
             let mode = test_mode(&bytes, |k| std::env::var_os(k))
                 .with_context(|| wasm.display().to_string())?;
@@ -289,7 +296,26 @@ pub fn run(cli: &Cli) -> Result<Status> {
             };
             direct::run(&opts, &module).map(Status::Exit)
         }
+    }?;
+    if cli.hints && status.exit() == Exit::No {
+        if let Some(h) = crate::hint::panic_hint(&panicked_in(&out_dir)) {
+            crate::session::note(format_args!("{h}"));
+        }
     }
+    Ok(status)
+}
+
+/// The tests of the run in `out` that panicked and trapped, from its
+/// `tests.json` and `run.log`; none when either is unreadable.
+pub fn panicked_in(out: &Path) -> Vec<String> {
+    let Some(report) = std::fs::read(out.join("tests.json"))
+        .ok()
+        .and_then(|b| wasm_cov_format::TestReport::from_json(&b).ok())
+    else {
+        return Vec::new();
+    };
+    let log = std::fs::read(out.join("run.log")).unwrap_or_default();
+    crate::hint::panicked_tests(&report, &String::from_utf8_lossy(&log))
 }
 
 /// `--browser`, else `$WASM_RUN_BROWSER`, else Chromium.

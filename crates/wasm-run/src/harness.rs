@@ -53,6 +53,29 @@ fn has_libtest(layout: &ModuleLayout) -> bool {
         .any(|n| n.contains("4test16test_main_static") || n.contains("test::test_main_static"))
 }
 
+/// Whether a test binary holds any test, from its exports and names, so a
+/// driver can tell an empty test binary (a library without tests, a test
+/// file a `#![cfg]` compiled out) from one whose tests cannot run:
+/// each `#[wasm_bindgen_test]` exports a `__wbgt_…` function, and each
+/// libtest `#[test]` (`#[should_panic]` ones too) calls
+/// `test::assert_test_result`, a generic function the crate instantiates
+/// only when it has a test. `None` when the module says neither (not a
+/// test harness, or no name section to tell by).
+pub fn has_tests(layout: &ModuleLayout) -> Option<bool> {
+    if layout.exports.iter().any(|e| e.starts_with("__wbgt_")) {
+        return Some(true);
+    }
+    if !has_libtest(layout) {
+        return None;
+    }
+    Some(
+        layout
+            .names
+            .values()
+            .any(|n| n.contains("assert_test_result")),
+    )
+}
+
 /// `__wbindgen_*` anywhere means wasm-bindgen (such a module may also
 /// import WASI); then WASI means libtest, or a plain program when the module
 /// exports `_start` and its name section shows no libtest; then
@@ -156,5 +179,23 @@ mod tests {
         }
         // No names: cannot tell, so the old answer.
         assert_eq!(detect(&wasi_module(None)).unwrap(), Harness::Libtest);
+    }
+
+    #[test]
+    fn an_empty_test_binary_is_told_from_one_with_tests() {
+        let mut m = wasi_module(Some("_ZN4test16test_main_static17h0123456789abcdefE"));
+        assert_eq!(has_tests(&m), Some(false));
+        for test in [
+            "_ZN4test18assert_test_result17h7385827123c30511E",
+            "_RINvCs2TpYSQqjWyK_4test18assert_test_resultuEB2_",
+        ] {
+            m.names.insert(7, test.into());
+            assert_eq!(has_tests(&m), Some(true), "{test}");
+        }
+        let mut wbg = wasi_module(Some("main"));
+        assert_eq!(has_tests(&wbg), None);
+        wbg.exports.push("__wbgt__web::halves".into());
+        assert_eq!(has_tests(&wbg), Some(true));
+        assert_eq!(has_tests(&wasi_module(None)), None);
     }
 }

@@ -22,6 +22,7 @@
 //!   `harness`: telling how a module runs its tests.
 //! - `counters`: `--counters`, instrumenting for `inject`, and the Node
 //!   probe for it.
+//! - `hint`: what a failure on wasm means (a panic aborts), once per run.
 //! - `convert`: V8's raw counters into `v8-coverage.json`; `child`: running
 //!   Node with its output both shown and kept.
 
@@ -33,16 +34,18 @@ mod counters;
 mod direct;
 mod exec;
 mod harness;
+mod hint;
 mod locate;
 mod node;
 mod session;
 
 pub use browser::{find_browser, test_mode, Browser, TestMode};
-pub use cli::{crate_name, run, Cli, Status};
+pub use cli::{crate_name, panicked_in, run, Cli, Status};
 pub use convert::{fits, match_entry, to_functions, RawBlock, Summed};
 pub use counters::{check_inject, Counters, NodeVersion};
 pub use exec::{instrument_main, parse_test_lines, INSTRUMENT_ARG};
-pub use harness::{detect, Harness};
+pub use harness::{detect, has_tests, Harness};
+pub use hint::{panic_hint, panicked_tests};
 pub use locate::{find_node, locate, Found, Origin, Tool, NODE, WASM_BINDGEN_TEST_RUNNER};
 pub use node::{check_node, NodeReport, V8_FLAGS};
 pub use session::crate_dir;
