@@ -22,7 +22,8 @@ Artifacts go to --output-dir (default <target dir>/wasm-cov): runs/<test binary>
 <target dir>/wasm-cov-target so ordinary builds stay warm.
 
 Exit status: 0 ok, 1 a test failed or a --fail-under bar was missed (reports
-are still written), 2 an error. Settings in Cargo.toml:
+are still written), 2 an error, or no test ran at all (one line says why:
+a feature off, required-features, filters; no report). Settings in Cargo.toml:
 [package.metadata.wasm-cov] / [workspace.metadata.wasm-cov] (docs/cargo-wasm-cov.md).";
 
 /// Code coverage of a project's tests on WebAssembly (wasm32-wasip1 libtest

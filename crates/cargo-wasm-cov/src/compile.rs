@@ -28,6 +28,18 @@ pub struct TestBinary {
     /// The source it was built from, relative to the workspace root
     /// (`src/lib.rs`, `tests/web.rs`), for the progress line.
     pub source: String,
+    /// Its package's features in this build, as cargo reports them.
+    pub features: Vec<String>,
+}
+
+/// What a `cargo test --no-run` built.
+#[derive(Debug, Default)]
+pub struct Built {
+    pub bins: Vec<TestBinary>,
+    /// Each workspace member's features in this build, by package name,
+    /// from any of its artifacts: what cargo compared `required-features`
+    /// with.
+    pub features: BTreeMap<String, Vec<String>>,
 }
 
 /// The `cargo test` arguments for the selection, features and profile the
@@ -90,7 +102,7 @@ pub fn kind_args(args: &TestArgs) -> Vec<OsString> {
 }
 
 /// Builds the tests with `cargo test --no-run` and returns the test
-/// binaries. cargo's diagnostics are printed as cargo would print them.
+/// binaries and the members' features. cargo's diagnostics are printed as cargo would print them.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     meta: &Metadata,
@@ -101,7 +113,7 @@ pub fn build(
     offline: bool,
     verbose: bool,
     manifest_path: Option<&Path>,
-) -> Result<Vec<TestBinary>> {
+) -> Result<Built> {
     let color = std::io::stderr().is_terminal();
     let mut cmd = Command::new(crate::workspace::cargo());
     cmd.args(["test", "--no-run", "--target", target])
@@ -137,16 +149,22 @@ pub fn build(
         .with_context(|| format!("cannot start `{line}`"))?;
     let stdout = child.stdout.take().context("cargo's stdout")?;
     let mut bins = Vec::new();
+    let mut features: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Errors per package outside the workspace: the first message of each.
     let mut foreign_errors: BTreeMap<PackageId, String> = BTreeMap::new();
     for msg in Message::parse_stream(BufReader::new(stdout)) {
         match msg.context("cannot read cargo's JSON messages")? {
             Message::CompilerArtifact(a) => {
+                let pkg = meta.packages.iter().find(|p| p.id == a.package_id);
+                if let Some(p) = pkg.filter(|p| meta.workspace_members.contains(&p.id)) {
+                    features
+                        .entry(p.name.to_string())
+                        .or_insert_with(|| a.features.clone());
+                }
                 let Some(exe) = a.executable else { continue };
                 if !a.profile.test {
                     continue;
                 }
-                let pkg = meta.packages.iter().find(|p| p.id == a.package_id);
                 let source = a
                     .target
                     .src_path
@@ -160,6 +178,7 @@ pub fn build(
                         .map_or_else(|| meta.workspace_root.clone().into(), |d| d.into()),
                     target: target.to_owned(),
                     source,
+                    features: a.features.clone(),
                 });
             }
             Message::CompilerMessage(m) => {
@@ -190,7 +209,7 @@ pub fn build(
     }
     bins.sort_by(|a, b| a.wasm.cmp(&b.wasm));
     bins.dedup_by(|a, b| a.wasm == b.wasm);
-    Ok(bins)
+    Ok(Built { bins, features })
 }
 
 /// Why a dependency outside the workspace does not build for `target`,

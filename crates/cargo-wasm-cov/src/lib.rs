@@ -18,6 +18,7 @@
 //! - `stages`: the four stage tools, in-process.
 //! - `stdout`: stdout kept for a report that goes there.
 //! - `report`: the runs in the output folder to the reports.
+//! - `untested`: why a test target ran no test (a feature off).
 
 /// Builds an argument list from anything path- or string-like.
 macro_rules! args {
@@ -35,6 +36,7 @@ mod report;
 mod runs;
 mod stages;
 mod stdout;
+mod untested;
 mod workspace;
 
 use std::collections::BTreeMap;
@@ -167,13 +169,14 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         !args.no_run && !args.no_report && report_args.goes_to_stdout(),
     );
     let mut bins = Vec::new();
+    let mut pkg_features: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut flags_by_target = BTreeMap::new();
     for (target, pkgs) in &groups {
         let flags = flags::resolve(&cwd, target)?;
         if !args.doc {
             let mut cargo_args = compile::selection_args(args, split.then_some(pkgs.as_slice()));
             cargo_args.extend(compile::kind_args(args));
-            bins.extend(compile::build(
+            let built = compile::build(
                 &meta,
                 target,
                 &build_dir,
@@ -182,7 +185,9 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
                 common.offline,
                 common.verbose,
                 args.manifest_path.as_deref(),
-            )?);
+            )?;
+            bins.extend(built.bins);
+            pkg_features.extend(built.features);
         }
         flags_by_target.insert(target.clone(), flags);
     }
@@ -199,8 +204,27 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         .filter(|p| p.targets.iter().any(|t| t.is_lib()))
         .collect();
     let doctests_to_run = run_doc && !doc_pkgs.is_empty();
+    // Test and bin targets cargo skipped for their required-features.
+    let skipped = if args.doc {
+        Vec::new()
+    } else {
+        untested::required_skipped(
+            &selected,
+            &pkg_features,
+            &tested_kinds(args),
+            meta.workspace_root.as_std_path(),
+        )
+    };
+    let qualify = selected.len() > 1;
     if bins.is_empty() && !doctests_to_run {
-        anyhow::bail!("no test binaries were built (is there a #[test] in the selected packages?)");
+        anyhow::bail!(
+            "no test ran: {}",
+            NothingRan {
+                untested: &skipped,
+                qualify,
+                ..NothingRan::default()
+            }
+        );
     }
 
     let runs = out.join("runs");
@@ -223,14 +247,29 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     let mut failed = false;
     let mut broken: Vec<String> = Vec::new();
     let mut unrunnable: Vec<String> = Vec::new();
+    // Test binaries with no test in them: a library without tests (not
+    // worth a word), or a test file compiled out (said below).
+    let mut empty: Vec<&compile::TestBinary> = Vec::new();
+    let mut tally = Tally::default();
+    // Tests that panicked and trapped, in every run: one hint at the end.
+    let mut panicked: Vec<String> = Vec::new();
     let mut browser_ready = false;
     for (i, bin) in bins.iter().enumerate() {
-        // Read once: both checks below look at the module's bytes, and
+        // Read once: the checks below look at the module's bytes, and
         // only wasm32-unknown-unknown binaries need them.
         let bytes = (bin.target == flags::UNKNOWN)
             .then(|| std::fs::read(&bin.wasm).ok())
             .flatten();
-        if bytes.as_deref().is_some_and(plain_tests_on_unknown) {
+        let layout = bytes
+            .as_deref()
+            .and_then(|b| wasm_cov_format::ModuleLayout::parse(b).ok());
+        if layout.as_ref().and_then(wasm_run::has_tests) == Some(false) {
+            // Nothing to run, and nothing to count: wasm-bindgen-test-runner
+            // would compile no module of it.
+            empty.push(bin);
+            continue;
+        }
+        if layout.as_ref().is_some_and(plain_tests_on_unknown) {
             unrunnable.push(bin.source.clone());
             continue;
         }
@@ -257,6 +296,17 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             std::fs::read_to_string(run_dir.join("run.log"))
                 .is_ok_and(|log| log.lines().any(|l| l.trim() == "no tests to run!"))
         };
+        if let Some(r) = ran.as_ref().ok().and_then(|_| read_tests(&run_dir)) {
+            tally.add(&r);
+            // Only a clean run that listed nothing is an empty binary; a
+            // run that broke off early lists nothing either.
+            if matches!(ran, Ok(Exit::Ok)) && r.tests.is_empty() && r.filtered_out == 0 {
+                empty.push(bin);
+            }
+        }
+        if matches!(ran, Ok(Exit::No)) {
+            panicked.extend(wasm_run::panicked_in(&run_dir));
+        }
         match ran {
             Ok(Exit::Ok) if ran_nothing() => unrunnable.push(bin.source.clone()),
             Ok(Exit::Ok) => {}
@@ -323,17 +373,42 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         }
     }
 
-    if !unrunnable.is_empty() {
-        eprintln!(
-            "cargo-wasm-cov: {} test binar{} ran no test: {}; plain #[test]s do not run on {} \
-             (libtest has no output there; wasm-bindgen-test-runner says \"no tests to run!\"): \
-             use #[wasm_bindgen_test], or --target {}",
-            unrunnable.len(),
-            if unrunnable.len() == 1 { "y" } else { "ies" },
-            unrunnable.join(", "),
-            flags::UNKNOWN,
-            flags::WASIP1
+    if let Some(h) = wasm_run::panic_hint(&panicked) {
+        eprintln!("cargo-wasm-cov: {h}");
+    }
+    // Test files compiled out by a #![cfg], and targets cargo skipped.
+    let mut untested: Vec<untested::Untested> = empty
+        .iter()
+        .filter_map(|b| {
+            let src =
+                std::fs::read_to_string(meta.workspace_root.as_std_path().join(&b.source)).ok()?;
+            Some(untested::Untested {
+                source: b.source.clone(),
+                package: b.package.clone(),
+                why: untested::cfg_of(&src, &b.features)?,
+            })
+        })
+        .collect();
+    untested.extend(skipped);
+    let doctests_ran = report::run_dirs(&runs.join("doctests")).is_ok_and(|d| !d.is_empty());
+    if tally.ran == 0 && !doctests_ran {
+        drop(quiet_stdout);
+        anyhow::bail!(
+            "no test ran: {}",
+            NothingRan {
+                untested: &untested,
+                qualify,
+                unrunnable: &unrunnable,
+                broken: &broken,
+                tally,
+            }
         );
+    }
+    if let Some(line) = untested::describe(&untested, qualify) {
+        eprintln!("cargo-wasm-cov: note: {line}");
+    }
+    if !unrunnable.is_empty() {
+        eprintln!("cargo-wasm-cov: {}", plain_on_unknown(&unrunnable));
     }
     drop(quiet_stdout);
     if args.no_report {
@@ -367,15 +442,114 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     Ok(exit)
 }
 
+/// The target kinds a selection tests, for naming the targets cargo
+/// skipped: none when the user named the targets (`--test NAME` with a
+/// missing required feature is cargo's own error).
+fn tested_kinds(args: &TestArgs) -> Vec<&'static str> {
+    let named = args.lib || args.bins || args.tests || !args.test.is_empty();
+    let mut kinds = Vec::new();
+    if !named || args.tests {
+        kinds.push("test");
+    }
+    if !named || args.bins {
+        kinds.push("bin");
+    }
+    kinds
+}
+
+/// How many tests the runs ran, or left out.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    ran: u64,
+    ignored: u64,
+    filtered_out: u64,
+}
+
+impl Tally {
+    fn add(&mut self, r: &wasm_cov_format::TestReport) {
+        self.ran += r.passed + r.failed;
+        self.ignored += r.ignored;
+        self.filtered_out += r.filtered_out;
+    }
+}
+
+/// The `tests.json` wasm-run wrote into a run folder, if it did.
+fn read_tests(run_dir: &Path) -> Option<wasm_cov_format::TestReport> {
+    let bytes = std::fs::read(run_dir.join("tests.json")).ok()?;
+    wasm_cov_format::TestReport::from_json(&bytes).ok()
+}
+
+/// Plain `#[test]` binaries on wasm32-unknown-unknown, and the remedy.
+fn plain_on_unknown(sources: &[String]) -> String {
+    format!(
+        "{} test binar{} ran no test: {}; plain #[test]s do not run on {} \
+         (libtest has no output there; wasm-bindgen-test-runner says \"no tests to run!\"): \
+         use #[wasm_bindgen_test], or --target {}",
+        sources.len(),
+        if sources.len() == 1 { "y" } else { "ies" },
+        sources.join(", "),
+        flags::UNKNOWN,
+        flags::WASIP1
+    )
+}
+
+/// Why a run ran no test at all, in one line after "no test ran: ": each
+/// reason found, with its remedy; the run then ends with status 2, since
+/// there is no answer to give (not a test that failed, status 1), and no
+/// report is written, which would measure nothing.
+#[derive(Debug, Default)]
+struct NothingRan<'a> {
+    untested: &'a [untested::Untested],
+    qualify: bool,
+    unrunnable: &'a [String],
+    broken: &'a [String],
+    tally: Tally,
+}
+
+impl std::fmt::Display for NothingRan<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut reasons: Vec<String> = Vec::new();
+        reasons.extend(untested::describe(self.untested, self.qualify));
+        if !self.unrunnable.is_empty() {
+            reasons.push(plain_on_unknown(self.unrunnable));
+        }
+        if !self.broken.is_empty() {
+            reasons.push(format!(
+                "{} test binar{} could not run (see above): {}",
+                self.broken.len(),
+                if self.broken.len() == 1 { "y" } else { "ies" },
+                self.broken.join(", ")
+            ));
+        }
+        let t = self.tally;
+        if t.ignored > 0 {
+            reasons.push(format!(
+                "{} test(s) are #[ignore]d: add -- --include-ignored to run them",
+                t.ignored
+            ));
+        }
+        if t.filtered_out > 0 {
+            reasons.push(format!(
+                "the test filters after -- left out all {} test(s)",
+                t.filtered_out
+            ));
+        }
+        if reasons.is_empty() {
+            reasons.push(
+                "the selected packages have no #[test], #[wasm_bindgen_test] or doctest for wasm"
+                    .to_owned(),
+            );
+        }
+        f.write_str(&reasons.join("; "))
+    }
+}
+
 /// A wasm32-unknown-unknown test binary of plain `#[test]`s: libtest
 /// linked with nothing to print through (no WASI, no wasm-bindgen), which
 /// nothing can run. Any other binary goes to wasm-run, which says what is
 /// wrong with it if anything is.
-fn plain_tests_on_unknown(bytes: &[u8]) -> bool {
-    let Ok(layout) = wasm_cov_format::ModuleLayout::parse(bytes) else {
-        return false;
-    };
-    wasm_run::detect(&layout).is_err()
+fn plain_tests_on_unknown(layout: &wasm_cov_format::ModuleLayout) -> bool {
+    wasm_run::detect(layout).is_err()
         && layout.exports.iter().any(|e| e == "main")
         && !layout
             .imported_functions

@@ -82,6 +82,7 @@ mod tests {
             package_dir: PathBuf::from(pkg_dir),
             target: target.into(),
             source: "shapes/src/lib.rs".into(),
+            features: Vec::new(),
         }
     }
 

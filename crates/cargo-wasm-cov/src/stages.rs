@@ -52,7 +52,9 @@ impl Stages {
     }
 
     pub fn wasm_run(&self, args: &[OsString]) -> Result<Exit> {
-        let cli: wasm_run::Cli = self.parse("wasm-run", args)?;
+        let mut cli: wasm_run::Cli = self.parse("wasm-run", args)?;
+        // The driver says what a panic on wasm means once, for every run.
+        cli.hints = false;
         Ok(wasm_run::run(&cli)?.exit())
     }
 

@@ -576,9 +576,10 @@ fn without_a_browser_the_others_still_report(browser: &str) {
         err.contains("4 test binaries could not run (see above): tests/service.rs, tests/shared.rs, tests/web.rs, tests/worker.rs"),
         "{err}"
     );
-    // Plain #[test]s on wasm32-unknown-unknown cannot run anywhere: said, not failed.
+    // Plain #[test]s on wasm32-unknown-unknown cannot run anywhere: said,
+    // not failed. The library has no tests at all: that is no warning.
     assert!(
-        err.contains("2 test binaries ran no test: src/lib.rs, tests/plain.rs"),
+        err.contains("1 test binary ran no test: tests/plain.rs;"),
         "{err}"
     );
     // The Node suite still ran and is in the report.
@@ -599,4 +600,89 @@ fn a_browser_suite_without_chromium_is_an_error_and_the_others_still_report() {
 #[test]
 fn a_browser_suite_without_firefox_is_an_error_and_the_others_still_report() {
     without_a_browser_the_others_still_report("firefox");
+}
+
+/// The bad-input case of the issue: a wasm-bindgen suite whose test files
+/// a feature turns on (`#![cfg(... feature = "futures")]`, and
+/// `required-features`). A default run ran nothing: one line that names
+/// the feature and the flag, exit 2, no stage's internal error and no
+/// advice about plain #[test]s; with the flag, the suites run and report.
+#[test]
+fn a_suite_behind_a_feature_names_the_feature_and_its_flag() {
+    let dir = repo().join("examples/feature-suite");
+    let out = scratch("feature-suite");
+    let o = out.to_str().unwrap();
+    let runner = repo().join(".tools/bin/wasm-bindgen-test-runner");
+    let runner = runner.to_str().unwrap();
+    let r = wasm_cov(
+        &dir,
+        &["--output-dir", o, "--wasm-bindgen-runner", runner],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    for want in [
+        "cargo-wasm-cov: error: no test ran: ",
+        "tests/web.rs (feature-suite) has no test: its #![cfg] needs feature \"futures\"",
+        "tests/required.rs (feature-suite) was not built: it requires feature \"futures\" (required-features)",
+        "add --features futures (or --all-features)",
+    ] {
+        assert!(errors[0].contains(want), "missing {want:?} in:\n{err}");
+    }
+    for unwanted in ["no wasm module", "plain #[test]s", "ran no test", "wrote"] {
+        assert!(!err.contains(unwanted), "{unwanted:?} in:\n{err}");
+    }
+
+    let err = ok(&wasm_cov(
+        &dir,
+        &[
+            "--output-dir",
+            o,
+            "--wasm-bindgen-runner",
+            runner,
+            "--features",
+            "futures",
+        ],
+        &[],
+    ));
+    // Nothing compiled out now, and the library's own empty test binary
+    // is no warning.
+    for unwanted in ["note: tests/", "ran no test", "no test ran"] {
+        assert!(!err.contains(unwanted), "{unwanted:?} in:\n{err}");
+    }
+    let cov = lcov(&out.join("lcov.info"));
+    check(&cov, &dir, "src/lib.rs", "feature-halve", Some(true));
+    check(&cov, &dir, "src/lib.rs", "feature-is-even", Some(true));
+}
+
+/// A test that panics fails on wasm with a trap; the run says once what
+/// that means for tests that catch their panic, naming the test.
+#[test]
+fn a_panicking_test_gets_the_panic_abort_hint_once() {
+    let dir = repo().join("examples/demo");
+    let out = scratch("panic-hint");
+    let r = wasm_cov(
+        &dir,
+        &[
+            "--no-doc",
+            "--features",
+            "fail-on-purpose",
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("hint: ").count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "cargo-wasm-cov: hint: 1 test panicked on wasm (tests::fails_on_purpose); \
+             a panic aborts there (panic=abort)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`-- --skip tests::fails_on_purpose`"), "{err}");
 }
