@@ -34,7 +34,7 @@ for tc in "${toolchains[@]}"; do
     # (scripts/build-wasm-tests.sh runs $CARGO_WASM_COV).
     if CARGO_TARGET_DIR="$target" cargo "+$tc" build --bins \
         && CARGO_TARGET_DIR="$target" CARGO_WASM_COV="$target/debug/cargo-wasm-cov" \
-            cargo "+$tc" test -p integration-tests --test pipeline --test fidelity; then
+            cargo "+$tc" test --no-fail-fast -p integration-tests --test pipeline --test fidelity; then
         result[$tc]="ok ($version)"
     else
         result[$tc]="FAILED ($version)"

@@ -34,11 +34,14 @@ pub fn normalize(p: &Path) -> PathBuf {
 /// than the crate under test.
 ///
 /// Recognised: the standard library (`/rustc/<hash>/...`, or the rust-src
-/// component), the crates std itself depends on (`/rust/deps/...`), wasi-libc
-/// (`wasisdk:/...`), and registry or git dependencies in `CARGO_HOME`.
+/// component), the crates std itself depends on (`/rust/deps/...` up to
+/// rustc 1.99, `/cargo/registry/<hash>/...` from 1.100, seen on beta and
+/// nightly by `make test-toolchains`), wasi-libc (`wasisdk:/...`), and
+/// registry or git dependencies in `CARGO_HOME`.
 pub fn is_dependency(path: &str) -> bool {
     path.starts_with("/rustc/")
         || path.starts_with("/rust/deps/")
+        || path.starts_with("/cargo/registry/")
         || path.starts_with("wasisdk:")
         || path.contains("/.cargo/registry/")
         || path.contains("/.cargo/git/")
@@ -85,6 +88,10 @@ mod tests {
             "/home/u/.cargo/registry/src/index.crates.io-1/itoa-1.0/src/lib.rs"
         ));
         assert!(is_dependency("/rust/deps/getopts-0.2.24/src/lib.rs"));
+        // std's own dependencies as rustc 1.100 (beta) names them.
+        assert!(is_dependency(
+            "/cargo/registry/25cdd57fae9f0462/hashbrown-0.17.1/src/raw.rs"
+        ));
         assert!(is_dependency(
             "wasisdk:/v30.0/src/wasi-libc/libc-top-half/musl/src/string/strlen.c"
         ));
