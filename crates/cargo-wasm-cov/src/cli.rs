@@ -29,8 +29,9 @@ a feature off, required-features, filters; no report). Settings in Cargo.toml:
 /// Code coverage of a project's tests on WebAssembly (wasm32-wasip1 libtest
 /// or wasm-bindgen-test), on stable Rust.
 ///
-/// Builds the tests for wasm with DWARF, runs them under Node with V8's
-/// block counters (wasm-run), and maps and reports the counts
+/// Builds the tests for wasm with DWARF, runs them under Node (browser
+/// suites in headless Chromium or Firefox) with 64-bit block counters that
+/// wasm-run injects into the module, and maps and reports the counts
 /// (v8cov-extract, wasm-cov-mapper, cov-report), leaving every stage's
 /// artifacts in --output-dir.
 #[derive(Debug, Parser)]

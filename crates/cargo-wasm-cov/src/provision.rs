@@ -177,7 +177,7 @@ pub fn wasm_bindgen_runner(
     let cargo = crate::workspace::cargo();
     eprintln!(
         "cargo-wasm-cov: installing {NAME} {version} (wasm-bindgen-cli, the version the \
-         lock file names) into {}; this takes a few minutes, once",
+         lock file names) into {}; this takes a few minutes, once (cargo's progress follows)",
         root.display()
     );
     let mut cmd = Command::new(&cargo);
@@ -189,8 +189,28 @@ pub fn wasm_bindgen_runner(
         "--root",
     ])
     .arg(&root);
-    run_quietly(&mut cmd)?;
+    run_shown(&mut cmd)?;
     Ok(cached)
+}
+
+/// Runs `cmd` with its output shown as it comes (on stderr, so a report
+/// on stdout stays clean): a build of minutes shows cargo's own progress
+/// instead of silence. On failure, the command line; its own error is just
+/// above.
+fn run_shown(cmd: &mut Command) -> Result<()> {
+    let line = crate::stages::command_line(
+        &cmd.get_program().to_string_lossy(),
+        &cmd.get_args().map(OsString::from).collect::<Vec<_>>(),
+    );
+    let status = cmd
+        .stdout(std::io::stderr())
+        .stderr(std::process::Stdio::inherit())
+        .status()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    if !status.success() {
+        bail!("`{line}` failed ({status}; its output is above)");
+    }
+    Ok(())
 }
 
 /// Runs `cmd`; on failure, the command line and the tail of its output.
