@@ -293,3 +293,28 @@ fn a_reader_that_stops_early_is_no_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The note on blocks without a line-table row (wasi-libc and the compiler
+/// builtins: about 6% of the demo's blocks) is noise in an ordinary run:
+/// printed with -v only.
+#[test]
+fn the_unmapped_blocks_note_is_for_verbose_runs() {
+    let p = passing();
+    let mapper = |extra: &[&str]| {
+        run(Command::new(tool("wasm-cov-mapper"))
+            .arg("--modules")
+            .arg(p.dir.join("cov/modules"))
+            .arg(p.dir.join("offsets.csv"))
+            .args(extra)
+            .arg("-o")
+            .arg(p.dir.join("quiet.info")))
+        .expect(0)
+    };
+    let quiet = mapper(&[]);
+    assert!(!quiet.stderr.contains("line-table row"), "{}", quiet.stderr);
+    let verbose = mapper(&["-v"]);
+    assert_contains(
+        &verbose.stderr,
+        &["wasm-cov-mapper: note: ", "map to no line-table row"],
+    );
+}

@@ -102,6 +102,9 @@ pub fn report(
             &lcov_per_test
         ]);
     }
+    if stages.verbose {
+        a.push("--verbose".into());
+    }
     check(stages.mapper(&a)?, "wasm-cov-mapper")?;
 
     let html = args.html || args.open;
