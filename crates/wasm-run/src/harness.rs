@@ -42,15 +42,23 @@ pub fn imports_wasi(layout: &ModuleLayout) -> bool {
         .any(|f| f.starts_with("wasi_snapshot_preview1::"))
 }
 
-/// libtest's entry point, `test::test_main_static`, which the `main` that
-/// `rustc --test` generates calls; its name is in the name section, legacy
-/// (`_ZN4test16test_main_static17h…E`) or v0 (`_RNvCs…_4test16test_main_static`)
-/// mangled, or demangled.
+/// libtest's entry points, which the `main` that `rustc --test` generates
+/// calls: `test::test_main_static` up to rustc 1.99, `test::test_main_env_args`
+/// from 1.100 (where `test_main_static` is gone; seen on beta and nightly by
+/// `make test-toolchains`), both through `test::test_main`. Their names are
+/// in the name section, legacy (`_ZN4test9test_main17h…E`) or v0
+/// (`_RNvCs…_4test9test_main`) mangled, or demangled.
 fn has_libtest(layout: &ModuleLayout) -> bool {
-    layout
-        .names
-        .values()
-        .any(|n| n.contains("4test16test_main_static") || n.contains("test::test_main_static"))
+    const MANGLED: [&str; 3] = [
+        "4test9test_main",
+        "4test16test_main_static",
+        "4test18test_main_env_args",
+    ];
+    layout.names.values().any(|n| {
+        MANGLED.iter().any(|m| n.contains(m))
+            || n.contains("test::test_main_static")
+            || n.contains("test::test_main_env_args")
+    })
 }
 
 /// Whether a test binary holds any test, from its exports and names, so a
@@ -173,6 +181,9 @@ mod tests {
             "_RNvCs2TpYSQqjWyK_4test16test_main_static",
             "_ZN4test16test_main_static17h0123456789abcdefE",
             "test::test_main_static",
+            // rustc 1.100 (beta, nightly): no test_main_static any more.
+            "_RNvCs4wQLn4rcNNR_4test18test_main_env_args",
+            "_RNvCs4wQLn4rcNNR_4test9test_main",
         ] {
             let m = wasi_module(Some(libtest));
             assert_eq!(detect(&m).unwrap(), Harness::Libtest, "{libtest}");
