@@ -11,7 +11,8 @@
 //!
 //! - `layout`: the offsets' blocks checked against the module's function
 //!   bodies and moved to DWARF addresses; the DWARF rows checked the same.
-//! - `dwarf`: line-table rows, subprograms and inlined copies.
+//! - `dwarf`: line-table rows, subprograms and inlined copies;
+//!   `doctests`, a doctest program's own rows moved onto its doc comment.
 //! - `sources` (with `source`): the Rust sources the DWARF names, parsed
 //!   once, for the lines that hold code and the functions that have none;
 //!   `tree`, each crate's module tree from its root, so files no DWARF
@@ -28,6 +29,7 @@ mod branches;
 mod cfg;
 mod cli;
 mod debug_files;
+mod doctests;
 mod dwarf;
 mod error;
 mod fold;

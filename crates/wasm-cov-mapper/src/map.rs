@@ -75,6 +75,8 @@ pub fn map_module_per_test(
     let blocks = to_blocks(layout, rows)?;
     let (dwarf_bytes, dwarf_layout) = debug.unwrap_or((bytes, layout));
     let mut info = read_dwarf(dwarf_bytes, dwarf_layout, layout, opts, sources)?;
+    // A doctest program's rows onto its doc comment (docs/formats.md §5).
+    crate::doctests::place_program_rows(dwarf_bytes, dwarf_layout, &mut info)?;
     check_rows_in_bodies(layout, &info.rows)?;
     let facts = sources.facts_of(&info.abs_paths);
     // Call rows first: the harness code's calls go with it.
