@@ -100,8 +100,12 @@ test-toolchains: setup
 	scripts/test-toolchains.sh $(TOOLCHAINS)
 
 # How closely this matches LLVM's own coverage of the same tests, natively
-# (docs/fidelity.md).
-compare: setup tools
+# (docs/fidelity.md). Only what the comparison uses: the script runs
+# cargo wasm-cov, which holds every stage and installs a
+# wasm-bindgen-test-runner only for a crate whose tests need one, so a
+# wasip1 crate costs no wasm-bindgen-cli install and no other tool's build.
+compare: targets node
+	cargo build --release --bin cargo-wasm-cov
 	scripts/compare-llvm.sh $(CRATE)
 
 # Benchmarks (bench/run.sh): ratios against genhtml, lcov, llvm-dwarfdump,

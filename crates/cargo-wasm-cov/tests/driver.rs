@@ -544,6 +544,30 @@ fn make_coverage_of_a_wasip1_crate_installs_no_wasm_bindgen() {
     assert!(installed.is_empty(), "{installed:?}");
 }
 
+#[test]
+fn make_compare_of_a_wasip1_crate_builds_only_the_driver() {
+    let out = Command::new("make")
+        .args([
+            "-n",
+            "compare",
+            "CRATE=examples/build-rustflags",
+            "WBG_RUNNER=target/cargo-wasm-cov-test/no-such-runner",
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(
+        plan.contains("cargo build --release --bin cargo-wasm-cov\n"),
+        "{plan}"
+    );
+    assert!(plan.contains("scripts/compare-llvm.sh"), "{plan}");
+    for unwanted in ["wasm-bindgen-cli", "--bin wasm-run", "apt-get"] {
+        assert!(!plan.contains(unwanted), "{unwanted:?} in {plan}");
+    }
+}
+
 /// `browser` asked for (`--browser`) and missing: each browser suite is an
 /// error naming what is missing, the run ends with 2, and the Node suite
 /// still runs and reports.
