@@ -6,8 +6,8 @@
 //! --runs DIR --"`), which runs the doctest's `.wasm` under wasm-run as a
 //! plain program (`--harness program`: `_start` once, the exit code is the
 //! verdict) into a run folder of its own, named after the doctest's file
-//! and line, which rustdoc writes into the name of its entry point.
-//! rustdoc deletes the doctest binaries afterwards; wasm-run has kept
+//! and line, which rustdoc writes into the name of its entry point, its
+//! one test named as cargo names it (`names`). rustdoc deletes the doctest binaries afterwards; wasm-run has kept
 //! their bytes under `modules/`, which is all the mapper needs.
 
 use std::ffi::OsString;
@@ -20,6 +20,8 @@ use wasm_cov_cli::Exit;
 use crate::cli::DoctestRunnerArgs;
 use crate::flags::BuildFlags;
 use crate::stages::{command_line, Stages};
+
+mod names;
 
 pub struct DoctestRun<'a> {
     pub target: &'a str,
@@ -124,66 +126,13 @@ pub fn count_doctests(d: &DoctestRun<'_>) -> Option<usize> {
     })
 }
 
-/// The doctest entry points a doctest binary holds. rustdoc names each
-/// doctest's `main` `_doctest_main_<path>_<line>_<n>` (`src/lib.rs` line 12
-/// → `_doctest_main_src_lib_rs_12_0`), and the name section keeps it. One
-/// name is one doctest; several are an edition-2024 merged binary.
-pub fn doctest_mains(wasm: &[u8]) -> Vec<String> {
-    const TAG: &[u8] = b"_doctest_main_";
-    let mut found = Vec::new();
-    let mut i = 0;
-    while let Some(at) = wasm[i..].windows(TAG.len()).position(|w| w == TAG) {
-        let start = i + at + TAG.len();
-        let len = wasm[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        let ident = String::from_utf8_lossy(&wasm[start..start + len]).into_owned();
-        let ident = strip_legacy_hash(&ident).to_owned();
-        if !ident.is_empty() && !found.contains(&ident) {
-            found.push(ident);
-        }
-        i = start + len.max(1);
-        if i >= wasm.len() {
-            break;
-        }
-    }
-    found.sort();
-    found
-}
-
-/// A legacy-mangled symbol (the name section's form) runs on into
-/// `17h<16 hex digits>E`; DWARF's name does not. Both name one doctest.
-fn strip_legacy_hash(ident: &str) -> &str {
-    let b = ident.as_bytes();
-    let n = b.len();
-    if n > 20
-        && b[n - 1] == b'E'
-        && b[n - 20..n - 17] == *b"17h"
-        && b[n - 17..n - 1].iter().all(u8::is_ascii_hexdigit)
-    {
-        &ident[..n - 20]
-    } else {
-        ident
-    }
-}
-
-/// `src_lib_rs_12_0` → (`src_lib_rs`, 12): the file part and the line of
-/// the doctest's opening fence.
-pub fn split_main(ident: &str) -> Option<(&str, u32)> {
-    let (rest, _n) = ident.rsplit_once('_')?;
-    let (file, line) = rest.rsplit_once('_')?;
-    Some((file, line.parse().ok()?))
-}
-
 /// `__doctest-runner`: runs one doctest binary under wasm-run as a program
 /// (`_start` once, the exit code is the verdict) into a run folder named
-/// after the doctest.
-///
-/// rustdoc gives a runner only the binary's path (its
-/// `UNSTABLE_RUSTDOC_TEST_PATH`/`_LINE` reach the compiler, not the
-/// runner), so the name comes from the doctest's entry point in the
-/// binary itself.
+/// after the doctest, its one test named as cargo names it
+/// (`names`). An edition-2024 merged binary is run once without coverage
+/// for libtest's verdicts (the filters and `ignore`s are built into it),
+/// then once per doctest that ran, alone (rustdoc's
+/// `RUSTDOC_DOCTEST_RUN_NB_TEST`), each into a run folder of its own.
 pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     let (wasm, rest) = a
         .program
@@ -191,24 +140,142 @@ pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
         .context("no doctest program given")?;
     let bytes = std::fs::read(wasm)
         .with_context(|| format!("cannot read {}", PathBuf::from(wasm).display()))?;
-    let mains = doctest_mains(&bytes);
-    let (name, test_name) = match mains.as_slice() {
-        [one] => match split_main(one) {
-            Some((file, line)) => (format!("{file}-L{line}"), format!("{file} line {line}")),
-            None => (one.clone(), one.clone()),
-        },
-        [] => ("doctest".to_owned(), "doctest".to_owned()),
-        many => (
-            "merged".to_owned(),
-            format!("{} merged doctests", many.len()),
-        ),
-    };
     std::fs::create_dir_all(&a.runs)
         .with_context(|| format!("cannot create {}", a.runs.display()))?;
-    let out = claim(&a.runs, &name)?;
-    let mut args: Vec<OsString> = args!["--out", &out, "--harness", "program"];
+    let merged = names::merged_count(&bytes);
+    if merged > 0 {
+        return run_merged(a, wasm, rest, &bytes, merged);
+    }
+    let (dir, test_name) = single_name(&bytes);
+    let out = claim(&a.runs, &dir)?;
+    run_one(a, &out, &test_name, None, wasm, rest)
+}
+
+/// The run folder and the test name of a binary of one doctest.
+fn single_name(bytes: &[u8]) -> (String, String) {
+    let entries = names::entries(bytes);
+    let Some(e) = entries.first() else {
+        // An example with its own `fn main`: rustdoc wraps it in nothing
+        // that names its line.
+        let file = names::unit_file_any(bytes).unwrap_or_else(|| "doctest".to_owned());
+        return (
+            format!("{}-main", names::mangle(&file)),
+            format!("{file} - (a doctest with its own fn main; rustdoc names no line for it)"),
+        );
+    };
+    if entries.len() > 1 {
+        wasm_cov_cli::warn!(
+            "a doctest binary names {} doctests; named after the first",
+            entries.len()
+        );
+    }
+    let file = names::unit_file(bytes, &e.file).unwrap_or_else(|| e.file.clone());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let source = names::locate(&cwd, &file).and_then(|p| std::fs::read_to_string(p).ok());
+    let item = source.ok_or(()).map_or_else(
+        |_| names::module_path(&file),
+        |src| names::item_path(&file, &src, e.line),
+    );
+    (
+        format!("{}-L{}", e.file, e.line),
+        names::cargo_name(&file, &item, e.line),
+    )
+}
+
+fn run_merged(
+    a: &DoctestRunnerArgs,
+    wasm: &OsString,
+    rest: &[OsString],
+    bytes: &[u8],
+    count: usize,
+) -> Result<Exit> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let names = names::merged_names(bytes, |f| names::locate(&cwd, f).is_some());
+    if names.len() != count {
+        eprintln!(
+            "cargo-wasm-cov: a merged doctest binary of {count} doctests runs as one test: \
+             {} of their names were found in it, so they cannot be told apart",
+            names.len()
+        );
+        let out = claim(&a.runs, "merged")?;
+        return run_one(
+            a,
+            &out,
+            &format!("{count} merged doctests"),
+            None,
+            wasm,
+            rest,
+        );
+    }
+    // libtest's own run, shown as it is; its log says which tests ran.
+    let scratch = claim(&a.runs, ".merged-verdicts")?;
+    let mut args: Vec<OsString> = args![
+        "--out",
+        &scratch,
+        "--harness",
+        "program",
+        "--counters",
+        "off"
+    ];
+    if let Some(n) = &a.node {
+        args.extend(args!["--node", n]);
+    }
+    if let Some(t) = a.timeout {
+        args.extend(args!["--timeout", t.to_string()]);
+    }
+    args.push(wasm.clone());
+    let verdict = Stages { verbose: a.verbose }.wasm_run(&args)?;
+    let log = std::fs::read_to_string(scratch.join("run.log")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let ran = ran_tests(&log);
+    for (i, name) in names.iter().enumerate() {
+        if !ran.contains(&name.as_str()) {
+            continue;
+        }
+        let out = claim(&a.runs, &dir_name(name))?;
+        run_one(a, &out, name, Some(i), wasm, rest)?;
+    }
+    Ok(verdict)
+}
+
+/// The tests libtest's output says ran (passed or failed), not those
+/// ignored or filtered out.
+fn ran_tests(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| {
+            l.strip_suffix(" ... ok")
+                .or_else(|| l.strip_suffix(" ... FAILED"))
+        })
+        .collect()
+}
+
+/// A run folder's name for a doctest: `src_lib_rs-L9` for
+/// `src/lib.rs - double (line 9)`.
+fn dir_name(test: &str) -> String {
+    let file = test.split(" - ").next().unwrap_or(test);
+    let line = test
+        .rsplit_once("(line ")
+        .and_then(|(_, l)| l.strip_suffix(')'))
+        .unwrap_or("0");
+    format!("{}-L{line}", names::mangle(file))
+}
+
+/// wasm-run on one doctest (`nb`: the one of a merged binary to run).
+fn run_one(
+    a: &DoctestRunnerArgs,
+    out: &Path,
+    test_name: &str,
+    nb: Option<usize>,
+    wasm: &OsString,
+    rest: &[OsString],
+) -> Result<Exit> {
+    let mut args: Vec<OsString> = args!["--out", out, "--harness", "program"];
     if crate::stages::wasm_run_names_tests() {
         args.extend(args!["--test-name", test_name]);
+    }
+    if let Some(i) = nb {
+        args.extend(args!["--env", format!("{MERGED_TEST_VAR}={i}")]);
     }
     if let Some(n) = &a.node {
         args.extend(args!["--node", n]);
@@ -223,6 +290,9 @@ pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     }
     Stages { verbose: a.verbose }.wasm_run(&args)
 }
+
+/// What a merged doctest binary runs alone: its doctest number N.
+const MERGED_TEST_VAR: &str = "RUSTDOC_DOCTEST_RUN_NB_TEST";
 
 /// Creates and returns `dir/name`, or `dir/name.2`, `.3`, ... if taken.
 /// rustdoc runs doctests in parallel, so the folder is claimed by
@@ -248,13 +318,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doctest_names_come_from_the_entry_point() {
-        let wasm = b"\0asm..._doctest_main_src_lib_rs_12_0\x07..\
-            _ZN8rust_out28_doctest_main_src_lib_rs_12_017h0123456789abcdefE..";
-        let mains = doctest_mains(wasm);
-        assert_eq!(mains, ["src_lib_rs_12_0"]);
-        assert_eq!(split_main("src_lib_rs_12_0"), Some(("src_lib_rs", 12)));
-        assert_eq!(split_main("x"), None);
+    fn merged_runs_are_named_and_selected_from_libtests_output() {
+        assert_eq!(dir_name("src/lib.rs - double (line 9)"), "src_lib_rs-L9");
+        let log = "running 3 tests\ntest src/lib.rs - (line 3) ... ok\n\
+            test src/lib.rs - ign (line 28) ... ignored\n\
+            test src/a.rs - a (line 1) ... FAILED\n";
+        assert_eq!(
+            ran_tests(log),
+            ["src/lib.rs - (line 3)", "src/a.rs - a (line 1)"]
+        );
     }
 
     #[test]
