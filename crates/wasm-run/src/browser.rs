@@ -185,9 +185,77 @@ fn is_executable(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// The browser's name and version as `BIN --version` prints them
+/// (`Chromium 156.0.8078.129`, `Mozilla Firefox 153.8.0esr`), for the line
+/// that says which browser ran; `None` when it prints nothing of the kind
+/// within five seconds (a binary that is no browser is refused later, by
+/// the driver's own 30 s check).
+pub fn browser_version(bin: &Path) -> Option<String> {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(bin)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() < Duration::from_secs(5) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;
+    version_line(&out)
+}
+
+/// The line of `--version` output that names a browser, without
+/// Debian's `built on ...` tail.
+fn version_line(out: &str) -> Option<String> {
+    out.lines()
+        .map(str::trim)
+        .find(|l| {
+            [
+                "Chromium ",
+                "Google Chrome ",
+                "Chrome ",
+                "Mozilla Firefox ",
+                "Firefox ",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .map(|l| l.split(" built on ").next().unwrap_or(l).to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_line_names_the_browser() {
+        let chromium = "/usr/bin/chromium: 9: [: 1: unexpected operator\n\
+                        Chromium 156.0.8078.129 built on Debian GNU/Linux 12 (bookworm)\n";
+        assert_eq!(
+            version_line(chromium).as_deref(),
+            Some("Chromium 156.0.8078.129")
+        );
+        assert_eq!(
+            version_line("Mozilla Firefox 153.8.0esr\n").as_deref(),
+            Some("Mozilla Firefox 153.8.0esr")
+        );
+        assert_eq!(version_line("usage: cat [FILE]\n"), None);
+    }
 
     /// An empty module with one custom section.
     fn with_section(name: &str, data: &[u8]) -> Vec<u8> {

@@ -11,7 +11,7 @@ use clap::{Parser, ValueEnum};
 use wasm_cov_cli::Exit;
 use wasm_cov_format::ModuleLayout;
 
-use crate::browser::{find_browser, test_mode, Browser, TestMode};
+use crate::browser::{browser_version, find_browser, test_mode, Browser, TestMode};
 use crate::counters::{check_inject, node_version, Counters};
 use crate::direct::{self, Module};
 use crate::exec;
@@ -260,6 +260,12 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 }
                 let bin = find_browser(browser, env_path("WASM_RUN_BROWSER_BIN"))
                     .with_context(|| format!("{} is a {} suite", wasm.display(), mode.name()))?;
+                // Which browser ran is part of the result.
+                crate::session::note(format_args!(
+                    "browser: {} ({})",
+                    browser_version(&bin).unwrap_or_else(|| "version unknown".into()),
+                    bin.display()
+                ));
                 let opts = Options { counters, ..opts };
                 exec::run_browser(&opts, runner, wasm, &layout, browser, &bin).map(Status::Command)
             } else if mode == TestMode::Node {
