@@ -4,7 +4,9 @@
 //! its side always runs with one. Both runs get a deterministic WASI clock
 //! and random source (the instrumenter's `deterministic-wasi.cjs`, preloaded
 //! with NODE_OPTIONS, which reaches the runner's workers), so the same
-//! binary takes the same paths twice.
+//! binary takes the same paths twice. `--engine wasmtime` is held to the
+//! same standard against Node, with the same clock and random source
+//! (`WASM_RUN_DETERMINISTIC_WASI=1`).
 #![allow(
     clippy::unwrap_used,
     reason = "in a test, a failed unwrap is a failed test"
@@ -30,6 +32,8 @@ fn offsets_with(dir: &Path, wasm: &Path, args: &[&str], hook: &Path) -> String {
     let cov = dir.join("cov");
     let r = run(Command::new(tool("wasm-run"))
         .env("NODE_OPTIONS", format!("--require {}", hook.display()))
+        // The same clock and random source under --engine wasmtime.
+        .env("WASM_RUN_DETERMINISTIC_WASI", "1")
         .arg("--out")
         .arg(&cov)
         .args(args)
@@ -106,6 +110,37 @@ fn inject_equals_v8_on_the_demo() {
 #[test]
 fn inject_equals_v8_on_fidelity() {
     equal("fidelity", &[]);
+}
+
+/// `--engine wasmtime` and `--engine node` on one example's test binary:
+/// byte-identical offsets CSVs.
+fn engines_equal(example: &str) {
+    let wasm = build_example(example, &[], "");
+    let dir = scratch(&format!("engines-{example}"));
+    let side = |engine: &str| {
+        let d = dir.join(engine);
+        std::fs::create_dir_all(&d).unwrap();
+        offsets(&d, &wasm, &["--engine", engine])
+    };
+    let (node, wasmtime) = (side("node"), side("wasmtime"));
+    assert!(node.lines().count() > 100, "too few blocks:\n{node}");
+    assert!(
+        node == wasmtime,
+        "examples/{example}: --engine wasmtime and --engine node give different offsets CSVs; \
+         {} (left: wasmtime); both are in {}",
+        first_difference(&wasmtime, &node),
+        dir.display()
+    );
+}
+
+#[test]
+fn wasmtime_equals_node_on_the_demo() {
+    engines_equal("demo");
+}
+
+#[test]
+fn wasmtime_equals_node_on_fidelity() {
+    engines_equal("fidelity");
 }
 
 #[test]

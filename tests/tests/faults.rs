@@ -66,8 +66,18 @@ fn every_kind_of_failure_is_reported_and_its_coverage_kept_inject_node22() {
     failures_are_reported("inject", true);
 }
 
+#[test]
+fn every_kind_of_failure_is_reported_and_its_coverage_kept_wasmtime() {
+    failures_are_reported("wasmtime", false);
+}
+
 fn failures_are_reported(mode: &str, node22: bool) {
-    let Some(mode_args) = mode_args(mode, node22) else {
+    let mode_args = if mode == "wasmtime" {
+        Some(vec!["--engine".to_owned(), "wasmtime".to_owned()])
+    } else {
+        mode_args(mode, node22)
+    };
+    let Some(mode_args) = mode_args else {
         return;
     };
     let dir = scratch(&format!("faults-{mode}{}", if node22 { "-22" } else { "" }));
@@ -147,7 +157,7 @@ fn failures_are_reported(mode: &str, node22: bool) {
     let log = std::fs::read_to_string(cov_dir.join("run.log")).unwrap();
     assert!(
         log.contains("test result: FAILED."),
-        "run.log holds what Node printed"
+        "run.log holds what the run printed"
     );
 
     let cov = map(&cov_dir);
@@ -290,6 +300,66 @@ fn sigterm_stops_the_run_and_keeps_what_ran_inject() {
 fn sigterm_keeps_what_ran(mode: &str) {
     let cov_dir = scratch(&format!("sigterm-{mode}")).join("cov");
     let (child, _) = start_run(&cov_dir, &["--counters", mode], &["--skip", "exhausts"]);
+    send("-TERM", child.id());
+    let out = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_contains(&stderr, &["stopped"]);
+    let rep = report(&cov_dir);
+    assert!(rep.interrupted);
+    assert!(
+        rep.tests.iter().any(|t| t.outcome == Outcome::NotRun),
+        "{rep:?}"
+    );
+    let cov = map(&cov_dir);
+    assert!(count(&cov, "spin-loop") > 1000);
+}
+
+/// Starts wasm-run on wasmtime like [`start_run`]; returns it once its
+/// first flush is written, after 1.5 s more for the tests to get going.
+fn start_wasmtime_run(cov_dir: &Path, options: &[&str], test_args: &[&str]) -> KillOnDrop {
+    let _ = std::fs::remove_dir_all(cov_dir);
+    let child = KillOnDrop(Some(
+        Command::new(tool("wasm-run"))
+            .arg("--out")
+            .arg(cov_dir)
+            .args(["--test-threads", "1", "--engine", "wasmtime"])
+            .args(options)
+            .arg(faults_wasm())
+            .arg("--")
+            .args(test_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    wait_for("the first flush", Duration::from_secs(60), || {
+        cov_dir.join("v8-coverage.json").is_file()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    child
+}
+
+/// wasmtime runs in wasm-run's own process: killed hard, it leaves the
+/// counters of its last flush, those of the test still running included.
+#[test]
+fn wasm_run_on_wasmtime_killed_with_sigkill_leaves_the_last_flushed_counters() {
+    let cov_dir = scratch("sigkill-wasmtime").join("cov");
+    let child = start_wasmtime_run(&cov_dir, &["--flush-interval", "0.2"], &["loops_forever"]);
+    send("-KILL", child.id());
+    let out = child.wait();
+    assert_eq!(out.status.code(), None, "killed by a signal");
+    let cov = map(&cov_dir);
+    assert!(
+        count(&cov, "spin-loop") > 1000,
+        "counts up to the last flush survive"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_run_on_wasmtime_and_keeps_what_ran() {
+    let cov_dir = scratch("sigterm-wasmtime").join("cov");
+    let child = start_wasmtime_run(&cov_dir, &[], &["--skip", "exhausts"]);
     send("-TERM", child.id());
     let out = child.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);

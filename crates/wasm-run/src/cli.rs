@@ -108,6 +108,14 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "MODE")]
     pub counters: Option<Counters>,
 
+    /// The engine for WASI modules (libtest, a program, compat): node, or
+    /// wasmtime (embedded, 48.0.8; no Node needed). Both count the same
+    /// blocks and write the same files. wasm-bindgen suites run under Node
+    /// or in a browser whatever this says. Default: $WASM_RUN_ENGINE, else
+    /// node.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<Engine>,
+
     /// Run COMMAND (after --) with the coverage hook in every Node process
     /// it starts, instead of running a .wasm.
     #[arg(long)]
@@ -153,6 +161,36 @@ pub const HOOK_DEFAULT: Counters = Counters::Inject;
 /// `--counters` for browser suites when none is given: the only kind
 /// Firefox has, and the faster one in Chromium.
 pub const BROWSER_DEFAULT: Counters = Counters::Inject;
+
+/// `--engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// Node's V8, with `node:wasi`.
+    Node,
+    /// wasmtime, embedded in wasm-run, with wasmtime-wasi.
+    Wasmtime,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Node => "node",
+            Engine::Wasmtime => "wasmtime",
+        }
+    }
+}
+
+/// `--engine`, else `$WASM_RUN_ENGINE`, else Node.
+fn chosen_engine(cli: &Cli) -> Result<Engine> {
+    if let Some(e) = cli.engine {
+        return Ok(e);
+    }
+    match std::env::var("WASM_RUN_ENGINE") {
+        Ok(v) if !v.is_empty() => Engine::from_str(&v, true)
+            .map_err(|_| anyhow::anyhow!("WASM_RUN_ENGINE={v} is not node or wasmtime")),
+        _ => Ok(Engine::Node),
+    }
+}
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +287,12 @@ pub fn run(cli: &Cli) -> Result<Status> {
     let out_dir = opts.out.clone();
     let status = match harness {
         Harness::WasmBindgen => {
+            if cli.engine == Some(Engine::Wasmtime) {
+                bail!(
+                    "{}: a wasm-bindgen-test suite, which runs under Node or in a browser; --engine wasmtime runs WASI modules",
+                    wasm.display()
+                );
+            }
             let mode = test_mode(&bytes, |k| std::env::var_os(k))
                 .with_context(|| wasm.display().to_string())?;
             let runner = cli.wasm_bindgen_runner.as_deref();
@@ -300,7 +344,10 @@ pub fn run(cli: &Cli) -> Result<Status> {
                 counters: cli.counters.unwrap_or(DIRECT_DEFAULT),
                 ..opts
             };
-            direct::run(&opts, &module).map(Status::Exit)
+            match chosen_engine(cli)? {
+                Engine::Node => direct::run(&opts, &module).map(Status::Exit),
+                Engine::Wasmtime => run_on_wasmtime(&opts, &module).map(Status::Exit),
+            }
         }
     }?;
     if cli.hints && status.exit() == Exit::No {
@@ -309,6 +356,16 @@ pub fn run(cli: &Cli) -> Result<Status> {
         }
     }
     Ok(status)
+}
+
+#[cfg(feature = "wasmtime")]
+fn run_on_wasmtime(opts: &Options, module: &Module<'_>) -> Result<Exit> {
+    crate::wasmtime_engine::run(opts, module)
+}
+
+#[cfg(not(feature = "wasmtime"))]
+fn run_on_wasmtime(_: &Options, _: &Module<'_>) -> Result<Exit> {
+    bail!("this wasm-run was built without wasmtime (the `wasmtime` cargo feature, on by default); use --engine node")
 }
 
 /// The tests of the run in `out` that panicked and trapped, from its

@@ -20,8 +20,8 @@ use crate::convert::{self, fits, RawBlock, Summed};
 use crate::counters::{instrument_module, Counters};
 use crate::harness::Harness;
 use crate::node::V8_FLAGS;
-use crate::session::{abs, note, Options, Session, WasiWorld};
-use wasm_cov_instrument::Block;
+use crate::session::{abs, note, Options, Outputs, Session, WasiWorld};
+use wasm_cov_instrument::{Block, Instrumented};
 
 const RUNNER_JS: &str = include_str!("js/runner.cjs");
 
@@ -100,41 +100,41 @@ struct RunnerConfig<'a> {
 /// `config.rawOut`: with V8's counters, V8's raw blocks, one list per
 /// module; with injected ones, the summed counters, one per block of the
 /// block table (written as decimal digits, so exact as u64).
-#[derive(Deserialize)]
-struct RawDump {
+#[derive(Deserialize, Default)]
+pub(crate) struct RawDump {
     #[serde(default)]
-    modules: Vec<Vec<RawBlock>>,
+    pub modules: Vec<Vec<RawBlock>>,
     #[serde(default)]
-    counts: Option<Vec<u64>>,
+    pub counts: Option<Vec<u64>>,
     /// inject: each test's non-zero counters, `[k0, c0, k1, c1, ...]`.
     #[serde(default)]
-    tests: Option<Vec<RawTestHits>>,
+    pub tests: Option<Vec<RawTestHits>>,
 }
 
 #[derive(Deserialize)]
-struct RawTestHits {
-    name: String,
-    hits: Vec<u64>,
+pub(crate) struct RawTestHits {
+    pub name: String,
+    pub hits: Vec<u64>,
 }
 
 /// `config.resultsOut`: how each test ended.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawResults {
-    harness: String,
-    tests: Vec<RawTest>,
-    filtered_out: u64,
-    duration_ms: f64,
-    interrupted: bool,
+pub(crate) struct RawResults {
+    pub harness: String,
+    pub tests: Vec<RawTest>,
+    pub filtered_out: u64,
+    pub duration_ms: f64,
+    pub interrupted: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawTest {
-    name: String,
-    outcome: Outcome,
-    duration_ms: f64,
-    message: Option<String>,
+pub(crate) struct RawTest {
+    pub name: String,
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    pub message: Option<String>,
 }
 
 impl RawTest {
@@ -233,56 +233,21 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
 
     let mut wrote_coverage = false;
     if let Ok(raw) = std::fs::read(&raw_out) {
-        let mut dump: RawDump =
+        let dump: RawDump =
             serde_json::from_slice(&raw).context("the runner's raw coverage is malformed")?;
-        if let Some((i, _)) = &instrumented {
-            let per_test = per_test(
-                &i.blocks,
-                &layout.sha256,
-                dump.counts.as_deref(),
-                dump.tests.take().unwrap_or_default(),
-            )?;
-            let mut bytes = Vec::new();
-            per_test.write(&mut bytes)?;
-            outputs.write("per-test.jsonl", &bytes)?;
-            dump.modules = vec![injected_raw(
-                &i.blocks,
-                i.first_body_offset,
-                dump.counts.as_deref(),
-            )?];
-        }
-        let mut sum = Summed::default();
-        for (i, blocks) in dump.modules.iter().enumerate() {
-            let Some(functions) = fits(layout, blocks) else {
-                bail!("V8 coverage entry {i} does not match the layout of {} (another module ran in the runner?)", wasm.display());
-            };
-            sum.add(&functions);
-        }
-        let url = file_url(wasm, &layout.sha256);
-        let doc = V8Coverage {
-            result: vec![convert::script(layout, 1, url, sum.into_functions(layout))],
-            wasm_coverage_version: Some(V8_WASM_VERSION),
-        };
-        outputs.write_json("v8-coverage.json", &doc)?;
-        if instrumented.is_none() {
-            // V8's counters have no per-test split: a per-test.jsonl of an
-            // earlier inject run would no longer match this JSON.
-            outputs.remove_stale("per-test.jsonl")?;
-        }
+        publish_coverage(
+            outputs,
+            wasm,
+            layout,
+            instrumented.as_ref().map(|(i, _)| i),
+            dump,
+        )?;
         wrote_coverage = true;
     }
     if let Ok(raw) = std::fs::read(&results_out) {
         let r: RawResults =
             serde_json::from_slice(&raw).context("the runner's results are malformed")?;
-        let report = TestReport::new(
-            &r.harness,
-            Some(layout.sha256.clone()),
-            r.tests.into_iter().map(RawTest::into_outcome).collect(),
-            r.filtered_out,
-            r.duration_ms,
-            r.interrupted,
-        );
-        outputs.write_json("tests.json", &report)?;
+        publish_results(outputs, layout, r)?;
     }
     let where_ = outputs.dir.display();
     let code = finished.status.code();
@@ -309,6 +274,70 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
             None => bail!("Node was killed by a signal before it saved any coverage"),
         },
     }
+}
+
+/// Writes `v8-coverage.json` (and, with injected counters, `per-test.jsonl`)
+/// from what a run counted; every offset refers to the original `wasm`.
+pub(crate) fn publish_coverage(
+    outputs: &Outputs,
+    wasm: &Path,
+    layout: &ModuleLayout,
+    instrumented: Option<&Instrumented>,
+    mut dump: RawDump,
+) -> Result<()> {
+    if let Some(i) = instrumented {
+        let per_test = per_test(
+            &i.blocks,
+            &layout.sha256,
+            dump.counts.as_deref(),
+            dump.tests.take().unwrap_or_default(),
+        )?;
+        let mut bytes = Vec::new();
+        per_test.write(&mut bytes)?;
+        outputs.write("per-test.jsonl", &bytes)?;
+        dump.modules = vec![injected_raw(
+            &i.blocks,
+            i.first_body_offset,
+            dump.counts.as_deref(),
+        )?];
+    }
+    let mut sum = Summed::default();
+    for (i, blocks) in dump.modules.iter().enumerate() {
+        let Some(functions) = fits(layout, blocks) else {
+            bail!("V8 coverage entry {i} does not match the layout of {} (another module ran in the runner?)", wasm.display());
+        };
+        sum.add(&functions);
+    }
+    let url = file_url(wasm, &layout.sha256);
+    let doc = V8Coverage {
+        result: vec![convert::script(layout, 1, url, sum.into_functions(layout))],
+        wasm_coverage_version: Some(V8_WASM_VERSION),
+    };
+    outputs.write_json("v8-coverage.json", &doc)?;
+    if instrumented.is_none() {
+        // V8's counters have no per-test split: a per-test.jsonl of an
+        // earlier inject run would no longer match this JSON.
+        outputs.remove_stale("per-test.jsonl")?;
+    }
+    Ok(())
+}
+
+/// Writes `tests.json`.
+pub(crate) fn publish_results(
+    outputs: &Outputs,
+    layout: &ModuleLayout,
+    r: RawResults,
+) -> Result<()> {
+    let report = TestReport::new(
+        &r.harness,
+        Some(layout.sha256.clone()),
+        r.tests.into_iter().map(RawTest::into_outcome).collect(),
+        r.filtered_out,
+        r.duration_ms,
+        r.interrupted,
+    );
+    outputs.write_json("tests.json", &report)?;
+    Ok(())
 }
 
 /// The injected counters as V8's raw blocks (relative to the first body,

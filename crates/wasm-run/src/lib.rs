@@ -38,9 +38,11 @@ mod hint;
 mod locate;
 mod node;
 mod session;
+#[cfg(feature = "wasmtime")]
+mod wasmtime_engine;
 
 pub use browser::{find_browser, test_mode, Browser, TestMode};
-pub use cli::{crate_name, panicked_in, run, Cli, Status};
+pub use cli::{crate_name, panicked_in, run, Cli, Engine, Status};
 pub use convert::{fits, match_entry, to_functions, RawBlock, Summed};
 pub use counters::{check_inject, Counters, NodeVersion};
 pub use exec::{instrument_main, parse_test_lines, INSTRUMENT_ARG};

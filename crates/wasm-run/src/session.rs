@@ -113,7 +113,7 @@ pub(crate) struct Outputs {
 }
 
 impl Outputs {
-    fn new(dir: &Path) -> Result<Self> {
+    pub fn new(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir.join("modules"))
             .with_context(|| format!("cannot create {}", dir.join("modules").display()))?;
         Ok(Outputs {
