@@ -358,6 +358,12 @@ pub fn run(cli: &Cli) -> Result<Status> {
     Ok(status)
 }
 
+/// What `--check` says of `--engine wasmtime`.
+#[cfg(feature = "wasmtime")]
+const WASMTIME_LINE: &str = "--engine wasmtime: WASI modules, on the embedded wasmtime 48.0.8";
+#[cfg(not(feature = "wasmtime"))]
+const WASMTIME_LINE: &str = "--engine wasmtime: not built in (the `wasmtime` cargo feature)";
+
 #[cfg(feature = "wasmtime")]
 fn run_on_wasmtime(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     crate::wasmtime_engine::run(opts, module)
@@ -454,6 +460,8 @@ fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
         )?,
         Err(e) => writeln!(stdout, "--counters v8: cannot: {e:#}")?,
     }
+    writeln!(stdout, "--engine node: WASI modules, wasm-bindgen suites, browsers")?;
+    writeln!(stdout, "{}", WASMTIME_LINE)?;
     if inject.is_err() && v8.is_err() {
         bail!(
             "Node at {} is {}: Node 22 or later is needed (--counters inject; \
