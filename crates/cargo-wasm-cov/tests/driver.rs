@@ -710,3 +710,101 @@ fn a_panicking_test_gets_the_panic_abort_hint_once() {
     );
     assert!(err.contains("`-- --skip tests::fails_on_purpose`"), "{err}");
 }
+
+/// Every doctest once, by cargo's own name, in the run folders, the tests
+/// page and `lcov-per-test.info`; the lines rustdoc's wrapper rows land on
+/// (the top of the documented file) never run; library code the examples
+/// call, generic or not, does; a merged edition-2024 binary is split.
+#[test]
+fn doctests_are_named_as_cargo_names_them_and_their_wrappers_run_no_line() {
+    let ws = repo().join("examples/doctests");
+    let out = scratch("doctests");
+    ok(&wasm_cov(
+        &ws,
+        &["--doc", "--html", "--output-dir", out.to_str().unwrap()],
+        &[],
+    ));
+    let cov = lcov(&out.join("lcov.info"));
+    let lib = "nested/src/lib.rs";
+    for i in 1..=11 {
+        check(&cov, &ws, lib, &format!("spread-{i}"), Some(false));
+    }
+    for m in ["double", "larger", "bump"] {
+        check(&cov, &ws, lib, m, Some(true));
+    }
+    check(&cov, &ws, "nested/src/util.rs", "triple", Some(true));
+    check(&cov, &ws, "merged/src/lib.rs", "square", Some(true));
+    // Its doctest is ignored: never run (the linker may drop it: absent).
+    let unrun = marker_line(&ws.join("merged/src/lib.rs"), "unrun");
+    assert_ne!(
+        cov["merged/src/lib.rs"].get(&unrun).map(|c| *c > 0),
+        Some(true)
+    );
+
+    // cargo's own names, less the ignored one, which never runs.
+    let listed = Command::new(cargo())
+        .args(["test", "--doc", "--quiet", "--", "--list"])
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    let mut want: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .filter(|n| !n.contains("unrun"))
+        .map(str::to_owned)
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), 6, "{want:?}");
+    let mut got = Vec::new();
+    for e in std::fs::read_dir(out.join("runs/doctests")).unwrap() {
+        let t: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(e.unwrap().path().join("tests.json")).unwrap())
+                .unwrap();
+        for test in t["tests"].as_array().unwrap() {
+            got.push(test["name"].as_str().unwrap().to_owned());
+        }
+    }
+    got.sort();
+    assert_eq!(got, want);
+
+    let page = std::fs::read_to_string(out.join("html/tests.html")).unwrap();
+    let per_test = std::fs::read_to_string(out.join("lcov-per-test.info")).unwrap();
+    let mut sections: Vec<&str> = per_test.lines().filter(|l| l.starts_with("TN:")).collect();
+    sections.dedup();
+    for name in &want {
+        assert_eq!(
+            page.matches(name.as_str()).count(),
+            1,
+            "{name} in tests.html"
+        );
+        let tn: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        assert!(
+            sections.contains(&format!("TN:{tn}").as_str()),
+            "{tn} in {sections:?}"
+        );
+    }
+    // Each run of the merged binary ran its own doctest.
+    let negate = marker_line(&ws.join("merged/src/lib.rs"), "negate");
+    let square = marker_line(&ws.join("merged/src/lib.rs"), "square");
+    let section = |tn: &str| -> Vec<u32> {
+        let mut lines = Vec::new();
+        let (mut inside, mut file) = (false, "");
+        for l in per_test.lines() {
+            if let Some(t) = l.strip_prefix("TN:") {
+                inside = t == tn;
+            } else if let Some(f) = l.strip_prefix("SF:") {
+                file = f;
+            } else if let Some(da) = l.strip_prefix("DA:") {
+                if inside && file == "merged/src/lib.rs" && !da.ends_with(",0") {
+                    lines.push(da.split(',').next().unwrap().parse().unwrap());
+                }
+            }
+        }
+        lines
+    };
+    let neg = section("merged_src_lib_rs___negate__line_18_");
+    assert!(neg.contains(&negate) && !neg.contains(&square), "{neg:?}");
+}
