@@ -545,7 +545,10 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("c::Either::cloned", 10), ("c::Either::cloned (line 20)", 20)]
+            [
+                ("c::Either::cloned", 10),
+                ("c::Either::cloned (line 20)", 20)
+            ]
         );
     }
 

@@ -460,7 +460,10 @@ fn check(cli: &Cli, stdout: &mut dyn Write) -> Result<Exit> {
         )?,
         Err(e) => writeln!(stdout, "--counters v8: cannot: {e:#}")?,
     }
-    writeln!(stdout, "--engine node: WASI modules, wasm-bindgen suites, browsers")?;
+    writeln!(
+        stdout,
+        "--engine node: WASI modules, wasm-bindgen suites, browsers"
+    )?;
     writeln!(stdout, "{}", WASMTIME_LINE)?;
     if inject.is_err() && v8.is_err() {
         bail!(
