@@ -136,7 +136,8 @@ fn parse(m: &syn::Meta) -> Pred {
     }
 }
 
-fn path_text(p: &syn::Path) -> String {
+/// A path as written, segments joined by `::`, without generic arguments.
+pub(crate) fn path_text(p: &syn::Path) -> String {
     p.segments
         .iter()
         .map(|s| s.ident.to_string())

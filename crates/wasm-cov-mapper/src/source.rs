@@ -13,7 +13,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use crate::cfg::Pred;
+use crate::cfg::{path_text, Pred};
 
 /// A function item with a body, as the source spells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +210,7 @@ fn prefix(path: &str) -> String {
 /// A type or trait path as a name: its segments without generic arguments.
 fn type_name(ty: &syn::Type) -> String {
     match ty {
-        syn::Type::Path(p) => path_name(&p.path),
+        syn::Type::Path(p) => path_text(&p.path),
         syn::Type::Reference(r) => format!("&{}", type_name(&r.elem)),
         other => {
             let mut s = quote::ToTokens::to_token_stream(other).to_string();
@@ -218,14 +218,6 @@ fn type_name(ty: &syn::Type) -> String {
             s
         }
     }
-}
-
-fn path_name(p: &syn::Path) -> String {
-    p.segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
 }
 
 impl<'ast> Visit<'ast> for Collector {
@@ -254,7 +246,7 @@ impl<'ast> Visit<'ast> for Collector {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let trait_ = i.trait_.as_ref().map(|(p, _)| path_name(p));
+        let trait_ = i.trait_.as_ref().map(|(p, _)| path_text(p));
         self.impl_ctx.push((type_name(&i.self_ty), trait_));
         self.with_cfg(&i.attrs, |s| {
             for item in &i.items {
