@@ -22,6 +22,8 @@
 //!   `harness`: telling how a module runs its tests.
 //! - `counters`: `--counters`, instrumenting for `inject`, and the Node
 //!   probe for it.
+//! - `wasmtime_engine` (`--engine wasmtime`): the direct path on an
+//!   embedded wasmtime instead of Node.
 //! - `hint`: what a failure on wasm means (a panic aborts), once per run.
 //! - `convert`: V8's raw counters into `v8-coverage.json`; `child`: running
 //!   Node with its output both shown and kept.
