@@ -301,18 +301,7 @@ fn sigterm_keeps_what_ran(mode: &str) {
     let cov_dir = scratch(&format!("sigterm-{mode}")).join("cov");
     let (child, _) = start_run(&cov_dir, &["--counters", mode], &["--skip", "exhausts"]);
     send("-TERM", child.id());
-    let out = child.wait();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_contains(&stderr, &["stopped"]);
-    let rep = report(&cov_dir);
-    assert!(rep.interrupted);
-    assert!(
-        rep.tests.iter().any(|t| t.outcome == Outcome::NotRun),
-        "{rep:?}"
-    );
-    let cov = map(&cov_dir);
-    assert!(count(&cov, "spin-loop") > 1000);
+    stopped_and_kept(child, &cov_dir);
 }
 
 /// Starts wasm-run on wasmtime like [`start_run`]; returns it once its
@@ -361,16 +350,22 @@ fn sigterm_stops_the_run_on_wasmtime_and_keeps_what_ran() {
     let cov_dir = scratch("sigterm-wasmtime").join("cov");
     let child = start_wasmtime_run(&cov_dir, &[], &["--skip", "exhausts"]);
     send("-TERM", child.id());
+    stopped_and_kept(child, &cov_dir);
+}
+
+/// A run stopped by SIGTERM: exit 2 saying so, the tests not reached
+/// marked not run, and the hung test's counts kept.
+fn stopped_and_kept(child: KillOnDrop, cov_dir: &Path) {
     let out = child.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_contains(&stderr, &["stopped"]);
-    let rep = report(&cov_dir);
+    let rep = report(cov_dir);
     assert!(rep.interrupted);
     assert!(
         rep.tests.iter().any(|t| t.outcome == Outcome::NotRun),
         "{rep:?}"
     );
-    let cov = map(&cov_dir);
+    let cov = map(cov_dir);
     assert!(count(&cov, "spin-loop") > 1000);
 }
