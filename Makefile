@@ -50,8 +50,8 @@ setup: targets node wasm-bindgen report-tools browser
 
 # rustup is quick when the targets are already there.
 targets:
-	@rustup target add wasm32-wasip1 wasm32-unknown-unknown >/dev/null 2>&1 \
-		|| rustup target add wasm32-wasip1 wasm32-unknown-unknown
+	@rustup target add wasm32-wasip1 wasm32-wasip2 wasm32-unknown-unknown >/dev/null 2>&1 \
+		|| rustup target add wasm32-wasip1 wasm32-wasip2 wasm32-unknown-unknown
 
 node: $(NODE)
 

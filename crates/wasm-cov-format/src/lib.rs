@@ -10,6 +10,7 @@
 //! version of this crate; change both together and keep the version numbers
 //! honest: a reader must reject a version it does not know.
 
+mod component;
 mod error;
 mod io;
 mod lcov;
@@ -23,6 +24,7 @@ mod per_test;
 mod test_report;
 mod v8;
 
+pub use component::{is_component, splice, ComponentLayout, CoreModule};
 pub use error::FormatError;
 pub use io::{
     is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicDir, AtomicOutput,
