@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use wasm_cov_cli::Exit;
-use wasm_cov_format::ModuleLayout;
+use wasm_cov_format::{is_component, ComponentLayout, ModuleLayout};
 
 use crate::browser::{browser_version, find_browser, test_mode, Browser, TestMode};
 use crate::counters::{check_inject, node_version, Counters};
-use crate::direct::{self, Module};
+use crate::direct::{self, Component, Module};
 use crate::exec;
 use crate::harness::{detect, imports_wasi, Harness};
 use crate::locate::find_node;
@@ -180,14 +180,16 @@ impl Engine {
     }
 }
 
-/// `--engine`, else `$WASM_RUN_ENGINE`, else Node.
-fn chosen_engine(cli: &Cli) -> Result<Engine> {
+/// `--engine`, else `$WASM_RUN_ENGINE`, else Node (wasmtime for a
+/// component, which Node cannot run).
+fn chosen_engine(cli: &Cli, component: bool) -> Result<Engine> {
     if let Some(e) = cli.engine {
         return Ok(e);
     }
     match std::env::var("WASM_RUN_ENGINE") {
         Ok(v) if !v.is_empty() => Engine::from_str(&v, true)
             .map_err(|_| anyhow::anyhow!("WASM_RUN_ENGINE={v} is not node or wasmtime")),
+        _ if component => Ok(Engine::Wasmtime),
         _ => Ok(Engine::Node),
     }
 }
@@ -265,13 +267,35 @@ pub fn run(cli: &Cli) -> Result<Status> {
     let Some(wasm) = &cli.wasm else {
         bail!("no test module given");
     };
-    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
-    let layout = ModuleLayout::parse(&bytes).with_context(|| wasm.display().to_string())?;
+    let file = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    // A component (wasm32-wasip2) is counted, saved and mapped by its code
+    // module, and runs whole.
+    let component = if is_component(&file) {
+        let parts = ComponentLayout::parse(&file).with_context(|| wasm.display().to_string())?;
+        let Some(code) = parts
+            .code_module()
+            .with_context(|| wasm.display().to_string())?
+            .cloned()
+        else {
+            bail!(
+                "{}: a component whose core modules have no DWARF, so nothing in it can be mapped to source lines (build it with -C debuginfo=2)",
+                wasm.display()
+            );
+        };
+        Some(code)
+    } else {
+        None
+    };
+    let bytes = match &component {
+        Some(code) => &file[code.range.clone()],
+        None => &file[..],
+    };
+    let layout = ModuleLayout::parse(bytes).with_context(|| wasm.display().to_string())?;
     let harness = match cli.harness {
         Harness::Auto => detect(&layout).with_context(|| wasm.display().to_string())?,
         h => h,
     };
-    check_harness(harness, &layout, wasm)?;
+    check_harness(harness, &layout, wasm, component.is_some())?;
     if cli.test_name.is_some() && harness != Harness::Program {
         bail!(
             "--test-name is for --harness program; {} runs as {}",
@@ -293,7 +317,7 @@ pub fn run(cli: &Cli) -> Result<Status> {
                     wasm.display()
                 );
             }
-            let mode = test_mode(&bytes, |k| std::env::var_os(k))
+            let mode = test_mode(bytes, |k| std::env::var_os(k))
                 .with_context(|| wasm.display().to_string())?;
             let runner = cli.wasm_bindgen_runner.as_deref();
             if mode.in_browser() {
@@ -335,16 +359,24 @@ pub fn run(cli: &Cli) -> Result<Status> {
             });
             let module = Module {
                 path: wasm,
-                bytes: &bytes,
+                bytes,
                 layout: &layout,
                 harness,
                 test_name,
+                component: component.map(|code| Component { bytes: &file, code }),
             };
             let opts = Options {
                 counters: cli.counters.unwrap_or(DIRECT_DEFAULT),
                 ..opts
             };
-            match chosen_engine(cli)? {
+            let engine = chosen_engine(cli, module.component.is_some())?;
+            if module.component.is_some() && engine == Engine::Node {
+                bail!(
+                    "{}: a wasm component (wasm32-wasip2), which runs on --engine wasmtime; Node runs core modules only",
+                    wasm.display()
+                );
+            }
+            match engine {
                 Engine::Node => direct::run(&opts, &module).map(Status::Exit),
                 Engine::Wasmtime => run_on_wasmtime(&opts, &module).map(Status::Exit),
             }
@@ -406,7 +438,12 @@ fn env_path(key: &str) -> Option<PathBuf> {
 }
 
 /// Refuses a module the chosen harness cannot run, before Node starts.
-fn check_harness(harness: Harness, layout: &ModuleLayout, wasm: &Path) -> Result<()> {
+fn check_harness(
+    harness: Harness,
+    layout: &ModuleLayout,
+    wasm: &Path,
+    component: bool,
+) -> Result<()> {
     let (what, build) = match harness {
         Harness::Libtest => ("libtest binary", "the tests"),
         Harness::Program => ("program", "it"),
@@ -414,12 +451,14 @@ fn check_harness(harness: Harness, layout: &ModuleLayout, wasm: &Path) -> Result
     };
     if !imports_wasi(layout) {
         bail!(
-            "{}: imports no WASI functions, so it is not a wasm32-wasip1 {what} \
+            "{}: imports no WASI functions, so it is not a wasm32-wasip1 or wasm32-wasip2 {what} \
              (build {build} with --target wasm32-wasip1)",
             wasm.display()
         );
     }
-    if harness == Harness::Program && !layout.exports.iter().any(|e| e == "_start") {
+    // A component's entry point is its `wasi:cli/run` export, which
+    // wasmtime checks when it loads it.
+    if harness == Harness::Program && !component && !layout.exports.iter().any(|e| e == "_start") {
         bail!(
             "{}: exports no _start, so it is not a program (a wasm32-wasip1 binary with main)",
             wasm.display()

@@ -156,6 +156,15 @@ pub(crate) struct Module<'a> {
     pub harness: Harness,
     /// `program`: the name of its one test.
     pub test_name: Option<String>,
+    /// A component (wasm32-wasip2) whose code module `bytes` are: it runs
+    /// whole, on wasmtime.
+    pub component: Option<Component<'a>>,
+}
+
+/// A component and its code module, the one with the code and the DWARF.
+pub(crate) struct Component<'a> {
+    pub bytes: &'a [u8],
+    pub code: wasm_cov_format::CoreModule,
 }
 
 /// Runs a libtest, program or compat module with `js/runner.cjs`, then

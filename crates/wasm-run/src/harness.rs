@@ -34,12 +34,14 @@ impl Harness {
     }
 }
 
-/// Whether the module imports WASI, as every wasm32-wasip1 binary does.
+/// Whether the module imports WASI, as every wasm32-wasip1 binary does
+/// (`wasi_snapshot_preview1`), and the code module of every wasm32-wasip2
+/// component (`wasi:cli/environment@0.2.6` and the like).
 pub fn imports_wasi(layout: &ModuleLayout) -> bool {
     layout
         .imported_functions
         .iter()
-        .any(|f| f.starts_with("wasi_snapshot_preview1::"))
+        .any(|f| f.starts_with("wasi_snapshot_preview1::") || f.starts_with("wasi:"))
 }
 
 /// libtest's entry points, which the `main` that `rustc --test` generates

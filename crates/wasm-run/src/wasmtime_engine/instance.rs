@@ -1,6 +1,19 @@
 //! One run of a module on wasmtime: a fresh instance of the compiled module
-//! in a store of its own, under WASI preview 1, its output captured, its
-//! counters read when it ends, however it ends.
+//! (or component) in a store of its own, under WASI preview 1 (preview 2
+//! for a component), its output captured, its counters read when it ends,
+//! however it ends.
+//!
+//! A component's core instances are out of reach of wasmtime's component
+//! API (wasmtime#10932), so its code module's counter memory is found by a
+//! probe: a one-instruction core module in the same store traps, and the
+//! core dump that wasmtime attaches to the trap (`Config::coredump_on_trap`)
+//! lists every instance in the store, the component's too. From then on the
+//! counter memory is an ordinary `Memory`. But any trap in a store marks
+//! its components as trapped (they cannot be entered again), so the probe
+//! runs only once the component has nothing left to enter: when its run
+//! has ended, however it ended, or from the epoch callback of a test that
+//! is still running when its first flush is due (a call into wasm from the
+//! callback; the running test is not entered again).
 //!
 //! Interruption is by epochs: a ticker thread advances the engine's epoch
 //! every [`TICK`], and each store's deadline callback decides, between two
@@ -14,12 +27,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{
-    Engine, InstancePre, Linker, Memory, Module, Store, StoreContextMut, Trap, UpdateDeadline,
+    AsContextMut, Engine, InstancePre, Linker, Memory, Module, Store, StoreContextMut, Trap,
+    UpdateDeadline, WasmCoreDump,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{
+    FsPerms, HostMonotonicClock, HostWallClock, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView,
+    WasiView,
+};
 
 use crate::harness::Harness;
 use crate::session::WasiWorld;
@@ -33,7 +52,7 @@ const MAX_OUTPUT: usize = 64 << 20;
 /// What every run of one module shares, across the worker threads.
 pub(crate) struct Shared {
     pub engine: Engine,
-    pub pre: InstancePre<Ctx>,
+    pub pre: Pre,
     pub harness: Harness,
     pub world: WasiWorld,
     pub program_name: String,
@@ -48,9 +67,18 @@ pub(crate) struct Shared {
     pub deterministic: bool,
 }
 
+/// What each run instantiates.
+pub(crate) enum Pre {
+    /// A core module, under WASI preview 1.
+    Module(InstancePre<Ctx>),
+    /// A component exporting `wasi:cli/run`, under WASI preview 2, and the
+    /// probe that finds its counters.
+    Component { pre: CommandPre<Ctx>, probe: Module },
+}
+
 /// A store's own data.
 pub(crate) struct Ctx {
-    wasi: WasiP1Ctx,
+    wasi: Wasi,
     counters: Option<Memory>,
     /// The module's `memory`, for a compat module's `env.__log`.
     memory: Option<Memory>,
@@ -59,6 +87,31 @@ pub(crate) struct Ctx {
     last_flush: Instant,
     timed_out: bool,
     stopped: bool,
+}
+
+/// The WASI state of a store: preview 1 for a module, preview 2 for a
+/// component (`Pre` and `Wasi` are chosen together, in [`run`]).
+enum Wasi {
+    P1(WasiP1Ctx),
+    P2(WasiCtx, ResourceTable),
+}
+
+impl Ctx {
+    fn p1(&mut self) -> &mut WasiP1Ctx {
+        match &mut self.wasi {
+            Wasi::P1(w) => w,
+            Wasi::P2(..) => unreachable!("a preview 1 import in a component's store"),
+        }
+    }
+}
+
+impl WasiView for Ctx {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        match &mut self.wasi {
+            Wasi::P2(ctx, table) => WasiCtxView { ctx, table },
+            Wasi::P1(_) => unreachable!("a preview 2 import in a module's store"),
+        }
+    }
 }
 
 /// How one run ended.
@@ -76,11 +129,60 @@ pub(crate) struct Ran {
     pub duration: Duration,
 }
 
-/// The engine for every run: epoch interruption on, nothing else off.
-pub(crate) fn engine() -> anyhow::Result<Engine> {
+/// The engine for every run: epoch interruption on, nothing else off; and
+/// for a component, core dumps on traps, which the counters' probe needs
+/// (they cost nothing until something traps).
+pub(crate) fn engine(component: bool) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
+    config.coredump_on_trap(component);
     Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot start wasmtime: {e}"))
+}
+
+/// The pre-instantiated component, under WASI preview 2, and the probe.
+///
+/// No import is stubbed: wasmtime's `define_unknown_imports_as_traps`
+/// matches names exactly, so it would shadow the WASI functions a
+/// component imports at another 0.2 version (`wasi:cli/environment@0.2.6`
+/// against wasmtime-wasi's 0.2.x, which the linker matches by semver).
+pub(crate) fn component_pre(engine: &Engine, component: &Component) -> anyhow::Result<Pre> {
+    let err = |e: wasmtime::Error| anyhow::anyhow!("{e:#}");
+    let mut linker = wasmtime::component::Linker::<Ctx>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(err)?;
+    let pre = linker.instantiate_pre(component).map_err(err)?;
+    let pre = CommandPre::new(pre).map_err(|e| {
+        anyhow::anyhow!(
+            "the component exports no wasi:cli/run, so it is no test binary or program: {e:#}"
+        )
+    })?;
+    let probe = Module::new(engine, PROBE).map_err(err)?;
+    Ok(Pre::Component { pre, probe })
+}
+
+/// `(module (func (export "probe") unreachable))`.
+const PROBE: &[u8] = &[
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // header
+    1, 4, 1, 0x60, 0, 0, // type: () -> ()
+    3, 2, 1, 0, // one function
+    7, 9, 1, 5, b'p', b'r', b'o', b'b', b'e', 0, 0, // export "probe"
+    10, 5, 1, 3, 0, 0x00, 0x0b, // body: unreachable
+];
+
+/// The memory `export` of whichever core instance in the store has one:
+/// the probe traps, and the trap's core dump lists every instance. Marks
+/// the store's components as trapped (see the module's comment).
+fn find_memory(mut store: impl AsContextMut, probe: &Module, export: &str) -> Option<Memory> {
+    let mut store = store.as_context_mut();
+    let instance = wasmtime::Instance::new(&mut store, probe, &[]).ok()?;
+    let f = instance
+        .get_typed_func::<(), ()>(&mut store, "probe")
+        .ok()?;
+    let trapped = f.call(&mut store, ()).err()?;
+    let dump = trapped.downcast_ref::<WasmCoreDump>()?;
+    let instances = dump.instances().to_vec();
+    instances
+        .into_iter()
+        .find_map(|i| i.get_memory(&mut store, export))
 }
 
 /// The linker of a module: WASI preview 1, `env.__log` for compat modules,
@@ -88,10 +190,10 @@ pub(crate) fn engine() -> anyhow::Result<Engine> {
 /// `-C link-dead-code` keeps and no host provides), as wasmtime's
 /// `define_unknown_imports_as_traps` makes them: defined after WASI, so
 /// they never hide a WASI function.
-pub(crate) fn instance_pre(engine: &Engine, module: &Module) -> anyhow::Result<InstancePre<Ctx>> {
+pub(crate) fn module_pre(engine: &Engine, module: &Module) -> anyhow::Result<Pre> {
     let mut linker: Linker<Ctx> = Linker::new(engine);
     let err = |e: wasmtime::Error| anyhow::anyhow!("{e:#}");
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c: &mut Ctx| &mut c.wasi).map_err(err)?;
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, Ctx::p1).map_err(err)?;
     let wants_log = module
         .imports()
         .any(|i| i.module() == "env" && i.name() == "__log");
@@ -120,7 +222,7 @@ pub(crate) fn instance_pre(engine: &Engine, module: &Module) -> anyhow::Result<I
     linker
         .define_unknown_imports_as_traps(module)
         .map_err(err)?;
-    linker.instantiate_pre(module).map_err(err)
+    linker.instantiate_pre(module).map_err(err).map(Pre::Module)
 }
 
 /// Runs one instance with `args` after the program name. `on_flush` gets
@@ -167,6 +269,11 @@ pub(crate) fn run(
     let flush = shared.flush;
     let stop = shared.stop.clone();
     let n = shared.counters.map_or(0, |(_, n)| n);
+    let probe = match &shared.pre {
+        Pre::Component { probe, .. } => shared.counters.map(|(e, _)| (probe.clone(), e)),
+        Pre::Module(_) => None,
+    };
+    let flush_probe = probe.clone();
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |mut cx: StoreContextMut<'_, Ctx>| {
         let now = Instant::now();
@@ -180,6 +287,9 @@ pub(crate) fn run(
         }
         if now.duration_since(cx.data().last_flush) >= flush {
             cx.data_mut().last_flush = now;
+            if let (None, Some((probe, export))) = (cx.data().counters, &flush_probe) {
+                cx.data_mut().counters = find_memory(&mut cx, probe, export);
+            }
             if let Some(mem) = cx.data().counters {
                 on_flush(read_counts(mem.data(&cx), n));
             }
@@ -204,6 +314,12 @@ pub(crate) fn run(
             }
         }
     }
+    if let (None, Some((probe, export))) = (store.data().counters, &probe) {
+        store.data_mut().counters = find_memory(&mut store, probe, export);
+        if store.data().counters.is_none() && ran.trap.is_none() {
+            ran.trap = Some(format!("wasm-run cannot reach the counters of the component's code module (no core instance in the store exports {export})"));
+        }
+    }
     ran.counts = store
         .data()
         .counters
@@ -220,7 +336,19 @@ pub(crate) fn run(
 /// `I32Exit` error, or 0 when it returns), or a compat module's
 /// `__run_tests`.
 fn call(shared: &Shared, store: &mut Store<Ctx>) -> wasmtime::Result<i32> {
-    let instance = shared.pre.instantiate(&mut *store)?;
+    let pre = match &shared.pre {
+        Pre::Module(pre) => pre,
+        Pre::Component { pre, .. } => {
+            let command = pre.instantiate(&mut *store)?;
+            // `run` returning `err` is a failing exit status, as libtest's
+            // `exit(101)` is one on preview 2.
+            return Ok(match command.wasi_cli_run().call_run(&mut *store)? {
+                Ok(()) => 0,
+                Err(()) => 1,
+            });
+        }
+    };
+    let instance = pre.instantiate(&mut *store)?;
     if let Some((export, _)) = shared.counters {
         let mem = instance.get_memory(&mut *store, export);
         store.data_mut().counters = mem;
@@ -246,7 +374,7 @@ fn wasi(
     args: &[String],
     stdout: &MemoryOutputPipe,
     stderr: &MemoryOutputPipe,
-) -> anyhow::Result<WasiP1Ctx> {
+) -> anyhow::Result<Wasi> {
     let mut b = WasiCtxBuilder::new();
     let argv: Vec<&str> = std::iter::once(shared.program_name.as_str())
         .chain(args.iter().map(String::as_str))
@@ -268,7 +396,10 @@ fn wasi(
             .insecure_random(Fixed)
             .insecure_random_seed(0);
     }
-    Ok(b.build_p1())
+    Ok(match shared.pre {
+        Pre::Module(_) => Wasi::P1(b.build_p1()),
+        Pre::Component { .. } => Wasi::P2(b.build(), ResourceTable::new()),
+    })
 }
 
 /// The counters, little-endian u64s at the start of the counter memory.
@@ -291,7 +422,9 @@ fn describe(e: &wasmtime::Error) -> String {
                 .to_owned()
         }
         Some(t) => format!("wasm trap: {t}"),
-        None => format!("{e:#}"),
+        // What went wrong, without the backtrace and the core dump that
+        // wasmtime wraps it in.
+        None => e.root_cause().to_string(),
     }
 }
 

@@ -76,10 +76,17 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         path: wasm,
         bytes,
         layout,
+        harness,
         ..
     } = *module;
     if opts.counters == Counters::V8 {
         bail!("--counters v8 reads V8's own counters, and --engine wasmtime has no V8: use --counters inject (the default) or off");
+    }
+    if module.component.is_some() && harness == Harness::Compat {
+        bail!(
+            "{}: a component; --harness compat runs core modules that export __run_tests",
+            wasm.display()
+        );
     }
     let instrumented = match opts.counters {
         Counters::Inject => {
@@ -88,11 +95,29 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         Counters::V8 | Counters::Off => None,
     };
     let world = WasiWorld::new(opts, wasm)?;
-    let engine = instance::engine()?;
+    let engine = instance::engine(module.component.is_some())?;
     let code = instrumented.as_ref().map_or(bytes, |i| &i.wasm[..]);
-    let compiled = wasmtime::Module::new(&engine, code)
-        .map_err(|e| anyhow!("wasmtime cannot compile {}: {e:#}", wasm.display()))?;
-    let pre = instance::instance_pre(&engine, &compiled)?;
+    let cannot = |e: wasmtime::Error| anyhow!("wasmtime cannot compile {}: {e:#}", wasm.display());
+    let pre = match &module.component {
+        None => {
+            let compiled = wasmtime::Module::new(&engine, code).map_err(cannot)?;
+            instance::module_pre(&engine, &compiled)?
+        }
+        Some(c) => {
+            // The instrumented code module in the original's place.
+            let spliced;
+            let whole = match &instrumented {
+                Some(_) => {
+                    spliced = wasm_cov_format::splice(c.bytes, &c.code, code);
+                    &spliced[..]
+                }
+                None => c.bytes,
+            };
+            let compiled = wasmtime::component::Component::new(&engine, whole).map_err(cannot)?;
+            instance::component_pre(&engine, &compiled)
+                .with_context(|| wasm.display().to_string())?
+        }
+    };
     let outputs = Outputs::new(&opts.out)?;
     outputs.save_module(bytes, &layout.sha256)?;
 
@@ -134,7 +159,7 @@ fn run_tests(
     instrumented: Option<&Instrumented>,
     world: WasiWorld,
     engine: wasmtime::Engine,
-    pre: wasmtime::InstancePre<instance::Ctx>,
+    pre: instance::Pre,
     outputs: &Outputs,
     stop: &Arc<AtomicBool>,
 ) -> Result<Exit> {
