@@ -217,10 +217,17 @@ mod tests {
     #[test]
     fn no_dwarf_is_none_and_two_are_an_error() {
         let c = component(&[EMPTY, EMPTY]);
-        assert!(ComponentLayout::parse(&c).unwrap().code_module().unwrap().is_none());
+        assert!(ComponentLayout::parse(&c)
+            .unwrap()
+            .code_module()
+            .unwrap()
+            .is_none());
         let code = with_dwarf();
         let c = component(&[&code, &code]);
-        let e = ComponentLayout::parse(&c).unwrap().code_module().unwrap_err();
+        let e = ComponentLayout::parse(&c)
+            .unwrap()
+            .code_module()
+            .unwrap_err();
         assert!(e.to_string().contains("core modules 0 and 1"), "{e}");
     }
 
