@@ -100,6 +100,9 @@ pub struct DoctestRunnerArgs {
     /// Timeout in seconds.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// wasm-run's --engine.
+    #[arg(long, value_name = "NAME")]
+    pub engine: Option<String>,
     /// Print the wasm-run command line.
     #[arg(short, long)]
     pub verbose: bool,
@@ -152,7 +155,7 @@ pub struct TestArgs {
     /// Test this integration test (tests/NAME.rs; repeatable).
     #[arg(long = "test", value_name = "NAME", help_heading = "Target selection")]
     pub test: Vec<String>,
-    /// Test only the library's doctests (wasm32-wasip1 only). Without any
+    /// Test only the library's doctests (WASI targets only). Without any
     /// target selection flag, doctests run too, as under `cargo test`.
     #[arg(long, help_heading = "Target selection")]
     pub doc: bool,
@@ -160,8 +163,10 @@ pub struct TestArgs {
     #[arg(long, help_heading = "Target selection", conflicts_with = "doc")]
     pub no_doc: bool,
 
-    /// The wasm target: wasm32-wasip1 or wasm32-unknown-unknown.
-    /// Default, per package: wasm32-unknown-unknown when it depends on
+    /// The wasm target: wasm32-wasip1, wasm32-wasip2 (components, run on
+    /// wasmtime) or wasm32-unknown-unknown. Default: `target` in
+    /// [*.metadata.wasm-cov], else cargo's `build.target` when it is one of
+    /// these, else per package: wasm32-unknown-unknown when it depends on
     /// wasm-bindgen-test, else wasm32-wasip1.
     #[arg(long, value_name = "TRIPLE", help_heading = "Compilation")]
     pub target: Option<String>,
@@ -173,6 +178,11 @@ pub struct TestArgs {
     /// End a test that runs longer than SECS (wasm-run --timeout).
     #[arg(long, value_name = "SECS", help_heading = "Running")]
     pub timeout: Option<f64>,
+    /// The engine for WASI suites and doctests: node or wasmtime
+    /// (wasm-run --engine). Default: $WASM_RUN_ENGINE, else node on
+    /// wasm32-wasip1; wasm32-wasip2 always runs on wasmtime.
+    #[arg(long, value_name = "NAME", help_heading = "Running")]
+    pub engine: Option<String>,
     /// The browser for wasm-bindgen-test suites that run in one: chrome
     /// (headless Chromium) or firefox (headless Firefox ESR). Default:
     /// $WASM_RUN_BROWSER, else chrome. Installed (Debian, as root) when a

@@ -32,6 +32,8 @@ pub struct DoctestRun<'a> {
     pub runs: &'a Path,
     pub node: &'a Path,
     pub timeout: Option<f64>,
+    /// wasm-run's `--engine`, when one was asked for.
+    pub engine: Option<&'a str>,
     pub offline: bool,
     pub verbose: bool,
 }
@@ -60,6 +62,9 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     );
     if let Some(t) = d.timeout {
         runner.push_str(&format!(" --timeout {t}"));
+    }
+    if let Some(e) = d.engine {
+        runner.push_str(&format!(" --engine {e}"));
     }
     if d.verbose {
         runner.push_str(" -v");
@@ -223,6 +228,9 @@ fn run_merged(
     if let Some(t) = a.timeout {
         args.extend(args!["--timeout", t.to_string()]);
     }
+    if let Some(e) = &a.engine {
+        args.extend(args!["--engine", e]);
+    }
     args.push(wasm.clone());
     let verdict = Stages { verbose: a.verbose }.wasm_run(&args)?;
     let log = std::fs::read_to_string(scratch.join("run.log")).unwrap_or_default();
@@ -282,6 +290,9 @@ fn run_one(
     }
     if let Some(t) = a.timeout {
         args.extend(args!["--timeout", t.to_string()]);
+    }
+    if let Some(e) = &a.engine {
+        args.extend(args!["--engine", e]);
     }
     args.push(wasm.clone());
     if !rest.is_empty() {

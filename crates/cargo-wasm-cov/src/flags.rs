@@ -15,10 +15,17 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 pub const WASIP1: &str = "wasm32-wasip1";
+pub const WASIP2: &str = "wasm32-wasip2";
 pub const UNKNOWN: &str = "wasm32-unknown-unknown";
 
 /// The targets the pipeline runs.
-pub const TARGETS: [&str; 2] = [WASIP1, UNKNOWN];
+pub const TARGETS: [&str; 3] = [WASIP1, WASIP2, UNKNOWN];
+
+/// A WASI target: its tests are libtest binaries (and doctests are
+/// programs) that wasm-run runs itself.
+pub fn is_wasi(target: &str) -> bool {
+    target == WASIP1 || target == WASIP2
+}
 
 /// What coverage needs from rustc and rustdoc for `target`:
 /// - DWARF, and code that maps line by line (`debuginfo=2`, `opt-level=0`,
@@ -26,8 +33,11 @@ pub const TARGETS: [&str; 2] = [WASIP1, UNKNOWN];
 /// - functions no test calls kept as code (`link-dead-code`, and on
 ///   wasip1 `--no-gc-sections` so wasm-ld keeps them too). wasm-bindgen
 ///   cannot digest a module built with both, so wasm32-unknown-unknown
-///   goes without the linker flag; the functions wasm-ld drops there still
-///   count as uncovered through their DWARF;
+///   goes without the linker flag; on wasm32-wasip2 it would keep
+///   wit-bindgen's async runtime, which needs component-model features
+///   wasmtime refuses by default (`error-context`) and imports `wasi:http`.
+///   The functions wasm-ld drops there still count as uncovered through
+///   their DWARF;
 /// - `--cfg wasm_cov`, declared, so code can tell it is being measured.
 pub fn coverage_flags(target: &str) -> Vec<String> {
     let mut f: Vec<String> = [
@@ -59,6 +69,19 @@ pub fn encode(user: &[String], ours: &[String]) -> String {
         .join("\x1f")
 }
 
+/// cargo's `build.target` in the configuration cargo started in `cwd`
+/// reads, when it names exactly one of the [`TARGETS`]: a crate that sets
+/// `wasm32-wasip2` there is tested there. Another target (the host's, a
+/// list of several) is no choice of ours, so `None`.
+pub fn configured_target(cwd: &Path) -> Result<Option<String>> {
+    let config =
+        cargo_config2::Config::load_with_cwd(cwd).context("cannot read cargo's configuration")?;
+    Ok(match config.build.target.as_deref() {
+        Some([one]) if TARGETS.contains(&one.triple()) => Some(one.triple().to_owned()),
+        _ => None,
+    })
+}
+
 /// The flags for one target's build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildFlags {
@@ -75,7 +98,7 @@ pub struct BuildFlags {
 /// them, whatever `--manifest-path` says) and adds the coverage flags.
 pub fn resolve(cwd: &Path, target: &str) -> Result<BuildFlags> {
     if !TARGETS.contains(&target) {
-        bail!("unsupported --target {target} (use {WASIP1} or {UNKNOWN})");
+        bail!("unsupported --target {target} (use {WASIP1}, {WASIP2} or {UNKNOWN})");
     }
     let config =
         cargo_config2::Config::load_with_cwd(cwd).context("cannot read cargo's configuration")?;

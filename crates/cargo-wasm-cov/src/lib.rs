@@ -108,10 +108,20 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
 
     // One build per target; the user's own selection flags pass through
     // unchanged unless the selection needs both targets.
+    if let Some(e) = args.engine.as_deref() {
+        if e != "node" && e != "wasmtime" {
+            anyhow::bail!("--engine {e}: the engines are node and wasmtime");
+        }
+    }
+    let configured = match (&args.target, &settings.target) {
+        (None, None) => flags::configured_target(&cwd)?,
+        _ => None,
+    };
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &selected {
-        let t = match args.target.as_deref().or(settings.target.as_deref()) {
-            Some(t) => t.to_owned(),
+        let chosen = args.target.as_ref().or(settings.target.as_ref());
+        let t = match chosen.or(configured.as_ref()) {
+            Some(t) => t.clone(),
             None => workspace::auto_target(p).to_owned(),
         };
         groups.entry(t).or_default().push(p.name.to_string());
@@ -241,6 +251,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         timeout,
         browser: plan_browser,
         test_threads: args.test_threads.or(settings.test_threads),
+        engine: args.engine.clone(),
         test_args: args.args.clone(),
         workspace_root: meta.workspace_root.clone().into_std_path_buf(),
     };
@@ -350,10 +361,11 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
                 runs: &runs.join("doctests"),
                 node: &node,
                 timeout,
+                engine: args.engine.as_deref(),
                 offline: common.offline,
                 verbose: common.verbose,
             };
-            if target != flags::WASIP1 {
+            if !flags::is_wasi(target) {
                 // wasm-bindgen-test-runner finds no tests in a doctest
                 // binary and passes it: say so instead of counting a pass.
                 let count = doctest::count_doctests(&run);

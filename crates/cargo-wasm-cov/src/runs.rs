@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::compile::TestBinary;
-use crate::flags::WASIP1;
+use crate::flags::is_wasi;
 
 /// What every run shares.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct RunPlan {
     pub timeout: Option<f64>,
     pub browser: Option<String>,
     pub test_threads: Option<usize>,
+    /// `--engine` for WASI suites (wasm-run's default when `None`).
+    pub engine: Option<String>,
     /// After `--`: libtest filters and flags.
     pub test_args: Vec<OsString>,
     pub workspace_root: PathBuf,
@@ -35,7 +37,7 @@ impl RunPlan {
         // Mapping `.` to the package folder gives the test cargo's view.
         // (A `:` in the path would be read as HOST:GUEST; such a package
         // keeps the workspace root.)
-        if bin.target == WASIP1
+        if is_wasi(&bin.target)
             && bin.package_dir != self.workspace_root
             && !bin.package_dir.to_string_lossy().contains(':')
         {
@@ -45,6 +47,9 @@ impl RunPlan {
         }
         if let Some(b) = &self.browser {
             a.extend(args!["--browser", b]);
+        }
+        if let (Some(e), true) = (&self.engine, is_wasi(&bin.target)) {
+            a.extend(args!["--engine", e]);
         }
         if let Some(n) = self.test_threads {
             a.extend(args!["--test-threads", n.to_string()]);
@@ -74,6 +79,7 @@ pub fn unique_dir(dir: &Path, name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flags::WASIP1;
 
     fn bin(pkg_dir: &str, target: &str) -> TestBinary {
         TestBinary {
@@ -93,6 +99,7 @@ mod tests {
             timeout: Some(30.0),
             browser: None,
             test_threads: None,
+            engine: None,
             test_args: vec!["--skip".into(), "slow".into()],
             workspace_root: "/ws".into(),
         }
@@ -113,6 +120,22 @@ mod tests {
         let web =
             plan().wasm_run_args(&bin("/ws/shapes", crate::flags::UNKNOWN), Path::new("/o/r"));
         assert!(!web.iter().any(|a| a == "--dir"));
+    }
+
+    #[test]
+    fn the_engine_goes_to_wasi_suites_only() {
+        let plan = RunPlan {
+            engine: Some("wasmtime".into()),
+            ..plan()
+        };
+        let p2 = plan.wasm_run_args(&bin("/ws/shapes", crate::flags::WASIP2), Path::new("/o/r"));
+        let line = crate::stages::command_line("wasm-run", &p2);
+        assert!(
+            line.contains("--dir /ws/shapes:. --engine wasmtime /ws/"),
+            "{line}"
+        );
+        let web = plan.wasm_run_args(&bin("/ws/shapes", crate::flags::UNKNOWN), Path::new("/o/r"));
+        assert!(!web.iter().any(|a| a == "--engine"));
     }
 
     #[test]
