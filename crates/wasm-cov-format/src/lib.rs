@@ -47,7 +47,9 @@ pub use per_test::{
     PerTest, PerTestBlock, PerTestModule, MAX_PER_TEST_LINE, NO_TEST, PER_TEST_FORMAT,
     PER_TEST_VERSION,
 };
-pub use test_report::{Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION};
+pub use test_report::{
+    ComponentSource, Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION,
+};
 pub use v8::{
     CoverageRange, FunctionCoverage, ScriptCoverage, V8Coverage, WasmScript, V8_WASM_VERSION,
 };

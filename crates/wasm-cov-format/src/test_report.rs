@@ -21,6 +21,10 @@ pub struct TestReport {
     /// SHA-256 of the module the tests ran in, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// The component that `module` is the code module of (a wasm32-wasip2
+    /// binary); absent for a core module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<ComponentSource>,
     pub tests: Vec<TestOutcome>,
     pub passed: u64,
     pub failed: u64,
@@ -30,6 +34,17 @@ pub struct TestReport {
     /// True when the run was stopped (Ctrl-C, SIGTERM) before the end;
     /// the tests that never started are `not-run`.
     pub interrupted: bool,
+}
+
+/// Where a component's code module came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(deny_unknown_fields))]
+pub struct ComponentSource {
+    /// SHA-256 of the whole component, as it was built.
+    pub sha256: String,
+    /// The code module's place among the component's core modules.
+    pub core_module: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +85,7 @@ impl TestReport {
             version: TESTS_VERSION,
             harness: harness.to_owned(),
             module,
+            component: None,
             passed: count(&[Outcome::Passed]),
             failed: count(&[Outcome::Failed, Outcome::TimedOut]),
             ignored: count(&[Outcome::Ignored]),
@@ -120,6 +136,18 @@ mod tests {
         assert_eq!((r.passed, r.failed, r.ignored), (1, 1, 1));
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains(r#""outcome":"timed-out""#), "{text}");
+        assert_eq!(TestReport::from_json(text.as_bytes()).unwrap(), r);
+        assert!(!text.contains("component"), "{text}");
+        let r = TestReport {
+            component: Some(ComponentSource {
+                sha256: "ab".repeat(32),
+                core_module: 0,
+            }),
+            ..r
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains(r#""component":{"sha256":"#), "{text}");
+        assert!(text.contains(r#""coreModule":0"#), "{text}");
         assert_eq!(TestReport::from_json(text.as_bytes()).unwrap(), r);
     }
 }

@@ -256,7 +256,7 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     if let Ok(raw) = std::fs::read(&results_out) {
         let r: RawResults =
             serde_json::from_slice(&raw).context("the runner's results are malformed")?;
-        publish_results(outputs, layout, r)?;
+        publish_results(outputs, layout, r, None)?;
     }
     let where_ = outputs.dir.display();
     let code = finished.status.code();
@@ -336,8 +336,9 @@ pub(crate) fn publish_results(
     outputs: &Outputs,
     layout: &ModuleLayout,
     r: RawResults,
+    component: Option<wasm_cov_format::ComponentSource>,
 ) -> Result<()> {
-    let report = TestReport::new(
+    let mut report = TestReport::new(
         &r.harness,
         Some(layout.sha256.clone()),
         r.tests.into_iter().map(RawTest::into_outcome).collect(),
@@ -345,6 +346,7 @@ pub(crate) fn publish_results(
         r.duration_ms,
         r.interrupted,
     );
+    report.component = component;
     outputs.write_json("tests.json", &report)?;
     Ok(())
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use wasm_cov_cli::Exit;
-use wasm_cov_format::{ModuleLayout, Outcome};
+use wasm_cov_format::{sha256_hex, ComponentSource, ModuleLayout, Outcome};
 use wasm_cov_instrument::Instrumented;
 
 use crate::counters::{instrument_module, Counters};
@@ -200,6 +200,10 @@ fn run_tests(
         layout,
         instrumented,
         opts,
+        component: module.component.as_ref().map(|c| ComponentSource {
+            sha256: sha256_hex(c.bytes),
+            core_module: c.code.index,
+        }),
         log: String::new(),
         totals: Totals::new(instrumented.map_or(0, |i| i.blocks.len())),
         results: HashMap::new(),
@@ -239,6 +243,8 @@ struct Runner<'a> {
     layout: &'a ModuleLayout,
     instrumented: Option<&'a Instrumented>,
     opts: &'a Options,
+    /// The component whose code module ran, if it was one.
+    component: Option<ComponentSource>,
     /// Everything printed, for run.log.
     log: String,
     totals: Totals,
@@ -588,7 +594,7 @@ impl Runner<'_> {
             duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
             interrupted,
         };
-        publish_results(self.outputs, self.layout, results)
+        publish_results(self.outputs, self.layout, results, self.component.clone())
     }
 
     fn print_out(&mut self, text: &str) {
