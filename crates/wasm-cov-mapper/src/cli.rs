@@ -12,11 +12,12 @@ use wasm_cov_format::{
 };
 
 use crate::branches::BranchFilter;
-use crate::debug_files::{has_debug_line, DebugSearch};
+use crate::debug_files::{has_debug_line, DebugSearch, Lookup};
 use crate::functions::merge_across_crates;
 use crate::map::{map_module_per_test, MapOptions};
 use crate::per_test::PerTestLines;
 use crate::sources::Sources;
+use crate::without_dwarf::{self, Given, Missing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -47,6 +48,11 @@ build_id section is the module's): a --debug-file, the file its
 external_debug_info section names (beside the module or in a --debug-dir),
 or any *.wasm in a --debug-dir. A file that does not match is an error.
 
+A module found in --modules that has no DWARF at all (a component's shim
+modules) is skipped, said in one note, when another module of the run has
+DWARF; a --wasm module without DWARF, or a run where no module has any, is
+an error.
+
 Exit status: 0 ok, 2 usage or input error."
 )]
 pub struct Cli {
@@ -55,7 +61,8 @@ pub struct Cli {
     pub wasm: Vec<PathBuf>,
 
     /// A folder of modules named <sha256>.wasm, as wasm-run writes them
-    /// (repeatable; searched in order).
+    /// (repeatable; searched in order). Those without DWARF are skipped
+    /// when another module has it.
     #[arg(long, value_name = "DIR")]
     pub modules: Vec<PathBuf>,
 
@@ -176,15 +183,38 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     };
     let (mut blocks, mut unmapped) = (0, 0);
     let mut debug = DebugSearch::new(&cli.debug_file, &cli.debug_dir);
+    // Where each module's DWARF is (`None`: its own), all found before any
+    // is mapped, so a run that cannot be mapped fails at once.
+    let mut lookups = Vec::with_capacity(modules.len());
     for m in &modules {
+        lookups.push(if has_debug_line(&m.bytes, &m.layout) {
+            None
+        } else {
+            Some(debug.find(&m.path, &m.bytes, &m.layout)?)
+        });
+    }
+    let missing: Vec<Missing<'_>> = modules
+        .iter()
+        .zip(&lookups)
+        .filter_map(|(m, l)| match l {
+            Some(Lookup::Missing { refused }) => Some(Missing {
+                path: &m.path,
+                given: m.given,
+                refused,
+            }),
+            _ => None,
+        })
+        .collect();
+    without_dwarf::check(modules.len(), &missing).map_err(anyhow::Error::msg)?;
+    for (m, lookup) in modules.iter().zip(&lookups) {
+        let found = match lookup {
+            None => None,
+            Some(Lookup::Found(i)) => Some(*i),
+            Some(Lookup::Missing { .. }) => continue,
+        };
         let rows = by_module
             .get(m.layout.sha256.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let found = if has_debug_line(&m.bytes, &m.layout) {
-            None
-        } else {
-            debug.find(&m.path, &m.bytes, &m.layout)?
-        };
         let dwarf = found.map(|i| {
             let d = debug.get(i);
             (d.bytes.as_slice(), &d.layout)
@@ -212,6 +242,9 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     }
     sources.finish(&mut cov);
     merge_across_crates(&mut cov);
+    if let Some(note) = without_dwarf::skipped_note(&missing) {
+        eprintln!("{}: note: {note}", wasm_cov_cli::tool_name());
+    }
     let share = unmapped as f64 / blocks.max(1) as f64;
     if unmapped > 0 && (cli.verbose || share > UNUSUAL_UNMAPPED_SHARE) {
         // Usually compiler builtins and other code linked in without line
@@ -221,7 +254,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
              (code without debug info, such as compiler builtins) and are not counted",
             wasm_cov_cli::tool_name(),
             share * 100.0,
-            modules.len()
+            modules.len() - missing.len()
         );
     }
     for f in debug.unused_files() {
@@ -240,15 +273,17 @@ pub fn run(cli: &Cli) -> Result<Exit> {
 /// A module given on the command line, loaded and checked.
 struct Loaded {
     path: PathBuf,
+    given: Given,
     bytes: Vec<u8>,
     layout: ModuleLayout,
 }
 
-fn load_module(path: &Path) -> Result<Loaded> {
+fn load_module(path: &Path, given: Given) -> Result<Loaded> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let layout = ModuleLayout::parse(&bytes).with_context(|| path.display().to_string())?;
     Ok(Loaded {
         path: path.to_path_buf(),
+        given,
         bytes,
         layout,
     })
@@ -260,7 +295,7 @@ fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetBlock>>) -> Re
     let input = &cli.offsets;
     let mut modules: Vec<Loaded> = Vec::new();
     for w in &cli.wasm {
-        modules.push(load_module(w)?);
+        modules.push(load_module(w, Given::Wasm)?);
     }
     for sha in by_module.keys() {
         if modules.iter().any(|m| &m.layout.sha256 == sha) {
@@ -292,7 +327,7 @@ fn find_modules(cli: &Cli, by_module: &BTreeMap<String, Vec<OffsetBlock>>) -> Re
                     .join(", ")
             );
         };
-        let m = load_module(&path)?;
+        let m = load_module(&path, Given::Folder)?;
         if &m.layout.sha256 != sha {
             bail!(
                 "{}: its SHA-256 is {}, not the {sha} its name says",

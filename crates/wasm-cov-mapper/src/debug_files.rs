@@ -184,6 +184,28 @@ pub fn external_candidates(name: &str, module_path: &Path, dirs: &[PathBuf]) -> 
     out
 }
 
+/// What [`DebugSearch::find`] found for a module without `.debug_line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The debug file that belongs to it, by its index.
+    Found(usize),
+    /// None: each file looked at, and why it does not belong (empty when
+    /// there was nothing to look at).
+    Missing { refused: Vec<String> },
+}
+
+/// Why a candidate was looked at, when the module itself named it.
+const NAMED: &str = "named by its external_debug_info";
+
+/// The one-line error for a module without `.debug_line` whose candidate
+/// debug files were all refused (`refused` is not empty).
+pub fn no_debug_file(module: &impl fmt::Display, refused: &[String]) -> String {
+    format!(
+        "{module}: no .debug_line section, and no debug file belongs to it: {}",
+        refused.join("; ")
+    )
+}
+
 /// The debug files given on the command line, each read once, and the
 /// search for the one a module needs.
 pub struct DebugSearch {
@@ -206,16 +228,13 @@ impl DebugSearch {
     }
 
     /// The debug file of the module read from `path`, which has no
-    /// `.debug_line`: its index for [`DebugSearch::get`], `None` when there
-    /// is nothing to look at (the module then fails with "no .debug_line").
-    /// An error when files were looked at and none belongs to the module,
-    /// naming each file and why.
-    pub fn find(
-        &mut self,
-        path: &Path,
-        bytes: &[u8],
-        layout: &ModuleLayout,
-    ) -> Result<Option<usize>> {
+    /// `.debug_line`: [`Lookup::Found`] with its index for
+    /// [`DebugSearch::get`], or [`Lookup::Missing`] with each file looked at
+    /// and why it does not belong (the caller decides whether that is an
+    /// error: `without_dwarf`). An error when the module names its debug
+    /// file (`external_debug_info`) and that file is nowhere, or is not
+    /// its own: such a module has DWARF, only not here.
+    pub fn find(&mut self, path: &Path, bytes: &[u8], layout: &ModuleLayout) -> Result<Lookup> {
         let shown = path.display();
         let external = external_debug_info(bytes, layout).with_context(|| shown.to_string())?;
         let mut candidates: Vec<(PathBuf, &str)> = Vec::new();
@@ -228,11 +247,7 @@ impl DebugSearch {
                     list(&self.dirs)
                 );
             }
-            candidates.extend(
-                found
-                    .into_iter()
-                    .map(|p| (p, "named by its external_debug_info")),
-            );
+            candidates.extend(found.into_iter().map(|p| (p, NAMED)));
         }
         candidates.extend(self.files.iter().map(|p| (p.clone(), "--debug-file")));
         if self.dir_files.is_none() {
@@ -249,6 +264,7 @@ impl DebugSearch {
         let key = ModuleKey::of(bytes, layout);
         let mut refused = Vec::new();
         let mut seen = Vec::new();
+        let mut named_refused = false;
         for (candidate, why) in candidates {
             let real = std::fs::canonicalize(&candidate).unwrap_or_else(|_| candidate.clone());
             if own.as_ref() == Some(&real) || seen.contains(&real) {
@@ -261,6 +277,7 @@ impl DebugSearch {
                 // A folder may hold other stripped modules; only a file
                 // given for this module is worth a word.
                 if why != "in --debug-dir" {
+                    named_refused |= why == NAMED;
                     refused.push(format!(
                         "{} ({why}) has no .debug_line either",
                         candidate.display()
@@ -271,18 +288,18 @@ impl DebugSearch {
             match key.check(debug) {
                 Ok(()) => {
                     self.used.push(real);
-                    return Ok(Some(i));
+                    return Ok(Lookup::Found(i));
                 }
-                Err(m) => refused.push(format!("{} ({why}): {m}", candidate.display())),
+                Err(m) => {
+                    named_refused |= why == NAMED;
+                    refused.push(format!("{} ({why}): {m}", candidate.display()));
+                }
             }
         }
-        if refused.is_empty() {
-            return Ok(None);
+        if named_refused {
+            bail!("{}", no_debug_file(&shown, &refused));
         }
-        bail!(
-            "{shown}: no .debug_line section, and no debug file belongs to it: {}",
-            refused.join("; ")
-        )
+        Ok(Lookup::Missing { refused })
     }
 
     pub fn get(&self, i: usize) -> &DebugFile {

@@ -23,7 +23,8 @@
 //!
 //! `cli` is the binary's side: the command line, reading the offsets,
 //! finding the modules (and, in `debug_files`, the separate debug file of
-//! a module built without DWARF in it), writing the report.
+//! a module built without DWARF in it; in `without_dwarf`, which modules
+//! without any are skipped), writing the report.
 
 mod branches;
 mod cfg;
@@ -43,6 +44,7 @@ mod per_test;
 mod source;
 mod sources;
 mod tree;
+mod without_dwarf;
 
 pub use branches::BranchFilter;
 pub use cli::{run, Cli, Format};
