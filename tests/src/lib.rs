@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: locating and building the real
 //! tools, building the example crates for wasm, running commands and the
-//! pipeline's stages, finding source lines by their `// cov:` markers, and
-//! comparing output with golden files (`BLESS=1` rewrites them).
+//! pipeline's stages, finding source lines by their `// cov:` markers,
+//! taking a module's DWARF out of it, and comparing output with golden
+//! files (`BLESS=1` rewrites them).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -281,6 +282,67 @@ pub fn line_count(cov: &Coverage, line: u32) -> u64 {
         .lines
         .get(&line)
         .unwrap_or_else(|| panic!("line {line} of src/lib.rs is not instrumented"))
+}
+
+// ------------------------------------------------------------------ wasm bytes
+
+/// One custom section: id 0, size, name, data.
+pub fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut payload = leb128(name.len() as u64);
+    payload.extend(name.as_bytes());
+    payload.extend(data);
+    let mut s = vec![0];
+    s.extend(leb128(payload.len() as u64));
+    s.extend(payload);
+    s
+}
+
+/// `v` as unsigned LEB128.
+pub fn leb128(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return out;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// `bytes` without its `.debug_*` custom sections, with `front` inserted
+/// before the code section. Every other section is copied byte for byte, so
+/// the code section payload stays identical.
+pub fn strip_debug(bytes: &[u8], front: &[u8]) -> Vec<u8> {
+    let mut out = bytes[..8].to_vec();
+    let mut at = 8;
+    while at < bytes.len() {
+        let id = bytes[at];
+        let (mut size, mut p, mut shift) = (0u64, at + 1, 0);
+        loop {
+            let b = bytes[p];
+            size |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            p += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = p + size as usize;
+        let is_debug = id == 0 && {
+            let name_len = bytes[p] as usize; // DWARF section names are short
+            bytes[p + 1..p + 1 + name_len].starts_with(b".debug_")
+        };
+        if id == 10 {
+            out.extend(front);
+        }
+        if !is_debug {
+            out.extend(&bytes[at..end]);
+        }
+        at = end;
+    }
+    out
 }
 
 // ------------------------------------------------------------------ goldens

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use integration_tests::{assert_contains, demo_wasm, extract, root, run, scratch, tool, Ran};
+use integration_tests::{
+    assert_contains, custom_section, demo_wasm, extract, leb128, root, run, scratch, strip_debug,
+    tool, Ran,
+};
 use wasm_cov_format::{read_offsets, write_offsets, ModuleLayout};
 
 /// The demo run once: its module, offsets and the LCOV mapped from them.
@@ -58,64 +61,6 @@ fn mapper(args: &[&std::ffi::OsStr], offsets: &Path, out: &Path) -> Ran {
         .arg(out))
 }
 
-/// One custom section: id 0, size, name, data.
-fn custom(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut payload = leb(name.len() as u64);
-    payload.extend(name.as_bytes());
-    payload.extend(data);
-    let mut s = vec![0];
-    s.extend(leb(payload.len() as u64));
-    s.extend(payload);
-    s
-}
-
-fn leb(mut v: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return out;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-/// `bytes` without its `.debug_*` custom sections, with `front` inserted
-/// before the code section. Every other section is copied byte for byte, so
-/// the code section payload stays identical.
-fn strip(bytes: &[u8], front: &[u8]) -> Vec<u8> {
-    let mut out = bytes[..8].to_vec();
-    let mut at = 8;
-    while at < bytes.len() {
-        let id = bytes[at];
-        let (mut size, mut p, mut shift) = (0u64, at + 1, 0);
-        loop {
-            let b = bytes[p];
-            size |= u64::from(b & 0x7f) << shift;
-            shift += 7;
-            p += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        let end = p + size as usize;
-        let is_debug = id == 0 && {
-            let name_len = bytes[p] as usize; // DWARF section names are short
-            bytes[p + 1..p + 1 + name_len].starts_with(b".debug_")
-        };
-        if id == 10 {
-            out.extend(front);
-        }
-        if !is_debug {
-            out.extend(&bytes[at..end]);
-        }
-        at = end;
-    }
-    out
-}
-
 /// The demo's offsets moved to `module`, which has the demo's code at
 /// another offset: what running `module` would have given.
 fn offsets_for(module: &[u8], name: &str) -> PathBuf {
@@ -146,7 +91,7 @@ fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn a_stripped_module_and_its_debug_file_give_the_unstripped_lcov() {
     let d = demo();
     let full = std::fs::read(&d.wasm).unwrap();
-    let stripped = strip(&full, &custom("filler", &[7; 300]));
+    let stripped = strip_debug(&full, &custom_section("filler", &[7; 300]));
     let l = ModuleLayout::parse(&stripped).unwrap();
     assert!(l.custom_section(&stripped, ".debug_line").is_none());
     let dir = d.dir.join("stripped");
@@ -204,9 +149,9 @@ fn a_stripped_module_and_its_debug_file_give_the_unstripped_lcov() {
 fn external_debug_info_names_the_debug_file() {
     let d = demo();
     let full = std::fs::read(&d.wasm).unwrap();
-    let mut name = leb("demo.debug.wasm".len() as u64);
+    let mut name = leb128("demo.debug.wasm".len() as u64);
     name.extend(b"demo.debug.wasm");
-    let stripped = strip(&full, &custom("external_debug_info", &name));
+    let stripped = strip_debug(&full, &custom_section("external_debug_info", &name));
     let offsets = offsets_for(&stripped, "external.csv");
 
     // Beside the module.
@@ -246,7 +191,7 @@ fn external_debug_info_names_the_debug_file() {
 fn a_debug_file_of_another_build_is_refused() {
     let d = demo();
     let full = std::fs::read(&d.wasm).unwrap();
-    let stripped = strip(&full, &[]);
+    let stripped = strip_debug(&full, &[]);
     let dir = d.dir.join("other-build");
     let module = save(&dir, "app.wasm", &stripped);
     let offsets = offsets_for(&stripped, "other.csv");

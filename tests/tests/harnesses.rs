@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use integration_tests::{
     assert_contains, example_line, example_wasm, line_count, map_coverage, root, run, scratch,
-    test_report as report, tool,
+    test_report as report, tool, Ran,
 };
 use wasm_cov_format::{Coverage, Outcome, V8Coverage};
 
@@ -320,4 +320,103 @@ fn two_modules_in_one_process_are_told_apart() {
         "only sums_squares ran in the demo"
     );
     assert_eq!(line_in("demo", "negative-branch"), 0);
+}
+
+/// `run-two.cjs` on `compat` and `libtest` in one Node process, into
+/// `target/it/NAME/cov`: one v8-coverage.json with two wasm entries.
+fn run_two(name: &str, compat: &Path, libtest: &Path) -> PathBuf {
+    let cov_dir = scratch(name).join("cov");
+    run(Command::new(tool("wasm-run"))
+        .arg("--exec")
+        .arg("--out")
+        .arg(&cov_dir)
+        .args(["--", "node", "--disable-warning=ExperimentalWarning"])
+        .arg(root().join("tests/fixtures/exec/run-two.cjs"))
+        .arg(compat)
+        .arg(libtest))
+    .expect(0);
+    cov_dir
+}
+
+/// wasm-cov-mapper on the offsets of `cov_dir` and its modules folder,
+/// with `args`.
+fn mapper_on(cov_dir: &Path, args: &[&std::ffi::OsStr]) -> Ran {
+    let offsets = cov_dir.join("offsets.csv");
+    integration_tests::extract(cov_dir, &offsets);
+    run(Command::new(tool("wasm-cov-mapper"))
+        .arg("--modules")
+        .arg(cov_dir.join("modules"))
+        .arg(&offsets)
+        .args(args)
+        .arg("--source-root")
+        .arg(root().join("examples"))
+        .arg("-o")
+        .arg(cov_dir.join("lcov.info")))
+}
+
+/// A module without DWARF beside one with it, as a component's shim
+/// modules run beside its code module: the compat module stripped of its
+/// `.debug_*` sections (real rustc output otherwise) and the demo, in one
+/// Node process. The demo is mapped, the shim is named in one note, and
+/// the run succeeds; with no DWARF in either, it fails in one line.
+#[test]
+fn a_module_without_dwarf_beside_one_with_it_is_skipped_in_one_line() {
+    let dir = scratch("exec-no-dwarf-inputs");
+    let shim = dir.join("shim.wasm");
+    std::fs::write(
+        &shim,
+        integration_tests::strip_debug(&std::fs::read(compat_wasm()).unwrap(), &[]),
+    )
+    .unwrap();
+    let shim_hash = wasm_cov_format::sha256_hex(&std::fs::read(&shim).unwrap());
+    let demo = integration_tests::demo_wasm(&[]);
+    let cov_dir = run_two("exec-no-dwarf", &shim, &demo);
+
+    let ran = mapper_on(&cov_dir, &[]).expect(0);
+    let note = |cov_dir: &Path| {
+        format!(
+            "wasm-cov-mapper: note: skipped 1 module without DWARF (no .debug_line section, no \
+             debug file; e.g. a component's shims): {}\n",
+            cov_dir.join(format!("modules/{shim_hash}.wasm")).display()
+        )
+    };
+    assert_eq!(ran.stderr, note(&cov_dir));
+    let demo_only = |cov_dir: &Path| {
+        let cov = integration_tests::read_lcov_file(&cov_dir.join("lcov.info"));
+        let line = |marker: &str| cov.files["demo/src/lib.rs"].lines[&example_line("demo", marker)];
+        assert_eq!(line("loop-body"), 3, "only sums_squares ran in the demo");
+        assert_eq!(line("negative-branch"), 0);
+        assert!(
+            !cov.files.keys().any(|f| f.starts_with("compat/")),
+            "{:?}",
+            cov.files.keys()
+        );
+    };
+    demo_only(&cov_dir);
+
+    // Neither module has DWARF: an error, in one line, with the way out.
+    let bare = dir.join("demo-stripped.wasm");
+    std::fs::write(
+        &bare,
+        integration_tests::strip_debug(&std::fs::read(&demo).unwrap(), &[]),
+    )
+    .unwrap();
+    let cov_dir = run_two("exec-no-dwarf-at-all", &shim, &bare);
+    let ran = mapper_on(&cov_dir, &[]).expect(2);
+    assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    assert_contains(
+        &ran.stderr,
+        &[
+            "wasm-cov-mapper: error: none of the 2 modules has DWARF",
+            &shim_hash,
+            "build with -C debuginfo=2",
+        ],
+    );
+    assert!(!cov_dir.join("lcov.info").exists());
+
+    // The demo's DWARF in a debug file: the demo is mapped through it, and
+    // the shim, which that file does not belong to, is skipped all the same.
+    let ran = mapper_on(&cov_dir, &["--debug-file".as_ref(), demo.as_os_str()]).expect(0);
+    assert_eq!(ran.stderr, note(&cov_dir));
+    demo_only(&cov_dir);
 }

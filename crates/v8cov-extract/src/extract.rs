@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn a_module_without_functions_adds_no_row() {
+        // A component's fixup shim has no code; the mapper never sees it.
+        let mut d = doc(1);
+        let shim = "cd34000000000000000000000000000000000000000000000000000000000000";
+        let mut entry = d.result[1].clone();
+        entry.functions.clear();
+        if let Some(w) = entry.wasm.as_mut() {
+            w.sha256 = shim.into();
+        }
+        d.result.push(entry);
+        let mut acc = BTreeMap::new();
+        assert_eq!(accumulate(&d, &mut acc).unwrap(), 2);
+        let mut out = Vec::new();
+        write(&acc, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out.lines().count(), 3, "{out}");
+        assert!(!out.contains(shim), "{out}");
+    }
+
+    #[test]
     fn rejects_inverted_range() {
         let mut d = doc(1);
         d.result[1].functions[0].ranges[1].start_offset = 50;
