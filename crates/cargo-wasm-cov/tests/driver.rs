@@ -808,3 +808,86 @@ fn doctests_are_named_as_cargo_names_them_and_their_wrappers_run_no_line() {
     let neg = section("merged_src_lib_rs___negate__line_18_");
     assert!(neg.contains(&negate) && !neg.contains(&square), "{neg:?}");
 }
+
+/// A wasm32-wasip2 crate (`build.target` in its .cargo/config.toml): its
+/// unit tests, integration test and doctest run as components on wasmtime,
+/// each run folder keeps the code module and names its component, what
+/// wasip2 compiles out is absent, and the same crate on wasip1 counts every
+/// line the two builds share the same.
+#[test]
+fn a_wasip2_crate_runs_as_components_and_counts_as_on_wasip1() {
+    let dir = repo().join("examples/wasip2");
+    let (p2, p2_text) = lcov_of(&dir, "wasip2-p2", &[]);
+    for (file, marker, want) in [
+        ("src/lib.rs", "words", Some(true)),
+        ("src/lib.rs", "longest-new-best", Some(true)),
+        ("src/lib.rs", "reads-manifest", Some(true)),
+        ("src/lib.rs", "p2-only", Some(true)),
+        ("src/lib.rs", "p1-only", None),
+        ("src/lib.rs", "never-called", Some(false)),
+        ("tests/it.rs", "it-words", Some(true)),
+    ] {
+        check(&p2, &dir, file, marker, want);
+    }
+    // The doctest alone runs `words` once: unit tests do not call it.
+    let words = marker_line(&dir.join("src/lib.rs"), "words");
+    assert_eq!(
+        p2["src/lib.rs"][&words], 3,
+        "doctest, it.rs, reads_its_manifest"
+    );
+
+    // Each libtest run: a component, its code module saved and named.
+    let runs = scratch("wasip2-p2").join("runs");
+    let mut libtest_runs = 0;
+    for run in std::fs::read_dir(&runs).unwrap() {
+        let run = run.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(run.join("tests.json")) else {
+            continue;
+        };
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let module = report["module"].as_str().unwrap();
+        assert_eq!(report["component"]["coreModule"], 0, "{text}");
+        assert_eq!(report["component"]["sha256"].as_str().unwrap().len(), 64);
+        let saved = std::fs::read(run.join("modules").join(format!("{module}.wasm"))).unwrap();
+        assert_eq!(
+            &saved[..8],
+            b"\0asm\x01\0\0\0",
+            "a core module, not the component"
+        );
+        libtest_runs += 1;
+    }
+    assert_eq!(
+        libtest_runs,
+        2,
+        "src/lib.rs and tests/it.rs, in {}",
+        runs.display()
+    );
+
+    // On wasip1 only the cfg-chosen function differs.
+    let (p1, p1_text) = lcov_of(&dir, "wasip2-p1", &["--target", "wasm32-wasip1"]);
+    check(&p1, &dir, "src/lib.rs", "p1-only", Some(true));
+    check(&p1, &dir, "src/lib.rs", "p2-only", None);
+    let src = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    let fn_lines = |marker: &str| {
+        let at = marker_line(&dir.join("src/lib.rs"), marker);
+        [at - 1, at, at + 1]
+    };
+    let cfg_lines: Vec<u32> = fn_lines("p1-only")
+        .into_iter()
+        .chain(fn_lines("p2-only"))
+        .collect();
+    let shared = |text: &str| {
+        text.lines()
+            .filter(|l| {
+                let line = l
+                    .strip_prefix("DA:")
+                    .or_else(|| l.strip_prefix("FN:"))
+                    .and_then(|r| r.split(',').next()?.parse::<u32>().ok());
+                !line.is_some_and(|n| cfg_lines.contains(&n))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(src.contains("target_env = \"p2\""));
+    assert_eq!(shared(&p2_text), shared(&p1_text));
+}
