@@ -23,6 +23,15 @@ fn faults_wasm() -> PathBuf {
     build_example("faults", &[], "-C link-arg=--max-memory=268435456")
 }
 
+/// The same, for wasm32-wasip2: a component, which runs on wasmtime.
+fn faults_component() -> PathBuf {
+    build_example(
+        "faults",
+        &["--target", "wasm32-wasip2"],
+        "-C link-arg=--max-memory=268435456",
+    )
+}
+
 /// Extracts and maps `cov_dir`'s coverage; returns the LCOV model.
 fn map(cov_dir: &Path) -> Coverage {
     map_coverage(cov_dir, &root().join("examples/faults"))
@@ -71,11 +80,22 @@ fn every_kind_of_failure_is_reported_and_its_coverage_kept_wasmtime() {
     failures_are_reported("wasmtime", false);
 }
 
+/// A component picks wasmtime by itself.
+#[test]
+fn every_kind_of_failure_is_reported_and_its_coverage_kept_wasip2() {
+    failures_are_reported("wasip2", false);
+}
+
 fn failures_are_reported(mode: &str, node22: bool) {
-    let mode_args = if mode == "wasmtime" {
-        Some(vec!["--engine".to_owned(), "wasmtime".to_owned()])
+    let mode_args = match mode {
+        "wasmtime" => Some(vec!["--engine".to_owned(), "wasmtime".to_owned()]),
+        "wasip2" => Some(Vec::new()),
+        _ => mode_args(mode, node22),
+    };
+    let wasm = if mode == "wasip2" {
+        faults_component()
     } else {
-        mode_args(mode, node22)
+        faults_wasm()
     };
     let Some(mode_args) = mode_args else {
         return;
@@ -94,7 +114,7 @@ fn failures_are_reported(mode: &str, node22: bool) {
             "--env",
             "FAULTS_GREETING=hello",
         ])
-        .arg(faults_wasm()))
+        .arg(&wasm))
     .expect(1);
     assert_contains(
         &r.stdout,
@@ -306,7 +326,12 @@ fn sigterm_keeps_what_ran(mode: &str) {
 
 /// Starts wasm-run on wasmtime like [`start_run`]; returns it once its
 /// first flush is written, after 1.5 s more for the tests to get going.
-fn start_wasmtime_run(cov_dir: &Path, options: &[&str], test_args: &[&str]) -> KillOnDrop {
+fn start_wasmtime_run(
+    wasm: &Path,
+    cov_dir: &Path,
+    options: &[&str],
+    test_args: &[&str],
+) -> KillOnDrop {
     let _ = std::fs::remove_dir_all(cov_dir);
     let child = KillOnDrop(Some(
         Command::new(tool("wasm-run"))
@@ -314,7 +339,7 @@ fn start_wasmtime_run(cov_dir: &Path, options: &[&str], test_args: &[&str]) -> K
             .arg(cov_dir)
             .args(["--test-threads", "1", "--engine", "wasmtime"])
             .args(options)
-            .arg(faults_wasm())
+            .arg(wasm)
             .arg("--")
             .args(test_args)
             .stdout(Stdio::piped())
@@ -333,8 +358,23 @@ fn start_wasmtime_run(cov_dir: &Path, options: &[&str], test_args: &[&str]) -> K
 /// counters of its last flush, those of the test still running included.
 #[test]
 fn wasm_run_on_wasmtime_killed_with_sigkill_leaves_the_last_flushed_counters() {
-    let cov_dir = scratch("sigkill-wasmtime").join("cov");
-    let child = start_wasmtime_run(&cov_dir, &["--flush-interval", "0.2"], &["loops_forever"]);
+    killed_on_wasmtime(&faults_wasm(), "sigkill-wasmtime");
+}
+
+/// A component's counters are found while its test still runs.
+#[test]
+fn wasm_run_on_a_component_killed_with_sigkill_leaves_the_last_flushed_counters() {
+    killed_on_wasmtime(&faults_component(), "sigkill-wasip2");
+}
+
+fn killed_on_wasmtime(wasm: &Path, name: &str) {
+    let cov_dir = scratch(name).join("cov");
+    let child = start_wasmtime_run(
+        wasm,
+        &cov_dir,
+        &["--flush-interval", "0.2"],
+        &["loops_forever"],
+    );
     send("-KILL", child.id());
     let out = child.wait();
     assert_eq!(out.status.code(), None, "killed by a signal");
@@ -348,7 +388,7 @@ fn wasm_run_on_wasmtime_killed_with_sigkill_leaves_the_last_flushed_counters() {
 #[test]
 fn sigterm_stops_the_run_on_wasmtime_and_keeps_what_ran() {
     let cov_dir = scratch("sigterm-wasmtime").join("cov");
-    let child = start_wasmtime_run(&cov_dir, &[], &["--skip", "exhausts"]);
+    let child = start_wasmtime_run(&faults_wasm(), &cov_dir, &[], &["--skip", "exhausts"]);
     send("-TERM", child.id());
     stopped_and_kept(child, &cov_dir);
 }
