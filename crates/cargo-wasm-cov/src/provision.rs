@@ -18,18 +18,9 @@ pub const NODE_VERSION: &str = "26.10.0";
 /// The oldest Node whose V8 has `--wasm-code-coverage`.
 pub const NODE_MIN_MAJOR: u32 = 25;
 
-/// The cache folder.
+/// The cache folder (shared with wasm-run's compiled code).
 pub fn cache_dir() -> Result<PathBuf> {
-    if let Some(d) = std::env::var_os("WASM_COV_CACHE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(d).join("wasm-cov"));
-    }
-    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".cache/wasm-cov")),
-        None => bail!("no cache folder: set XDG_CACHE_HOME or WASM_COV_CACHE"),
-    }
+    wasm_cov_cli::cache_dir().context("no cache folder: set XDG_CACHE_HOME or WASM_COV_CACHE")
 }
 
 /// `node --version` as a major number, or why not.

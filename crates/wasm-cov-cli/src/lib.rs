@@ -23,6 +23,21 @@ use std::sync::OnceLock;
 
 pub use wasm_cov_format::{is_broken_pipe, AtomicOutput};
 
+/// The tools' cache folder: `$WASM_COV_CACHE`, else
+/// `$XDG_CACHE_HOME/wasm-cov`, else `~/.cache/wasm-cov`; `None` when none
+/// of the three is set. cargo wasm-cov installs Node and
+/// wasm-bindgen-test-runner there, wasm-run keeps wasmtime's compiled code.
+pub fn cache_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(d) = var("WASM_COV_CACHE") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = var("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(d).join("wasm-cov"));
+    }
+    var("HOME").map(|h| PathBuf::from(h).join(".cache/wasm-cov"))
+}
+
 /// How a tool's run ended. The numbers are the same in every tool
 /// (README, "exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

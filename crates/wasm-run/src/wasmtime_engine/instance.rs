@@ -129,13 +129,15 @@ pub(crate) struct Ran {
     pub duration: Duration,
 }
 
-/// The engine for every run: epoch interruption on, nothing else off; and
-/// for a component, core dumps on traps, which the counters' probe needs
+/// The engine for every run: epoch interruption on, nothing else off, the
+/// compiled code cached (`cache.rs`); and for a component, core dumps on
+/// traps, which the counters' probe needs
 /// (they cost nothing until something traps).
 pub(crate) fn engine(component: bool) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
     config.coredump_on_trap(component);
+    config.cache(super::cache::cache());
     Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot start wasmtime: {e}"))
 }
 

@@ -14,6 +14,7 @@
 //! SIGKILL loses at most one interval. Ctrl-C and SIGTERM stop every test
 //! at its next epoch tick and save what ran.
 
+mod cache;
 mod instance;
 mod libtest;
 mod totals;
