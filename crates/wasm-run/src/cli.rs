@@ -27,6 +27,8 @@ use crate::session::Options;
 /// compiled module, in parallel worker threads, so a panic (a trap on wasm)
 /// fails only its own test and a hung test can be timed out; output follows
 /// libtest's. A plain wasip1 program (a doctest) runs once as one test.
+/// wasm32-wasip2 test binaries and programs (components) run the same way
+/// on the embedded wasmtime, and their code module is what is counted.
 /// wasm-bindgen-test suites run under wasm-bindgen-test-runner.
 /// Coverage is written even when tests fail, time out, or the run is stopped.
 #[derive(Debug, Parser)]
@@ -110,9 +112,10 @@ pub struct Cli {
 
     /// The engine for WASI modules (libtest, a program, compat): node, or
     /// wasmtime (embedded, 48.0.8; no Node needed). Both count the same
-    /// blocks and write the same files. wasm-bindgen suites run under Node
-    /// or in a browser whatever this says. Default: $WASM_RUN_ENGINE, else
-    /// node.
+    /// blocks and write the same files. A wasm32-wasip2 component runs on
+    /// wasmtime only; wasm-bindgen suites run under Node or in a browser
+    /// whatever this says. Default: $WASM_RUN_ENGINE, else node (wasmtime
+    /// for a component).
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub engine: Option<Engine>,
 
@@ -392,7 +395,8 @@ pub fn run(cli: &Cli) -> Result<Status> {
 
 /// What `--check` says of `--engine wasmtime`.
 #[cfg(feature = "wasmtime")]
-const WASMTIME_LINE: &str = "--engine wasmtime: WASI modules, on the embedded wasmtime 48.0.8";
+const WASMTIME_LINE: &str =
+    "--engine wasmtime: WASI modules and wasm32-wasip2 components, on the embedded wasmtime 48.0.8";
 #[cfg(not(feature = "wasmtime"))]
 const WASMTIME_LINE: &str = "--engine wasmtime: not built in (the `wasmtime` cargo feature)";
 
