@@ -52,7 +52,8 @@ let onCounters = null;
 
 function instantiate(module, config, imports) {
   const inject = config.counters === 'inject';
-  const instance = new WebAssembly.Instance(module, inject ? wrapImports(imports) : imports);
+  const given = inject ? wrapImports(imports) : imports;
+  const instance = new WebAssembly.Instance(module, withTrapStubs(module, given));
   const counters = inject ? instance.exports[config.countersExport].buffer : null;
   if (counters && onCounters) onCounters(counters);
   return { instance, counters };
@@ -68,6 +69,43 @@ function wrapImports(imports) {
     for (const [name, v] of Object.entries(fields)) out[ns][name] = typeof v === 'function' ? (...a) => v(...a) : v;
   }
   return out;
+}
+
+// ---------------------------------------------------------------- imports no host provides
+
+// The test binary of a wit-bindgen crate, built with the coverage flags
+// (-C link-dead-code, --no-gc-sections), keeps wit-bindgen's async runtime,
+// which imports component intrinsics (`$root`::`[context-get-0]`,
+// `[waitable-set-new]`, ...) that no host provides to a core module. As
+// wasmtime's Linker::define_unknown_imports_as_traps does (and so
+// --engine wasmtime), each function import that `imports` lacks becomes a
+// function that traps when called, naming the import; a test that never
+// calls one runs as if it were not there. Only what is missing is added: a
+// function WASI or our own hooks provide is never replaced, and the objects
+// given are not changed. A missing memory, table, global or tag stays
+// missing, so instantiating fails as before, naming it.
+function withTrapStubs(module, imports) {
+  let out = null;
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') continue;
+    const fields = (out || imports)[imp.module];
+    const isObject = fields !== null && (typeof fields === 'object' || typeof fields === 'function');
+    // Something there that is not an object: V8 says what is wrong with it.
+    if (fields !== undefined && !isObject) continue;
+    if (isObject && fields[imp.name] !== undefined) continue;
+    out = out || { ...imports };
+    if (out[imp.module] === imports[imp.module]) out[imp.module] = { ...fields };
+    out[imp.module][imp.name] = trapStub(imp.module, imp.name);
+  }
+  return out || imports;
+}
+
+// Worded as wasmtime's UnknownImportError, so both engines say the same.
+function trapStub(moduleName, name) {
+  const message = `unknown import: \`${moduleName}::${name}\` has not been defined`;
+  return () => {
+    throw new WebAssembly.RuntimeError(message);
+  };
 }
 
 // 64-bit counts are kept as two 32-bit halves in plain numbers, never as
@@ -274,8 +312,8 @@ function describeError(e) {
 }
 
 // A compat module: exports __run_tests() -> i32 (0 = pass); may import
-// env.__log(ptr, len) to print UTF-8 text from its exported memory, and may
-// import WASI.
+// env.__log(ptr, len) to print UTF-8 text from its exported memory, may
+// import WASI, and any other function import traps if called.
 function runCompat(module, config) {
   let out = '';
   let instance = null;
@@ -292,9 +330,11 @@ function runCompat(module, config) {
     } else if (imp.module === 'wasi_snapshot_preview1') {
       wasi = wasi || new WASI({ version: 'preview1', args: [config.programName], env: config.env, preopens: config.preopens, returnOnExit: true });
       Object.assign(imports, wasi.getImportObject());
-    } else {
-      return { code: null, counters, trap: `unsupported import ${imp.module}.${imp.name} (${imp.kind}); compat modules may import only env.__log and WASI`, stdout: out, stderr: '' };
+    } else if (imp.kind !== 'function') {
+      // Any other function is a trap (withTrapStubs), as on wasmtime.
+      return { code: null, counters, trap: `unsupported import ${imp.module}.${imp.name} (${imp.kind}); compat modules may import only env.__log, WASI and functions (which trap if called)`, stdout: out, stderr: '' };
     }
+
   }
   try {
     ({ instance, counters } = instantiate(module, config, imports));
@@ -588,8 +628,9 @@ function main() {
   for (let i = 0; i < Math.min(threads, queue.length); i++) dispatch(spawn());
 }
 
-// The arithmetic, for wasm-run's unit tests (`require` runs nothing).
-module.exports = { Totals, digits };
+// The arithmetic and the trap stubs, for wasm-run's unit tests (`require`
+// runs nothing).
+module.exports = { Totals, digits, withTrapStubs };
 
 if (isMainThread && require.main === module) {
   try {
