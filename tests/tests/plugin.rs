@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::Command;
 
 use integration_tests::{
-    assert_contains, example_line, example_wasm, line_count, map_coverage, root, run, scratch,
-    test_report, tool, Ran,
+    assert_contains, build_example, example_line, example_wasm, line_count, map_coverage, root,
+    run, scratch, test_report, tool, Ran,
 };
 use wasm_cov_format::{Coverage, FileCoverage, Outcome};
 
@@ -153,9 +153,32 @@ fn a_called_intrinsic_traps_alike_on_node_and_wasmtime() {
     }
 }
 
-// wasm32-wasip2 goes here: the same suite as a component, on wasmtime
-// (issue 20, "a wit-bindgen plugin crate's unit tests ... on wasip2"),
-// built with `WASM_COV_TARGET=wasm32-wasip2` once `cargo wasm-cov` builds
-// that target. There wit-component makes the `$root` intrinsics canonical
-// built-ins, so nothing is stubbed, and `yields_to_a_component_host` is not
-// built (it is `cfg`'d to wasip1). Expect the same line facts as above.
+/// The same suite built for wasm32-wasip2: a component, on wasmtime.
+/// wit-component makes the `$root` intrinsics canonical built-ins, so
+/// nothing is stubbed, and `yields_to_a_component_host` is not built (it
+/// is `cfg`'d to wasip1). The plugin's lines count as on wasip1.
+#[test]
+fn the_plugins_unit_tests_on_wasip2_count_as_on_wasip1() {
+    let p2 = build_example("plugin", &["--target", "wasm32-wasip2"], "");
+    let dir = scratch("plugin-wasip2");
+    let (ran, cov_dir, cov) = run_on(&dir, &p2, "wasmtime", &[], 0);
+    assert_contains(
+        &ran.stdout,
+        &["test result: ok. 3 passed; 0 failed; 0 ignored"],
+    );
+    assert!(test_report(&cov_dir).component.is_some());
+    let (_, _, p1) = run_on(&dir, &example_wasm("plugin"), "wasmtime", &[], 0);
+    let hit = |cov: &Coverage, m: &str| line_count(cov, line(m));
+    for m in [
+        "word-gap",
+        "first-letter",
+        "empty-input",
+        "too-long",
+        "guest-name",
+        "guest-transform",
+    ] {
+        assert_eq!(hit(&cov, m), hit(&p1, m), "{m}");
+    }
+    // The only difference: the wasip1-only test is not in the component.
+    assert!(!lib_rs(&cov).lines.contains_key(&line("yield")));
+}

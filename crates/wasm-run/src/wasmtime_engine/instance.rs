@@ -424,9 +424,10 @@ fn describe(e: &wasmtime::Error) -> String {
                 .to_owned()
         }
         Some(t) => format!("wasm trap: {t}"),
-        // What went wrong, without the backtrace and the core dump that
-        // wasmtime wraps it in.
-        None => e.root_cause().to_string(),
+        // A host function's error ends the guest as a trap does (a stub
+        // of an import no host provides): what went wrong, without the
+        // backtrace and the core dump that wasmtime wraps it in.
+        None => format!("wasm trap: {}", e.root_cause()),
     }
 }
 
