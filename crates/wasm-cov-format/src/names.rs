@@ -14,7 +14,12 @@ pub fn common_name(names: &[&str]) -> String {
         Some((f, _)) => return (*f).to_owned(),
         None => return String::new(),
     };
-    let boundary = |c: u8| matches!(c, b':' | b'<' | b'>' | b' ' | b'(' | b')' | b',');
+    let boundary = |c: u8| {
+        matches!(
+            c,
+            b':' | b'<' | b'>' | b' ' | b'(' | b')' | b',' | b'[' | b']' | b'&' | b'*' | b';'
+        )
+    };
     let fb = first.as_bytes();
     let mut pre = fb.len();
     let mut suf = fb.len();
@@ -39,4 +44,26 @@ pub fn common_name(names: &[&str]) -> String {
     }
     let s = s.max(pre);
     format!("{}_{}", &first[..pre], &first[s..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_name;
+
+    #[test]
+    fn cuts_at_type_punctuation_too() {
+        // Two instantiations of `impl<T> Tr for [T]` under v0 symbols.
+        assert_eq!(
+            common_name(&["<[u8] as a::Tr>::f", "<[u16] as a::Tr>::f"]),
+            "<[_] as a::Tr>::f"
+        );
+        assert_eq!(
+            common_name(&["<&u8 as a::Tr>::f", "<&a::S as a::Tr>::f"]),
+            "<&_ as a::Tr>::f"
+        );
+        assert_eq!(
+            common_name(&["<[u8; 3] as a::Tr>::f", "<[u8; 4] as a::Tr>::f"]),
+            "<[u8; _] as a::Tr>::f"
+        );
+    }
 }
