@@ -11,7 +11,7 @@
 #   BENCH_RUNS  timed runs per command (default 5; the slow ones use fewer)
 #   BENCH_DOC   where the report goes (default docs/performance.md)
 #   BENCH_SKIP  sections to leave out, for working on the others:
-#               any of "overhead mapper report e2e"
+#               any of "overhead engines mapper report e2e"
 #
 # Needs hyperfine, genhtml/lcov, llvm-dwarfdump and GNU time (installed from
 # Debian when run as root), the rustup component llvm-tools-preview (added
@@ -96,6 +96,10 @@ for c in "$semver" "$rsyntax" "$sjson"; do
         || { tail -20 "$B/logs/$name.build.log" >&2; exit 2; }
     printf 'bench:   %-22s %4d s\n' "$name" "$((SECONDS - s))" >&2
 done
+# The same tests as a wasm32-wasip2 component, for the engines section.
+(cd "$rsyntax" && "$bin/cargo-wasm-cov" --no-run --target wasm32-wasip2) \
+    >"$B/logs/regex-syntax-p2.list" 2>"$B/logs/regex-syntax-p2.build.log" \
+    || { tail -20 "$B/logs/regex-syntax-p2.build.log" >&2; exit 2; }
 # The mapper's inputs, small to large: name, wasm, crate.
 cases=(
     "semver|$(pick semver-1.0.28 semver)|$semver"
@@ -178,6 +182,29 @@ for f in "" "--wasm-code-coverage" "--liftoff-only" "--wasm-code-coverage --no-l
     meta "tier.${f:-none}" "$("$node" --allow-natives-syntax --no-wasm-lazy-compilation $f "$repo/bench/lib/tier.js")"
 done
 
+fi
+
+# ----------------------------------------------------------------- engines
+if want engines; then
+say "engines: regex-syntax's tests on Node and on the embedded wasmtime, and as a wasip2 component"
+wasm=$(pick regex-syntax-0.8.10 regex_syntax)
+p2=$(grep -E '/regex_syntax-[0-9a-f]{16}\.wasm$' "$B/logs/regex-syntax-p2.list" | head -1)
+# wasmtime's compiled code goes to a cache of the bench's own: "first
+# compile" turns it off, the others find it warm (hyperfine's warm-up run
+# fills it). The plain run is what `cargo test` with a wasmtime runner
+# does: every test in one instance, no coverage (wasm-run's program
+# harness runs `_start` once, the way the wasmtime CLI does).
+export WASM_COV_CACHE=$B/cache
+wr="$bin/wasm-run --test-threads $(nproc) --out $B/tmp/engines"
+hf engines -N -i -w 1 -r "$RUNS" \
+    -n "node, inject" "$wr --engine node $wasm" \
+    -n "wasmtime, inject, first compile" "env WASM_RUN_CACHE=off $wr --engine wasmtime $wasm" \
+    -n "wasmtime, inject, cached compile" "$wr --engine wasmtime $wasm" \
+    -n "wasmtime, off, cached compile" "$wr --engine wasmtime --counters off $wasm" \
+    -n "plain wasmtime, one instance" "$bin/wasm-run --engine wasmtime --counters off --harness program --out $B/tmp/engines-plain $wasm" \
+    -n "wasip2 component, inject, cached compile" "$wr $p2"
+unset WASM_COV_CACHE
+meta engines.p2 "$(basename "$p2")"
 fi
 
 # ------------------------------------------------------------------ mapper

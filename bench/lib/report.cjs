@@ -72,6 +72,7 @@ const html = load('html');
 const merge = load('merge');
 const e2e = load('e2e');
 const verdict = (ok) => (ok ? 'met' : '**missed**');
+const eng = load('engines');
 
 p('## Summary');
 p();
@@ -84,6 +85,13 @@ if (on && off) {
 if (on && plain) {
   const r = on.median / plain.median;
   p(`| Coverage against the plain run a user has (node:wasi, all tests in one instance, no coverage) | ${sec(on.median)} | ${sec(plain.median)} | ${x(r)} wall | <= 1.0x | ${verdict(r <= 1.0)} |`);
+}
+if (eng) {
+  const a = eng['wasmtime, inject, cached compile'];
+  const b = eng['plain wasmtime, one instance'];
+  const n = eng['node, inject'];
+  p(`| wasmtime: coverage against the plain run on the same engine (all tests in one instance, no coverage) | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall | <= 1.0x | ${verdict(a.median / b.median <= 1.0)} |`);
+  p(`| Engines: wasmtime (cached compile) vs Node, \`--counters inject\` | ${sec(a.median)} | ${sec(n.median)} | ${x(a.median / n.median)} wall, ${x(a.cpu / n.cpu)} CPU | (none) | |`);
 }
 if (v8on && off) {
   p(`| For reference: V8's counters (\`--counters v8\`) vs \`off\` | ${sec(v8on.median)} | ${sec(off.median)} | ${x(v8on.median / off.median)} wall, ${x(v8on.cpu / off.cpu)} CPU | | |`);
@@ -152,6 +160,19 @@ p('| flags | result |\n|---|---|');
 for (const k of Object.keys(meta).filter((k) => k.startsWith('tier.'))) {
   p(`| ${k === 'tier.none' ? '(none)' : '`' + k.slice(5) + '`'} | ${meta[k]} |`);
 }
+p();
+
+p('## Engines');
+p();
+p('The same tests (regex-syntax, wasm32-wasip1) under `wasm-run --engine node` and `--engine');
+p('wasmtime` (embedded wasmtime 48.0.8), and built for wasm32-wasip2, a component, which runs on');
+p('wasmtime. "First compile" runs with wasmtime\'s cache off (`WASM_RUN_CACHE=off`): Cranelift');
+p('compiles the instrumented module up front. "Cached" finds the compiled code from the previous');
+p('run. "Plain wasmtime" is what a user has without wasm-cov: `_start` once, every test in one');
+p('instance, no coverage, from the cache.');
+p();
+p(detail('engines'));
+p(`The component: \`${meta['engines.p2'] || 'not built'}\`.`);
 p();
 
 p('## Mapper and scaling');
