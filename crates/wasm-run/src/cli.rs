@@ -406,7 +406,10 @@ fn run_on_wasmtime(opts: &Options, module: &Module<'_>) -> Result<Exit> {
 }
 
 #[cfg(not(feature = "wasmtime"))]
-fn run_on_wasmtime(_: &Options, _: &Module<'_>) -> Result<Exit> {
+fn run_on_wasmtime(_: &Options, module: &Module<'_>) -> Result<Exit> {
+    if module.component.is_some() {
+        bail!("{}: a wasm32-wasip2 component, which runs on wasmtime, and this wasm-run was built without it (the `wasmtime` cargo feature, on by default: install without --no-default-features)", module.path.display());
+    }
     bail!("this wasm-run was built without wasmtime (the `wasmtime` cargo feature, on by default); use --engine node")
 }
 

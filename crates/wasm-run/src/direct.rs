@@ -162,6 +162,7 @@ pub(crate) struct Module<'a> {
 }
 
 /// A component and its code module, the one with the code and the DWARF.
+#[cfg_attr(not(feature = "wasmtime"), allow(dead_code))]
 pub(crate) struct Component<'a> {
     pub bytes: &'a [u8],
     pub code: wasm_cov_format::CoreModule,
