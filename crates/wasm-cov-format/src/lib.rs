@@ -10,6 +10,7 @@
 //! version of this crate; change both together and keep the version numbers
 //! honest: a reader must reject a version it does not know.
 
+mod collected;
 mod component;
 mod error;
 mod io;
@@ -24,6 +25,7 @@ mod per_test;
 mod test_report;
 mod v8;
 
+pub use collected::{CollectedHeader, Collection, COLLECTED_FORMAT, COLLECTED_VERSION};
 pub use component::{is_component, splice, ComponentLayout, CoreModule};
 pub use error::FormatError;
 pub use io::{

@@ -24,6 +24,8 @@
 //!   probe for it.
 //! - `wasmtime_engine` (`--engine wasmtime`): the direct path on an
 //!   embedded wasmtime instead of Node.
+//! - `collected`: what a native host's tests collected through
+//!   `wasm-cov-wasmtime`, made a run folder like the others.
 //! - `hint`: what a failure on wasm means (a panic aborts), once per run.
 //! - `convert`: V8's raw counters into `v8-coverage.json`; `child`: running
 //!   Node with its output both shown and kept.
@@ -31,6 +33,7 @@
 mod browser;
 mod child;
 mod cli;
+mod collected;
 mod convert;
 mod counters;
 mod direct;
@@ -45,6 +48,7 @@ mod wasmtime_engine;
 
 pub use browser::{find_browser, test_mode, Browser, TestMode};
 pub use cli::{crate_name, panicked_in, run, Cli, Engine, Status};
+pub use collected::{publish_collected, Collected};
 pub use convert::{fits, match_entry, to_functions, RawBlock, Summed};
 pub use counters::{check_inject, Counters, NodeVersion};
 pub use exec::{instrument_main, parse_test_lines, INSTRUMENT_ARG};
