@@ -85,6 +85,15 @@ fn transform(
     instance: &Instance,
     input: &str,
 ) -> Result<String, String> {
+    call_transform(store, instance, input).unwrap()
+}
+
+/// [`transform`], or the trap that ended the call.
+fn call_transform(
+    store: &mut CoveredStore<Host>,
+    instance: &Instance,
+    input: &str,
+) -> wasmtime::Result<Result<String, String>> {
     let iface = instance
         .get_export_index(&mut *store, None, "example:text-transform/transform")
         .unwrap();
@@ -93,9 +102,8 @@ fn transform(
         .unwrap();
     let f = instance.get_func(&mut *store, f).unwrap();
     let mut out = [Val::Bool(false)];
-    f.call(&mut *store, &[Val::String(input.into())], &mut out)
-        .unwrap();
-    match &out[0] {
+    f.call(&mut *store, &[Val::String(input.into())], &mut out)?;
+    Ok(match &out[0] {
         Val::Result(Ok(Some(v))) => match &**v {
             Val::String(s) => Ok(s.clone()),
             other => panic!("not a string: {other:?}"),
@@ -105,7 +113,7 @@ fn transform(
             other => panic!("not a variant: {other:?}"),
         },
         other => panic!("not a result: {other:?}"),
-    }
+    })
 }
 
 /// Runs `test` on a thread named `name`, as libtest runs a test; true when
@@ -160,6 +168,14 @@ fn host_tests_collect_the_plugin_lines_they_reach_per_test() {
         let _ = transform(&mut store, &i, "one");
         panic!("the host test fails after the plugin ran");
     }));
+    // A plugin that traps: the host test sees the error and goes on; the
+    // trapped instance's counts are kept.
+    assert!(!as_test("host::a_nul_traps_the_plugin", || {
+        let mut store = CoveredStore::new(&engine, host());
+        let i = start(&mut store);
+        let trap = call_transform(&mut store, &i, "a\0b").unwrap_err();
+        assert!(format!("{trap:?}").contains("wasm trap"), "{trap:?}");
+    }));
     // A second collect on one store adds nothing.
     assert!(!as_test("host::collects_twice", || {
         let mut store = CoveredStore::new(&engine, host());
@@ -170,7 +186,7 @@ fn host_tests_collect_the_plugin_lines_they_reach_per_test() {
     }));
 
     let found = wasm_run::publish_collected(&dir).unwrap();
-    assert_eq!((found.modules, found.tests), (1, 4), "{found:?}");
+    assert_eq!((found.modules, found.tests), (1, 5), "{found:?}");
     let cov = map_coverage(&dir, &root().join("examples/plugin"));
     let line = |m: &str| example_line("plugin", m);
     let lib = &cov.files["src/lib.rs"];
@@ -179,7 +195,12 @@ fn host_tests_collect_the_plugin_lines_they_reach_per_test() {
     assert_eq!(count("word-gap"), Some(3));
     assert_eq!(count("first-letter"), Some(6));
     assert_eq!(count("empty-input"), Some(1));
-    assert_eq!(count("guest-transform"), Some(4));
+    assert_eq!(
+        count("guest-transform"),
+        Some(4),
+        "the trapped call stops before"
+    );
+    assert_eq!(count("nul-trap"), Some(5));
     // No host test asks its name, or sends 4 KiB.
     assert_eq!(count("guest-name"), Some(0));
     assert_eq!(count("too-long"), Some(0));
@@ -203,6 +224,7 @@ fn host_tests_collect_the_plugin_lines_they_reach_per_test() {
         "host::title_cases",
         "host::rejects_blank_input",
         "host::panics_after_a_call",
+        "host::a_nul_traps_the_plugin",
         "host::collects_twice",
     ] {
         assert!(tests.iter().any(|t| *t == name), "{name} in {tests:?}");

@@ -49,6 +49,9 @@ impl Guest for Plugin {
     }
 
     fn transform(input: String) -> Result<String, TransformError> {
+        // A bug only a host's test finds: the boundary panics (a trap on
+        // wasm) where the logic would have coped.
+        assert!(!input.contains('\0'), "a NUL in the input"); // cov: nul-trap
         title_case(&input) // cov: guest-transform (only a host calls it)
     }
 }
