@@ -163,6 +163,19 @@ pub struct TestArgs {
     #[arg(long, help_heading = "Target selection", conflicts_with = "doc")]
     pub no_doc: bool,
 
+    /// A native package whose tests load the workspace's plugins through
+    /// wasm-cov-wasmtime (repeatable). Default: `hosts` in
+    /// [*.metadata.wasm-cov], else every selected package that depends on
+    /// wasm-cov-wasmtime. Its tests run natively.
+    #[arg(long, value_name = "PKG", help_heading = "Target selection")]
+    pub host: Vec<String>,
+    /// A package the hosts load as a wasm32-wasip2 component (repeatable),
+    /// built for them with the coverage flags. Default: `plugins` in
+    /// [*.metadata.wasm-cov], else every cdylib member that depends on
+    /// wit-bindgen.
+    #[arg(long, value_name = "PKG", help_heading = "Target selection")]
+    pub plugin: Vec<String>,
+
     /// The wasm target: wasm32-wasip1, wasm32-wasip2 (components, run on
     /// wasmtime) or wasm32-unknown-unknown. Default: `target` in
     /// [*.metadata.wasm-cov], else cargo's `build.target` when it is one of

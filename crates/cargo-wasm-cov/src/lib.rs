@@ -31,6 +31,7 @@ mod cli;
 mod compile;
 mod doctest;
 mod flags;
+mod hosts;
 mod provision;
 mod report;
 mod runs;
@@ -103,6 +104,19 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         anyhow::bail!("no package selected");
     }
     let settings = workspace::Settings::load(&meta, &selected)?;
+    // Hosts run natively, after everything on wasm; they are never built
+    // for it.
+    let (hosts, plugins) = hosts::find(&meta, &selected, args, &settings)?;
+    let selected: Vec<&cargo_metadata::Package> = selected
+        .into_iter()
+        .filter(|p| !hosts.iter().any(|h| h.id == p.id))
+        .collect();
+    if !hosts.is_empty() && plugins.is_empty() {
+        anyhow::bail!(
+            "host {} has no plugin to load: name the plugins with --plugin or `plugins` in [workspace.metadata.wasm-cov]",
+            hosts[0].name
+        );
+    }
     let out = output_dir(common, &meta, &cwd);
     let build_dir = meta.target_directory.as_std_path().join("wasm-cov-target");
 
@@ -226,7 +240,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         )
     };
     let qualify = selected.len() > 1;
-    if bins.is_empty() && !doctests_to_run {
+    if bins.is_empty() && !doctests_to_run && hosts.is_empty() {
         anyhow::bail!(
             "no test ran: {}",
             NothingRan {
@@ -385,6 +399,29 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         }
     }
 
+    let mut hosts_ran = false;
+    if !hosts.is_empty() {
+        hosts::build_plugins(&cwd, &plugins, args, common.offline, common.verbose)?;
+        for host in &hosts {
+            let run_dir = runs::unique_dir(&runs, &format!("host-{}", host.name));
+            match hosts::run_host_tests(host, &run_dir, args, common.offline, common.verbose) {
+                Ok(passed) => {
+                    hosts_ran = true;
+                    failed |= !passed;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "cargo-wasm-cov: error: {}",
+                        wasm_cov_cli::one_line(&format!("{e:#}"))
+                    );
+                    // Not a run folder the report can read.
+                    let _ = std::fs::remove_dir_all(&run_dir);
+                    broken.push(format!("host {}", host.name));
+                }
+            }
+        }
+    }
+
     if let Some(h) = wasm_run::panic_hint(&panicked) {
         eprintln!("cargo-wasm-cov: {h}");
     }
@@ -403,7 +440,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         .collect();
     untested.extend(skipped);
     let doctests_ran = report::run_dirs(&runs.join("doctests")).is_ok_and(|d| !d.is_empty());
-    if tally.ran == 0 && !doctests_ran {
+    if tally.ran == 0 && !doctests_ran && !hosts_ran {
         drop(quiet_stdout);
         anyhow::bail!(
             "no test ran: {}",

@@ -146,6 +146,10 @@ pub struct Settings {
     pub target: Option<String>,
     pub show_missing: Option<bool>,
     pub browser: Option<String>,
+    /// Native packages whose tests load the plugins (`crate::hosts`).
+    pub hosts: Option<Vec<String>>,
+    /// Packages built as wasm32-wasip2 components for the hosts.
+    pub plugins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -185,6 +189,8 @@ impl Settings {
             target: self.target.or(base.target),
             show_missing: self.show_missing.or(base.show_missing),
             browser: self.browser.or(base.browser),
+            hosts: self.hosts.or(base.hosts),
+            plugins: self.plugins.or(base.plugins),
         }
     }
 

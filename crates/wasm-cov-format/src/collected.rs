@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The variable that names the folder collections go to: set by `cargo
+/// wasm-cov` for a host's tests; unset, `wasm-cov-wasmtime` does nothing.
+pub const COLLECT_DIR_ENV: &str = "WASM_COV_WASMTIME_DIR";
+
 pub const COLLECTED_FORMAT: &str = "wasm-cov-wasmtime-collected";
 pub const COLLECTED_VERSION: u32 = 1;
 

@@ -25,7 +25,9 @@ mod per_test;
 mod test_report;
 mod v8;
 
-pub use collected::{CollectedHeader, Collection, COLLECTED_FORMAT, COLLECTED_VERSION};
+pub use collected::{
+    CollectedHeader, Collection, COLLECTED_FORMAT, COLLECTED_VERSION, COLLECT_DIR_ENV,
+};
 pub use component::{is_component, splice, ComponentLayout, CoreModule};
 pub use error::FormatError;
 pub use io::{

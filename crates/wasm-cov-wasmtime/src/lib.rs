@@ -54,7 +54,7 @@ use wasmtime::{StoreContextMut, WasmCoreDump};
 
 /// The environment variable `cargo wasm-cov` sets to the folder that
 /// collections go to; unset, this crate does nothing.
-pub const DIR_ENV: &str = "WASM_COV_WASMTIME_DIR";
+pub const DIR_ENV: &str = wasm_cov_format::COLLECT_DIR_ENV;
 
 /// The test name of counts collected outside any libtest test (on the
 /// main thread), as elsewhere in the pipeline.
