@@ -198,7 +198,10 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     for (target, pkgs) in &groups {
         let flags = flags::resolve(&cwd, target)?;
         if !args.doc {
-            let mut cargo_args = compile::selection_args(args, split.then_some(pkgs.as_slice()));
+            // Named one by one when the selection's own flags would take
+            // in a host too (`--workspace`), which is never built for wasm.
+            let named = split || !hosts.is_empty();
+            let mut cargo_args = compile::selection_args(args, named.then_some(pkgs.as_slice()));
             cargo_args.extend(compile::kind_args(args));
             let built = compile::build(
                 &meta,

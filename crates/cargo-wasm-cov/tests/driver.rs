@@ -891,3 +891,53 @@ fn a_wasip2_crate_runs_as_components_and_counts_as_on_wasip1() {
     assert!(src.contains("target_env = \"p2\""));
     assert_eq!(shared(&p2_text), shared(&p1_text));
 }
+
+/// The testing chapter's workspace (`examples/plugins`): two plugins, a
+/// native host with integration tests. One `cargo wasm-cov --workspace`
+/// runs the plugins' unit tests on wasm and the host's tests natively, and
+/// reports the plugins' lines from both: what the host tests reach is
+/// covered, the function no host test calls is at 0, the plugins'
+/// `#[cfg(test)]` code counts only where it ran (their unit test
+/// binaries), and the per-test sections name the host tests.
+#[test]
+fn plugins_under_a_native_host_report_what_the_host_tests_reach() {
+    let dir = repo().join("examples/plugins");
+    let (cov, _) = lcov_of(&dir, "plugins", &["--workspace"]);
+    let title = "plugins/title/src/lib.rs";
+    let stats = "plugins/stats/src/lib.rs";
+    for (file, marker, want) in [
+        // Only the host's tests call the boundary.
+        (title, "title-transform", Some(true)),
+        (title, "title-name", Some(true)),
+        (title, "title-empty", Some(true)),
+        (title, "title-gap", Some(true)),
+        (stats, "stats-describe", Some(true)),
+        (stats, "stats-too-long", Some(true)),
+        // No host test sends blank input to stats, or asks its name.
+        (stats, "stats-empty", Some(false)),
+        (stats, "stats-name", Some(false)),
+        (stats, "stats-longest", Some(false)),
+        // The unit test ran on wasm.
+        (title, "title-unit-test", Some(true)),
+    ] {
+        check(&cov, &dir, file, marker, want);
+    }
+    assert!(
+        !cov.keys().any(|f| f.starts_with("host/")),
+        "the host is native: {:?}",
+        cov.keys().collect::<Vec<_>>()
+    );
+    let out = scratch("plugins");
+    let per_test = std::fs::read_to_string(out.join("lcov-per-test.info")).unwrap();
+    for test in [
+        "title_cases_across_the_boundary",
+        "title_rejects_blank_input",
+        "stats_counts_words",
+        "stats_rejects_long_input",
+    ] {
+        assert!(
+            per_test.lines().any(|l| l == format!("TN:{test}")),
+            "no TN:{test} in lcov-per-test.info"
+        );
+    }
+}
