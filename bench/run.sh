@@ -11,7 +11,7 @@
 #   BENCH_RUNS  timed runs per command (default 5; the slow ones use fewer)
 #   BENCH_DOC   where the report goes (default docs/performance.md)
 #   BENCH_SKIP  sections to leave out, for working on the others:
-#               any of "overhead engines mapper report e2e"
+#               any of "overhead engines hosts mapper report e2e"
 #
 # Needs hyperfine, genhtml/lcov, llvm-dwarfdump and GNU time (installed from
 # Debian when run as root), the rustup component llvm-tools-preview (added
@@ -205,6 +205,22 @@ hf engines -N -i -w 1 -r "$RUNS" \
     -n "wasip2 component, inject, cached compile" "$wr $p2"
 unset WASM_COV_CACHE
 meta engines.p2 "$(basename "$p2")"
+fi
+
+# ------------------------------------------------------------------- hosts
+if want hosts; then
+say "hosts: examples/plugins' host tests, with and without collecting the plugins' counts"
+ex=$repo/examples/plugins
+# The plugins as cargo wasm-cov builds them (coverage flags, wasm32-wasip2),
+# the host's tests as cargo test builds them; both sides load the same
+# plugin files, so only the collecting differs.
+(cd "$ex" && CARGO_ENCODED_RUSTFLAGS=$(printf -- '-C\x1fdebuginfo=2\x1f-C\x1fopt-level=0\x1f-C\x1fcodegen-units=1\x1f-C\x1flink-dead-code') \
+    cargo build --quiet --lib --target wasm32-wasip2 -p title -p stats) >&2
+host_tests=$(cd "$ex" && cargo test --quiet -p host --no-run --message-format=json 2>/dev/null \
+    | "$node" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){try{const m=JSON.parse(l);if(m.executable&&m.target.name==="plugins")console.log(m.executable)}catch{}}})')
+hf hosts -N -w 1 -r "$RUNS" \
+    -n "host tests, plain" "$host_tests -q" \
+    -n "host tests, collecting" "env WASM_COV_WASMTIME_DIR=$B/tmp/host-collect $host_tests -q"
 fi
 
 # ------------------------------------------------------------------ mapper

@@ -73,6 +73,7 @@ const merge = load('merge');
 const e2e = load('e2e');
 const verdict = (ok) => (ok ? 'met' : '**missed**');
 const eng = load('engines');
+const hosts = load('hosts');
 
 p('## Summary');
 p();
@@ -92,6 +93,11 @@ if (eng) {
   const n = eng['node, inject'];
   p(`| wasmtime: coverage against the plain run on the same engine (all tests in one instance, no coverage) | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall | <= 1.0x | ${verdict(a.median / b.median <= 1.0)} |`);
   p(`| Engines: wasmtime (cached compile) vs Node, \`--counters inject\` | ${sec(a.median)} | ${sec(n.median)} | ${x(a.median / n.median)} wall, ${x(a.cpu / n.cpu)} CPU | (none) | |`);
+}
+if (hosts) {
+  const a = hosts['host tests, collecting'];
+  const b = hosts['host tests, plain'];
+  p(`| Plugins under a native host: examples/plugins' host tests collecting the plugins' counts vs not | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall, ${x(a.cpu / b.cpu)} CPU | <= 2x | ${verdict(a.median / b.median <= 2)} |`);
 }
 if (v8on && off) {
   p(`| For reference: V8's counters (\`--counters v8\`) vs \`off\` | ${sec(v8on.median)} | ${sec(off.median)} | ${x(v8on.median / off.median)} wall, ${x(v8on.cpu / off.cpu)} CPU | | |`);

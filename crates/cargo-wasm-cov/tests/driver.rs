@@ -927,6 +927,13 @@ fn plugins_under_a_native_host_report_what_the_host_tests_reach() {
         "the host is native: {:?}",
         cov.keys().collect::<Vec<_>>()
     );
+    // The host's tests alone: only what the components hold is listed, so
+    // the plugins' #[cfg(test)] code is absent, not uncovered.
+    let (host_only, _) = lcov_of(&dir, "plugins-host-only", &["-p", "host"]);
+    check(&host_only, &dir, title, "title-unit-test", None);
+    check(&host_only, &dir, title, "title-transform", Some(true));
+    check(&host_only, &dir, stats, "stats-name", Some(false));
+
     let out = scratch("plugins");
     let per_test = std::fs::read_to_string(out.join("lcov-per-test.info")).unwrap();
     for test in [
