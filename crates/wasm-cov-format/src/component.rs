@@ -16,6 +16,19 @@ use wasmparser::{Encoding, Parser, Payload};
 
 use crate::FormatError;
 
+/// `(module (func (export "probe") unreachable))`: what finds a
+/// component's counters. Instantiated in the component's store and called,
+/// it traps, and the core dump wasmtime attaches to the trap (with
+/// `Config::coredump_on_trap`) lists every core instance of the store
+/// (`docs/formats.md` §3, "Components").
+pub const PROBE: &[u8] = &[
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // header
+    1, 4, 1, 0x60, 0, 0, // type: () -> ()
+    3, 2, 1, 0, // one function
+    7, 9, 1, 5, b'p', b'r', b'o', b'b', b'e', 0, 0, // export "probe"
+    10, 5, 1, 3, 0, 0x00, 0x0b, // body: unreachable
+];
+
 /// Whether `bytes` start like a component (the layer field of the header).
 pub fn is_component(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && &bytes[..4] == b"\0asm" && bytes[6..8] == [1, 0]
@@ -229,6 +242,13 @@ mod tests {
             .code_module()
             .unwrap_err();
         assert!(e.to_string().contains("core modules 0 and 1"), "{e}");
+    }
+
+    #[test]
+    fn the_probe_is_a_valid_module_exporting_probe() {
+        let layout = crate::ModuleLayout::parse(PROBE).unwrap();
+        assert_eq!(layout.exports, ["probe"]);
+        assert_eq!(layout.bodies.len(), 1);
     }
 
     #[test]

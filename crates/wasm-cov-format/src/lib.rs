@@ -28,7 +28,7 @@ mod v8;
 pub use collected::{
     CollectedHeader, Collection, COLLECTED_FORMAT, COLLECTED_VERSION, COLLECT_DIR_ENV,
 };
-pub use component::{is_component, splice, ComponentLayout, CoreModule};
+pub use component::{is_component, splice, ComponentLayout, CoreModule, PROBE};
 pub use error::FormatError;
 pub use io::{
     is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicDir, AtomicOutput,

@@ -238,7 +238,7 @@ impl State {
         if let Some((_, m)) = probes.iter().find(|(e, _)| Engine::same(e, engine)) {
             return Ok(m.clone());
         }
-        let m = Module::new(engine, PROBE)?;
+        let m = Module::new(engine, wasm_cov_format::PROBE)?;
         probes.push((engine.clone(), m.clone()));
         Ok(m)
     }
@@ -272,15 +272,6 @@ impl State {
         Ok(())
     }
 }
-
-/// `(module (func (export "probe") unreachable))`.
-const PROBE: &[u8] = &[
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // header
-    1, 4, 1, 0x60, 0, 0, // type: () -> ()
-    3, 2, 1, 0, // one function
-    7, 9, 1, 5, b'p', b'r', b'o', b'b', b'e', 0, 0, // export "probe"
-    10, 5, 1, 3, 0, 0x00, 0x0b, // body: unreachable
-];
 
 /// A store that collects its counters when it is dropped: at the end of a
 /// test, or while a panicking test unwinds. It is a [`Store`] otherwise.

@@ -157,18 +157,9 @@ pub(crate) fn component_pre(engine: &Engine, component: &Component) -> anyhow::R
             "the component exports no wasi:cli/run, so it is no test binary or program: {e:#}"
         )
     })?;
-    let probe = Module::new(engine, PROBE).map_err(err)?;
+    let probe = Module::new(engine, wasm_cov_format::PROBE).map_err(err)?;
     Ok(Pre::Component { pre, probe })
 }
-
-/// `(module (func (export "probe") unreachable))`.
-const PROBE: &[u8] = &[
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // header
-    1, 4, 1, 0x60, 0, 0, // type: () -> ()
-    3, 2, 1, 0, // one function
-    7, 9, 1, 5, b'p', b'r', b'o', b'b', b'e', 0, 0, // export "probe"
-    10, 5, 1, 3, 0, 0x00, 0x0b, // body: unreachable
-];
 
 /// The memory `export` of whichever core instance in the store has one:
 /// the probe traps, and the trap's core dump lists every instance. Marks
