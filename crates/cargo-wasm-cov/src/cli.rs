@@ -26,14 +26,16 @@ are still written), 2 an error, or no test ran at all (one line says why:
 a feature off, required-features, filters; no report). Settings in Cargo.toml:
 [package.metadata.wasm-cov] / [workspace.metadata.wasm-cov] (docs/cargo-wasm-cov.md).";
 
-/// Code coverage of a project's tests on WebAssembly (wasm32-wasip1 libtest
-/// or wasm-bindgen-test), on stable Rust.
+/// Code coverage of a project's tests on WebAssembly (libtest on
+/// wasm32-wasip1 or wasm32-wasip2, or wasm-bindgen-test), on stable Rust.
 ///
 /// Builds the tests for wasm with DWARF, runs them under Node (browser
-/// suites in headless Chromium or Firefox) with 64-bit block counters that
-/// wasm-run injects into the module, and maps and reports the counts
-/// (v8cov-extract, wasm-cov-mapper, cov-report), leaving every stage's
-/// artifacts in --output-dir.
+/// suites in headless Chromium or Firefox; wasip2 components on an
+/// embedded wasmtime) with 64-bit block counters that wasm-run injects
+/// into the module, and maps and reports the counts (v8cov-extract,
+/// wasm-cov-mapper, cov-report), leaving every stage's artifacts in
+/// --output-dir. Native hosts' tests that load the workspace's plugins
+/// through wasm-cov-wasmtime add the plugin lines they reach.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-wasm-cov",
