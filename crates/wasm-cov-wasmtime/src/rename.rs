@@ -68,7 +68,7 @@ mod tests {
         // A memory exported as "m" and as "counters", then a custom section.
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
         wasm.extend_from_slice(&[5, 3, 1, 0, 1]); // one memory, min 1
-        wasm.extend_from_slice(&[7, 15, 2, 1, b'm', 2, 0, 8]);
+        wasm.extend_from_slice(&[7, 16, 2, 1, b'm', 2, 0, 8]);
         wasm.extend_from_slice(b"counters");
         wasm.extend_from_slice(&[2, 0]);
         wasm.extend_from_slice(&[0, 2, 1, b'x']);
