@@ -2,10 +2,12 @@
 # Runs every test of the workspace and ends with one summary line
 # ("total: N passed, N failed, N skipped") added up over all test binaries,
 # so the last line says what ran rather than the count of the last binary.
+# --no-fail-fast: one failing test binary must not hide the failures of the
+# binaries after it (CI once needed two runs to find two broken tests).
 set -uo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace "$@" 2>&1 | tee "$log"
+cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 awk '/^test result: / {
         for (i = 1; i <= NF; i++) {

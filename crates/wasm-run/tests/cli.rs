@@ -79,6 +79,9 @@ fn a_program_must_be_a_wasip1_binary() {
         &["--harness".as_ref(), "program".as_ref(), wasm.as_os_str()],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("not a wasm32-wasip1 program"), "{stderr}");
+    assert!(
+        stderr.contains("not a wasm32-wasip1 or wasm32-wasip2 program"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("coverage").exists());
 }
