@@ -9,7 +9,7 @@
     reason = "test helpers: a failure is a failed test"
 )]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
@@ -228,6 +228,117 @@ pub fn example_line(example: &str, marker: &str) -> u32 {
         "marker {marker:?} must appear exactly once in examples/{example}"
     );
     hits[0]
+}
+
+/// The coverage flags for wasm32-unknown-unknown.
+pub const WASM_BINDGEN_FLAGS: &str =
+    "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code";
+
+/// The wasm-bindgen test binaries of examples/`name` (its `--tests`, with
+/// `cargo_args`), built for wasm32-unknown-unknown with the coverage flags
+/// into its `target/wasm-cov`, by target name.
+pub fn wasm_bindgen_suites(name: &str, cargo_args: &[&str]) -> BTreeMap<String, PathBuf> {
+    let dir = root().join("examples").join(name);
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "test",
+            "--no-run",
+            "--tests",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--message-format", "json-render-diagnostics"])
+        .args(cargo_args)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(dir.join("target/wasm-cov"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            WASM_BINDGEN_FLAGS,
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building examples/{name} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let msg: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let (Some(exe), Some(target)) =
+            (msg["executable"].as_str(), msg["target"]["name"].as_str())
+        {
+            found.insert(target.to_owned(), PathBuf::from(exe));
+        }
+    }
+    found
+}
+
+/// Each wasm block's count in a v8-coverage.json, by (start, end), over
+/// all its modules; the JavaScript scripts beside them are left out.
+pub fn v8_block_counts(path: &Path) -> BTreeMap<(u64, u64), u64> {
+    let doc: wasm_cov_format::V8Coverage =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    for s in doc.result.iter().filter(|s| s.wasm.is_some()) {
+        for f in &s.functions {
+            for r in &f.ranges[1..] {
+                *out.entry((r.start_offset, r.end_offset)).or_insert(0) += r.count;
+            }
+        }
+    }
+    out
+}
+
+/// A per-test module's tests added up, block by block, keyed as
+/// [`v8_block_counts`] keys them.
+pub fn per_test_sums(m: &wasm_cov_format::PerTestModule) -> BTreeMap<(u64, u64), u64> {
+    m.blocks
+        .iter()
+        .zip(m.totals())
+        .map(|(b, c)| ((b.start, b.end), c))
+        .collect()
+}
+
+/// v8cov-extract with `--per-test` on what wasm-run wrote to `cov`, into
+/// `dir/offsets.csv` and `dir/per-test.jsonl`.
+pub fn extract_per_test(cov: &Path, dir: &Path) -> Ran {
+    run(Command::new(tool("v8cov-extract"))
+        .arg(cov.join("v8-coverage.json"))
+        .arg("-o")
+        .arg(dir.join("offsets.csv"))
+        .arg("--per-test")
+        .arg(dir.join("per-test.jsonl")))
+    .expect(0)
+}
+
+/// The per-test half of the pipeline on what wasm-run wrote to `cov`:
+/// v8cov-extract with `--per-test`, then the mapper with `--per-test`,
+/// writing `dir/offsets.csv`, `dir/per-test.jsonl`, `dir/mapped.json` and
+/// `dir/lcov-per-test.info`, paths relative to `source_root`.
+pub fn map_per_test(cov: &Path, dir: &Path, source_root: &Path) {
+    extract_per_test(cov, dir);
+    let per_test = dir.join("per-test.jsonl");
+    let lcov = dir.join("lcov-per-test.info");
+    let utf8 = |p: &Path| p.to_str().expect("a UTF-8 scratch path").to_owned();
+    map_offsets(
+        cov,
+        &dir.join("offsets.csv"),
+        source_root,
+        &[
+            "--per-test",
+            &utf8(&per_test),
+            "--format",
+            "json",
+            "--lcov-per-test",
+            &utf8(&lcov),
+        ],
+        &dir.join("mapped.json"),
+    );
 }
 
 /// Runs v8cov-extract on what wasm-run wrote to `cov_dir`, into `offsets`.

@@ -16,13 +16,10 @@ use std::sync::{Mutex, OnceLock};
 
 use integration_tests::{
     assert_contains, example_line, line_count, map_offsets, read_lcov_file, root, run, scratch,
-    test_report, tool,
+    test_report, tool, wasm_bindgen_suites,
 };
 use wasm_cov_format::Coverage;
 use wasm_cov_format::Outcome;
-
-/// The coverage flags for wasm32-unknown-unknown.
-const FLAGS: &str = "-C debuginfo=2 -C opt-level=0 -C codegen-units=1 -C link-dead-code";
 
 /// examples/browser's test binaries by target name (`node`, `web`,
 /// `worker`, `shared`, `service`, the lib's `browser_demo`), built once per
@@ -36,44 +33,7 @@ fn binaries(features: &str) -> BTreeMap<String, PathBuf> {
     if let Some(b) = cache.get(features) {
         return b.clone();
     }
-    let dir = root().join("examples/browser");
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "test",
-            "--no-run",
-            "--tests",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .args([
-            "--message-format",
-            "json-render-diagnostics",
-            "--features",
-            features,
-        ])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target/wasm-cov"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", FLAGS)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "building examples/browser failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut found = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let msg: serde_json::Value = serde_json::from_str(line).unwrap();
-        if let (Some(exe), Some(name)) =
-            (msg["executable"].as_str(), msg["target"]["name"].as_str())
-        {
-            found.insert(name.to_owned(), PathBuf::from(exe));
-        }
-    }
+    let found = wasm_bindgen_suites("browser", &["--features", features]);
     cache.insert(features.to_owned(), found.clone());
     found
 }

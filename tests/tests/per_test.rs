@@ -12,8 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use integration_tests::{demo_wasm, example_line, root, run, scratch, tool};
-use wasm_cov_format::{MappedCoverage, PerTest, V8Coverage, NO_TEST};
+use integration_tests::{
+    demo_wasm, example_line, extract_per_test, map_per_test, per_test_sums, root, run, scratch,
+    tool, v8_block_counts,
+};
+use wasm_cov_format::{MappedCoverage, PerTest, NO_TEST};
 
 const CLASSIFIES: &str = "tests::classifies_negative_and_positive";
 const SUMS: &str = "tests::sums_squares";
@@ -27,40 +30,7 @@ fn pipeline(dir: &Path) {
         .arg(&cov)
         .arg(demo_wasm(&[])))
     .expect(0);
-    run(Command::new(tool("v8cov-extract"))
-        .arg(cov.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(dir.join("offsets.csv"))
-        .arg("--per-test")
-        .arg(dir.join("per-test.jsonl")))
-    .expect(0);
-    run(Command::new(tool("wasm-cov-mapper"))
-        .arg("--modules")
-        .arg(cov.join("modules"))
-        .arg(dir.join("offsets.csv"))
-        .arg("--per-test")
-        .arg(dir.join("per-test.jsonl"))
-        .args(["--format", "json", "-o"])
-        .arg(dir.join("mapped.json"))
-        .arg("--lcov-per-test")
-        .arg(dir.join("lcov-per-test.info"))
-        .arg("--source-root")
-        .arg(root().join("examples/demo")))
-    .expect(0);
-}
-
-/// Each block's count in a v8-coverage.json, by (start, end).
-fn v8_counts(path: &Path) -> BTreeMap<(u64, u64), u64> {
-    let doc: V8Coverage = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    for s in &doc.result {
-        for f in &s.functions {
-            for r in &f.ranges[1..] {
-                *out.entry((r.start_offset, r.end_offset)).or_insert(0) += r.count;
-            }
-        }
-    }
-    out
+    map_per_test(&cov, dir, &root().join("examples/demo"));
 }
 
 /// The `DA` lines of each `TN:` section: test -> line -> count.
@@ -105,13 +75,8 @@ fn each_line_names_the_tests_that_ran_it() {
         [NO_TEST, CLASSIFIES, SUMS],
         "the --list runs are <no test>"
     );
-    let totals = v8_counts(&cov.join("v8-coverage.json"));
-    let sums: BTreeMap<(u64, u64), u64> = m
-        .blocks
-        .iter()
-        .zip(m.totals())
-        .map(|(b, c)| ((b.start, b.end), c))
-        .collect();
+    let totals = v8_block_counts(&cov.join("v8-coverage.json"));
+    let sums = per_test_sums(m);
     assert_eq!(
         sums, totals,
         "per-test counts must add up to v8-coverage.json"
@@ -219,13 +184,7 @@ fn v8_counters_leave_no_per_test_file_and_count_under_no_test() {
         !cov.join("per-test.jsonl").exists(),
         "V8's counters have no per-test split"
     );
-    let r = run(Command::new(tool("v8cov-extract"))
-        .arg(cov.join("v8-coverage.json"))
-        .arg("-o")
-        .arg(dir.join("offsets.csv"))
-        .arg("--per-test")
-        .arg(dir.join("per-test.jsonl")))
-    .expect(0);
+    let r = extract_per_test(&cov, &dir);
     assert!(r.stderr.contains("counted under <no test>"), "{}", r.stderr);
     let doc = PerTest::read(
         std::fs::read(dir.join("per-test.jsonl"))
