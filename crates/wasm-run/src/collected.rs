@@ -15,7 +15,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use wasm_cov_format::{AtomicOutput, CollectedHeader, Collection, V8_WASM_VERSION};
-use wasm_cov_format::{ModuleLayout, PerTest, PerTestBlock, PerTestModule, V8Coverage};
+use wasm_cov_format::{ModuleLayout, PerTest, V8Coverage};
 use wasm_cov_format::{COLLECTED_FORMAT, COLLECTED_VERSION};
 use wasm_cov_instrument::BlockTable;
 
@@ -85,31 +85,9 @@ pub fn publish_collected(dir: &Path) -> Result<Collected> {
             let m = per_test
                 .modules
                 .entry(c.module.clone())
-                .or_insert_with(|| PerTestModule {
-                    blocks: table
-                        .blocks
-                        .iter()
-                        .map(|b| PerTestBlock {
-                            function: b.function,
-                            start: b.start,
-                            end: b.end,
-                        })
-                        .collect(),
-                    tests: Default::default(),
-                });
-            for [k, count] in c.counts {
-                let k = u32::try_from(k)
-                    .ok()
-                    .filter(|&k| (k as usize) < table.blocks.len());
-                let Some(k) = k else {
-                    bail!(
-                        "{}: a block past the module's {}",
-                        where_(n + 2),
-                        table.blocks.len()
-                    );
-                };
-                m.add_hit(&c.test, k, count);
-            }
+                .or_insert_with(|| crate::split::module(&table.blocks));
+            let at = where_(n + 2);
+            crate::split::add(m, &c.test, c.counts.iter().map(|&[k, c]| (k, c)), &at)?;
             found.collections += 1;
         }
     }

@@ -12,8 +12,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use wasm_cov_cli::Exit;
 use wasm_cov_format::{
-    ModuleLayout, Outcome, PerTest, PerTestBlock, PerTestModule, TestOutcome, TestReport,
-    V8Coverage, V8_WASM_VERSION,
+    ModuleLayout, Outcome, PerTest, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
 };
 
 use crate::convert::{self, fits, RawBlock, Summed};
@@ -23,7 +22,7 @@ use crate::node::V8_FLAGS;
 use crate::session::{abs, note, Options, Outputs, Session, WasiWorld};
 use wasm_cov_instrument::{Block, Instrumented};
 
-const RUNNER_JS: &str = include_str!("js/runner.cjs");
+use crate::session::js;
 
 /// Node options of the runner beyond [`V8_FLAGS`]: Node's warning about
 /// `node:wasi` would land in every run.log, and Rust's debug builds need a
@@ -190,7 +189,7 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         }
         Counters::V8 | Counters::Off => None,
     };
-    let runner = session.write_js("runner.cjs", RUNNER_JS)?;
+    let runner = session.write_js(js::RUNNER)?;
     let scratch = session.temp_dir("scratch")?;
     let raw_out = session.temp("raw-coverage.json");
     let results_out = session.temp("results.json");
@@ -388,31 +387,9 @@ fn per_test(
     counts: Option<&[u64]>,
     tests: Vec<RawTestHits>,
 ) -> Result<PerTest> {
-    let mut m = PerTestModule {
-        blocks: blocks
-            .iter()
-            .map(|b| PerTestBlock {
-                function: b.function,
-                start: b.start,
-                end: b.end,
-            })
-            .collect(),
-        tests: Default::default(),
-    };
+    let mut m = crate::split::module(blocks);
     for t in tests {
-        for pair in t.hits.chunks_exact(2) {
-            let k = u32::try_from(pair[0])
-                .ok()
-                .filter(|&k| (k as usize) < blocks.len());
-            let Some(k) = k else {
-                bail!(
-                    "the runner wrote a counter {} past the {} blocks",
-                    pair[0],
-                    blocks.len()
-                );
-            };
-            m.add_hit(&t.name, k, pair[1]);
-        }
+        crate::split::add(&mut m, &t.name, crate::split::pairs(&t.hits), &"the runner")?;
     }
     if counts.is_some_and(|c| c != m.totals()) {
         bail!("the runner's per-test counters do not add up to its totals");
@@ -441,8 +418,10 @@ mod tests {
     fn the_runner_adds_64_bit_counts_exactly() {
         let node = crate::locate::find_node(None).expect("the pinned Node (make setup)");
         let dir = tempfile::tempdir().unwrap();
+        for (name, source) in js::RUNNER {
+            std::fs::write(dir.path().join(name), source).unwrap();
+        }
         let runner = dir.path().join("runner.cjs");
-        std::fs::write(&runner, RUNNER_JS).unwrap();
         let js = format!(
             r#"const {{ Totals, digits }} = require({runner:?});
             const mem = (...c) => {{ const b = new ArrayBuffer(8 * c.length); new BigUint64Array(b).set(c); return b; }};
@@ -474,10 +453,11 @@ mod tests {
 
     /// `const EXIT = { OK: 0, ... };` in runner.cjs, as (name, code).
     fn js_exit_table() -> BTreeSet<(String, i32)> {
-        let start = RUNNER_JS
+        let runner_js = js::source(js::RUNNER);
+        let start = runner_js
             .find("const EXIT = {")
             .expect("runner.cjs declares `const EXIT = {`");
-        let body = &RUNNER_JS[start + "const EXIT = {".len()..];
+        let body = &runner_js[start + "const EXIT = {".len()..];
         let body = &body[..body.find('}').expect("EXIT table ends")];
         body.split(',')
             .map(str::trim)
@@ -506,7 +486,7 @@ mod tests {
             "process.exit(3",
             "process.exit(4",
         ] {
-            assert!(!RUNNER_JS.contains(exit), "runner.cjs: {exit}");
+            assert!(!js::source(js::RUNNER).contains(exit), "runner.cjs: {exit}");
         }
         assert_eq!(RunnerExit::from_code(3), Some(RunnerExit::HarnessError));
         assert_eq!(RunnerExit::from_code(2), None);
@@ -540,10 +520,11 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let read: BTreeSet<&str> = RUNNER_JS
+        let runner_js = js::source(js::RUNNER);
+        let read: BTreeSet<&str> = runner_js
             .match_indices("config.")
             .map(|(i, _)| {
-                let rest = &RUNNER_JS[i + "config.".len()..];
+                let rest = &runner_js[i + "config.".len()..];
                 let end = rest
                     .find(|c: char| !c.is_ascii_alphanumeric())
                     .unwrap_or(rest.len());
@@ -558,7 +539,10 @@ mod tests {
         // The runner's header says how it is started; the flags themselves
         // are only in V8_FLAGS.
         for flag in V8_FLAGS {
-            assert!(!RUNNER_JS.contains(flag), "runner.cjs repeats {flag}");
+            assert!(
+                !js::source(js::RUNNER).contains(flag),
+                "runner.cjs repeats {flag}"
+            );
         }
     }
 }

@@ -12,8 +12,11 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use wasm_cov_format::{
-    ModuleLayout, Outcome, ScriptCoverage, TestOutcome, TestReport, V8Coverage, V8_WASM_VERSION,
+    ModuleLayout, Outcome, PerTest, ScriptCoverage, TestOutcome, TestReport, V8Coverage,
+    V8_WASM_VERSION,
 };
+
+use wasm_cov_instrument::BlockTable;
 
 use crate::browser::Browser;
 use crate::convert::{self, match_entry, RawBlock, Summed};
@@ -22,8 +25,7 @@ use crate::locate::{locate, WASM_BINDGEN_TEST_RUNNER};
 use crate::node::V8_FLAGS;
 use crate::session::{abs, note, Options, Session};
 
-const HOOK_JS: &str = include_str!("js/hook.cjs");
-const BROWSER_JS: &str = include_str!("js/browser.cjs");
+use crate::session::js;
 
 /// The folder the hook writes `modules/<sha256>.wasm` and `raw-<pid>.json`
 /// into; the hook does nothing where it is unset.
@@ -87,12 +89,25 @@ pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
     }))
 }
 
-/// `$WASM_RUN_HOOK_DIR/raw-<pid>.json`: one process's raw counters, and the
-/// hashes of the modules it compiled.
+/// `$WASM_RUN_HOOK_DIR/raw-<pid>.json`: one process's raw counters, the
+/// hashes of the modules it compiled, and with injected counters in a
+/// wasm-bindgen-test suite, each test's share of them (`js/contexts.cjs`).
 #[derive(Deserialize)]
 struct HookDump {
     modules: Vec<String>,
     coverage: Vec<Vec<RawBlock>>,
+    #[serde(default)]
+    tests: Vec<HookTest>,
+}
+
+/// One test's counts of one module, by its block table's indices
+/// (`$WASM_RUN_HOOK_DIR/inst/<module>.json`); `<no test>` holds the rest,
+/// so a module's tests add up to its totals.
+#[derive(Deserialize)]
+struct HookTest {
+    module: String,
+    test: String,
+    hits: Vec<u64>,
 }
 
 /// Runs a `#[wasm_bindgen_test]` suite under wasm-bindgen-test-runner
@@ -149,13 +164,13 @@ pub(crate) fn run(
 ) -> Result<u8> {
     let session = Session::start(opts)?;
     let outputs = &session.outputs;
-    let hook = session.write_js("hook.cjs", HOOK_JS)?;
+    let hook = session.write_js(js::HOOK)?;
     let hook_dir = session.temp_dir("hook")?;
     let js_dir = session.temp_dir("js")?;
     let driven;
     let command = match browser {
         Some(_) => {
-            let driver = session.write_js("browser.cjs", BROWSER_JS)?;
+            let driver = session.write_js(js::BROWSER)?;
             let mut c = vec![
                 session.node.path.clone().into_os_string(),
                 driver.into_os_string(),
@@ -239,6 +254,7 @@ pub(crate) fn run(
         }
     }
     let mut sums: BTreeMap<String, Summed> = BTreeMap::new();
+    let mut per_test = PerTest::default();
     let mut unmatched = 0usize;
     let mut processes = 0usize;
     for e in std::fs::read_dir(&hook_dir)?.flatten() {
@@ -249,6 +265,7 @@ pub(crate) fn run(
         processes += 1;
         let dump: HookDump = serde_json::from_slice(&std::fs::read(e.path())?)
             .with_context(|| format!("the hook's dump {name} is malformed"))?;
+        add_tests(&mut per_test, &hook_dir, &name, dump.tests)?;
         let candidates: Vec<ModuleLayout> = dump
             .modules
             .iter()
@@ -313,8 +330,15 @@ pub(crate) fn run(
             wasm_coverage_version: Some(V8_WASM_VERSION),
         };
         outputs.write_json("v8-coverage.json", &doc)?;
-        // Hooked runs have no per-test split (one instance runs every test).
-        outputs.remove_stale("per-test.jsonl")?;
+        if per_test.modules.is_empty() {
+            // Not a wasm-bindgen-test suite, or V8's counters: one instance
+            // ran every test, and nothing says which counted what.
+            outputs.remove_stale("per-test.jsonl")?;
+        } else {
+            let mut bytes = Vec::new();
+            per_test.write(&mut bytes)?;
+            outputs.write("per-test.jsonl", &bytes)?;
+        }
     }
     let tests = parse_test_lines(&log);
     let report = TestReport::new(
@@ -352,9 +376,34 @@ pub(crate) fn run(
     }
 }
 
-/// JavaScript coverage that Node wrote for NODE_V8_COVERAGE, minus our hook.
+/// Adds one dump's per-test counts to `into`, by the block tables the
+/// instrumenter left in `hook_dir/inst/`.
+fn add_tests(into: &mut PerTest, hook_dir: &Path, dump: &str, tests: Vec<HookTest>) -> Result<()> {
+    for t in tests {
+        if !into.modules.contains_key(&t.module) {
+            let path = hook_dir.join("inst").join(format!("{}.json", t.module));
+            let f = std::fs::File::open(&path).with_context(|| {
+                format!("{dump} names module {}, which has no block table", t.module)
+            })?;
+            let table = BlockTable::read_json(std::io::BufReader::new(f))
+                .with_context(|| path.display().to_string())?;
+            into.modules
+                .insert(t.module.clone(), crate::split::module(&table.blocks));
+        }
+        let m = into.modules.get_mut(&t.module).expect("inserted above");
+        crate::split::add(m, &t.test, crate::split::pairs(&t.hits), &dump)?;
+    }
+    Ok(())
+}
+
+/// JavaScript coverage that Node wrote for NODE_V8_COVERAGE, minus our own
+/// scripts (the hook, the browser driver and the files they require).
 fn read_js_coverage(dir: &Path, hook: &Path) -> Vec<ScriptCoverage> {
-    let hook_url = format!("file://{}", hook.display());
+    let ours: Vec<String> = js::HOOK
+        .iter()
+        .chain(js::BROWSER)
+        .map(|(name, _)| format!("file://{}", hook.with_file_name(name).display()))
+        .collect();
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -369,7 +418,7 @@ fn read_js_coverage(dir: &Path, hook: &Path) -> Vec<ScriptCoverage> {
             Ok(doc) => out.extend(
                 doc.result
                     .into_iter()
-                    .filter(|s| s.url != hook_url && !s.url.starts_with("node:")),
+                    .filter(|s| !ours.contains(&s.url) && !s.url.starts_with("node:")),
             ),
             Err(e) => wasm_cov_cli::warn!("skipping unreadable JS coverage {}: {e}", f.display()),
         }
@@ -429,10 +478,10 @@ mod tests {
     fn each_js_file_reads_exactly_the_variables_we_set() {
         let common = [HOOK_DIR, FLUSH_MS, V8_FLAGS_VAR, COUNTERS_VAR];
         let cases = [
-            ("hook.cjs", HOOK_JS, &[INSTRUMENTER_VAR][..]),
+            ("hook.cjs", js::source(js::HOOK), &[INSTRUMENTER_VAR][..]),
             (
                 "browser.cjs",
-                BROWSER_JS,
+                js::source(js::BROWSER),
                 &[
                     BROWSER_BIN,
                     BROWSER_KIND,
@@ -442,11 +491,11 @@ mod tests {
                 ][..],
             ),
         ];
-        for (name, js, own) in cases {
+        for (name, src, own) in cases {
             let want: BTreeSet<&str> = common.iter().chain(own).copied().collect();
-            assert_eq!(env_reads(js), want, "{name}");
+            assert_eq!(env_reads(&src), want, "{name}");
             for flag in V8_FLAGS {
-                assert!(!js.contains(flag), "{name} repeats {flag}");
+                assert!(!src.contains(flag), "{name} repeats {flag}");
             }
         }
     }

@@ -98,12 +98,61 @@ impl Session {
         Ok(dir)
     }
 
-    /// Writes one of our JS files (`runner.cjs`, `hook.cjs`) where Node can
-    /// load it.
-    pub fn write_js(&self, name: &str, source: &str) -> Result<PathBuf> {
-        let path = self.temp(name);
-        std::fs::write(&path, source).with_context(|| format!("cannot write the Node {name}"))?;
-        Ok(path)
+    /// Writes one of our JS programs (`js::RUNNER`, `js::HOOK`,
+    /// `js::BROWSER`: its main file first, then the files it `require`s)
+    /// where Node can load it; returns the main file's path.
+    pub fn write_js(&self, files: &[(&str, &str)]) -> Result<PathBuf> {
+        for (name, source) in files {
+            let path = self.temp(name);
+            std::fs::write(&path, source)
+                .with_context(|| format!("cannot write the Node {name}"))?;
+        }
+        Ok(self.temp(files[0].0))
+    }
+}
+
+/// wasm-run's JavaScript, by program: each one's main file, then the files
+/// it `require`s (docs/architecture.md names each).
+pub(crate) mod js {
+    type Files = [(&'static str, &'static str)];
+
+    const COUNTERS: (&str, &str) = ("counters.cjs", include_str!("js/counters.cjs"));
+    const CONTEXTS: (&str, &str) = ("contexts.cjs", include_str!("js/contexts.cjs"));
+
+    /// The Node side of modules wasm-run instantiates itself (direct.rs).
+    pub const RUNNER: &Files = &[
+        ("runner.cjs", include_str!("js/runner.cjs")),
+        (
+            "runner-instance.cjs",
+            include_str!("js/runner-instance.cjs"),
+        ),
+        COUNTERS,
+    ];
+
+    /// The hook in Node processes wasm-run does not start (exec.rs).
+    pub const HOOK: &Files = &[
+        ("hook.cjs", include_str!("js/hook.cjs")),
+        COUNTERS,
+        CONTEXTS,
+    ];
+
+    /// The browser driver (exec.rs).
+    pub const BROWSER: &Files = &[
+        ("browser.cjs", include_str!("js/browser.cjs")),
+        ("browser-page.cjs", include_str!("js/browser-page.cjs")),
+        ("browser-proxy.cjs", include_str!("js/browser-proxy.cjs")),
+        ("browser-cdp.cjs", include_str!("js/browser-cdp.cjs")),
+        ("browser-bidi.cjs", include_str!("js/browser-bidi.cjs")),
+        ("browser-procs.cjs", include_str!("js/browser-procs.cjs")),
+        ("rpc.cjs", include_str!("js/rpc.cjs")),
+        COUNTERS,
+        CONTEXTS,
+    ];
+
+    /// All of a program's files as one text, for tests that read it whole.
+    #[cfg(test)]
+    pub fn source(files: &Files) -> String {
+        files.iter().map(|(_, s)| *s).collect::<Vec<_>>().join("\n")
     }
 }
 

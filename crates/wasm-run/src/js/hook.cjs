@@ -11,6 +11,8 @@
 // of this process's modules to $WASM_RUN_HOOK_DIR/raw-<pid>.json at exit,
 // and every $WASM_RUN_FLUSH_MS while running so a killed process still
 // leaves what it counted. wasm-run matches counters to modules by layout.
+// With injected counters, a wasm-bindgen-test suite's counts are also
+// split by test (contexts.cjs) and written beside them as `tests`.
 // Its Rust half, which sets these variables and reads what this writes, is
 // crates/wasm-run/src/exec.rs.
 'use strict';
@@ -21,6 +23,8 @@ if (dir && isMainThread) install();
 function install() {
   const fs = require('node:fs');
   const path = require('node:path');
+  const { rawBlocks, Sums } = require('./counters.cjs');
+  const { testContexts, trackInstances } = require('./contexts.cjs');
   const crypto = require('node:crypto');
   const v8 = require('node:v8');
   const mode = process.env.WASM_RUN_COUNTERS || 'v8';
@@ -70,7 +74,8 @@ function install() {
   // the counts of a module's instances are summed here as 64-bit integers.
   const tables = new Map(); // sha -> {bytes, export, raw: [[start, end], ...]}
   const byModule = new WeakMap(); // WebAssembly.Module -> sha
-  const instances = []; // {sha, memory}
+  const instances = []; // {module: sha, blocks, memory}
+  const contexts = inject ? testContexts(globalThis, () => instances) : [];
   function instrumented(bytes) {
     const sha = capture(bytes);
     if (!sha) return null;
@@ -92,12 +97,11 @@ function install() {
       fs.renameSync(`${table}.${tmp}`, table);
     }
     const doc = JSON.parse(fs.readFileSync(table, 'utf8'));
-    const first = doc.firstBodyOffset;
     t = {
       sha,
       bytes: fs.readFileSync(out),
       export: doc.counters.export,
-      raw: doc.blocks.map(([, start, end]) => [start - first, end - 1 - first]),
+      raw: rawBlocks(doc),
     };
     tables.set(sha, t);
     return t;
@@ -106,12 +110,11 @@ function install() {
     const sha = byModule.get(module);
     if (!sha || !instance) return;
     const t = tables.get(sha);
-    instances.push({ sha, memory: instance.exports[t.export] });
+    instances.push({ module: sha, blocks: t.raw.length, memory: instance.exports[t.export] });
   }
 
   const W = WebAssembly;
   const OrigModule = W.Module;
-  const OrigInstance = W.Instance;
   // The bytes V8 compiles: ours instrumented, or the original.
   const compiled = (bytes) => {
     if (!inject) {
@@ -131,15 +134,7 @@ function install() {
       return remember(Reflect.construct(target, [c.bytes, ...args.slice(1)], newTarget), c.sha);
     },
   });
-  if (inject) {
-    W.Instance = new Proxy(OrigInstance, {
-      construct(target, args, newTarget) {
-        const instance = Reflect.construct(target, args, newTarget);
-        track(args[0], instance);
-        return instance;
-      },
-    });
-  }
+  if (inject) trackInstances(W, track);
   const origCompile = W.compile;
   W.compile = function compile(bytes, ...rest) {
     const c = compiled(bytes);
@@ -177,36 +172,23 @@ function install() {
     };
   }
 
-  // One entry per module: its raw blocks ([start, end, count], V8's raw
-  // form), counts as decimal integers (they may pass 2^53).
-  function injectedCoverage() {
-    const sums = new Map();
-    for (const { sha, memory } of instances) {
-      const t = tables.get(sha);
-      const n = t.raw.length;
-      const counts = new BigUint64Array(memory.buffer, 0, n);
-      let into = sums.get(sha);
-      if (!into) sums.set(sha, (into = new Array(n).fill(0n)));
-      for (let i = 0; i < n; i++) into[i] += counts[i];
-    }
-    const max = (1n << 64n) - 1n;
-    const entries = [];
-    for (const [sha, counts] of sums) {
-      const raw = tables.get(sha).raw;
-      entries.push(
-        '[' + raw.map(([s, e], i) => `[${s},${e},${counts[i] > max ? max : counts[i]}]`).join(',') + ']',
-      );
-    }
-    return '[' + entries.join(',') + ']';
+  // One raw entry per module ([start, end, count], V8's raw form, counts
+  // as decimal integers: they may pass 2^53), and the per-test split.
+  function injected() {
+    const sums = new Sums();
+    for (const { module, blocks, memory } of instances) sums.add(module, new Uint32Array(memory.buffer, 0, 2 * blocks), blocks);
+    for (const e of contexts) sums.addTest(e.module, e.test, e);
+    const tests = contexts.length ? `,"tests":${sums.tests()}` : '';
+    return `"coverage":${sums.raw((sha) => tables.get(sha).raw)}${tests}`;
   }
 
   function dump() {
-    const coverage = inject
-      ? injectedCoverage()
-      : JSON.stringify(collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count])));
+    const counts = inject
+      ? injected()
+      : `"coverage":${JSON.stringify(collect().map((blocks) => blocks.map((b) => [b.start, b.end, b.count])))}`;
     const file = path.join(dir, `raw-${process.pid}.json`);
     const tmp = `${file}.part`;
-    fs.writeFileSync(tmp, `{"pid":${process.pid},"modules":${JSON.stringify([...seen])},"coverage":${coverage}}`);
+    fs.writeFileSync(tmp, `{"pid":${process.pid},"modules":${JSON.stringify([...seen])},${counts}}`);
     fs.renameSync(tmp, file);
   }
   const safeDump = () => {

@@ -1,0 +1,250 @@
+// 64-bit block counts, shared by every JS file of wasm-run that reads our
+// injected counters: runner.cjs (modules wasm-run instantiates: Totals),
+// hook.cjs (Node processes it does not start: Sums) and the browser driver
+// (Sums). Here: a block table in V8's raw shape, the counts of many
+// instances summed, sparse per-test lists, and their exact decimal text.
+//
+// Counts are kept as two 32-bit halves in plain numbers, never as BigInts:
+// a test touches thousands of blocks, and a BigInt per count (and per
+// addition) cost more than the test itself on small suites.
+'use strict';
+
+const TWO32 = 4294967296;
+const MAX32 = 0xffffffff;
+// The pseudo-test of counts that belong to no test (docs/formats.md).
+const NO_TEST = '<no test>';
+
+// Adds (lo, hi) to the halves at `at` of `into` (a Uint32Array),
+// saturating at 2^64 - 1.
+function addHalves(into, at, lo, hi) {
+  let l = into[at] + lo;
+  let h = into[at + 1] + hi;
+  if (l >= TWO32) {
+    l -= TWO32;
+    h += 1;
+  }
+  if (h > MAX32) {
+    l = MAX32;
+    h = MAX32;
+  }
+  into[at] = l;
+  into[at + 1] = h;
+}
+
+// A count's decimal digits, exact.
+function digits(lo, hi) {
+  if (hi === 0) return String(lo);
+  if (hi < 0x200000) return String(hi * TWO32 + lo); // below 2^53
+  return String((BigInt(hi) << 32n) | BigInt(lo));
+}
+
+// A block table (`__instrument`'s TABLE, docs/formats.md §3b) in V8's raw
+// shape: [start, end] per block, relative to the first function body,
+// `end` inclusive.
+function rawBlocks(table) {
+  const first = table.firstBodyOffset;
+  return table.blocks.map(([, start, end]) => [start - first, end - 1 - first]);
+}
+
+// The non-zero counters of `n` halves pairs (a Uint32Array of 2n):
+// {idx, half}, indices ascending, counts as (lo, hi) pairs.
+function sparse(h, n) {
+  const idx = [];
+  const half = [];
+  for (let k = 0; k < n; k++) {
+    const lo = h[2 * k];
+    const hi = h[2 * k + 1];
+    if ((lo | hi) === 0) continue;
+    idx.push(k);
+    half.push(lo, hi);
+  }
+  return { idx, half };
+}
+
+// Two sparse lists added, saturating.
+function mergeSparse(a, b) {
+  const idx = [];
+  const half = [];
+  const sum = new Uint32Array(2);
+  let i = 0;
+  let j = 0;
+  while (i < a.idx.length || j < b.idx.length) {
+    if (j >= b.idx.length || (i < a.idx.length && a.idx[i] < b.idx[j])) {
+      idx.push(a.idx[i]);
+      half.push(a.half[2 * i], a.half[2 * i + 1]);
+      i++;
+    } else if (i >= a.idx.length || b.idx[j] < a.idx[i]) {
+      idx.push(b.idx[j]);
+      half.push(b.half[2 * j], b.half[2 * j + 1]);
+      j++;
+    } else {
+      sum[0] = a.half[2 * i];
+      sum[1] = a.half[2 * i + 1];
+      addHalves(sum, 0, b.half[2 * j], b.half[2 * j + 1]);
+      idx.push(a.idx[i]);
+      half.push(sum[0], sum[1]);
+      i++;
+      j++;
+    }
+  }
+  return { idx, half };
+}
+
+// A sparse list's `[k, count, k, count, ...]` as JSON text.
+function hitsText(s) {
+  const parts = new Array(2 * s.idx.length);
+  for (let i = 0; i < s.idx.length; i++) {
+    parts[2 * i] = s.idx[i];
+    parts[2 * i + 1] = digits(s.half[2 * i], s.half[2 * i + 1]);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+// The counters of many instances summed per module, and each test's share
+// of them: `add` an instance's counters (halves), `addTest` a test's
+// sparse counts (never more than the instances counted). `raw` gives one
+// V8 raw entry per module; `tests` the per-test split, in which `<no
+// test>` holds whatever no test claimed, so the tests of a module always
+// add up to its totals.
+class Sums {
+  constructor() {
+    this.totals = new Map(); // module -> Uint32Array of 2n halves
+    this.perTest = new Map(); // module -> Map(test -> sparse)
+  }
+  add(module, halves, n) {
+    let into = this.totals.get(module);
+    if (!into) this.totals.set(module, (into = new Uint32Array(2 * n)));
+    if (into.length !== 2 * n) return;
+    for (let k = 0; k < n; k++) {
+      const lo = halves[2 * k];
+      const hi = halves[2 * k + 1];
+      if ((lo | hi) !== 0) addHalves(into, 2 * k, lo, hi);
+    }
+  }
+  addTest(module, test, s) {
+    let tests = this.perTest.get(module);
+    if (!tests) this.perTest.set(module, (tests = new Map()));
+    const had = tests.get(test);
+    tests.set(test, had ? mergeSparse(had, s) : s);
+  }
+  // `[[[start, end, count], ...], ...]` as JSON text, one entry per module
+  // `rawOf` knows.
+  raw(rawOf) {
+    const entries = [];
+    for (const [module, into] of this.totals) {
+      const raw = rawOf(module);
+      if (!raw || 2 * raw.length !== into.length) continue;
+      entries.push('[' + raw.map(([s, e], i) => `[${s},${e},${digits(into[2 * i], into[2 * i + 1])}]`).join(',') + ']');
+    }
+    return '[' + entries.join(',') + ']';
+  }
+  // `[{"module", "test", "hits": [k, count, ...]}, ...]` as JSON text; the
+  // modules no test ran have no entry at all.
+  tests() {
+    const out = [];
+    for (const [module, tests] of this.perTest) {
+      const left = (this.totals.get(module) || new Uint32Array(0)).slice();
+      for (const [test, s] of tests) {
+        out.push(`{"module":${JSON.stringify(module)},"test":${JSON.stringify(test)},"hits":${hitsText(s)}}`);
+        for (let i = 0; i < s.idx.length; i++) subHalves(left, 2 * s.idx[i], s.half[2 * i], s.half[2 * i + 1]);
+      }
+      const rest = sparse(left, left.length / 2);
+      if (rest.idx.length) out.push(`{"module":${JSON.stringify(module)},"test":${JSON.stringify(NO_TEST)},"hits":${hitsText(rest)}}`);
+    }
+    return '[' + out.join(',') + ']';
+  }
+}
+
+// Takes (lo, hi) from the halves at `at`, stopping at 0. A saturated total
+// stays saturated: what the tests took from 2^64 - 1 is not known.
+function subHalves(from, at, lo, hi) {
+  if (from[at] === MAX32 && from[at + 1] === MAX32) return;
+  let l = from[at] - lo;
+  let h = from[at + 1] - hi;
+  if (l < 0) {
+    l += TWO32;
+    h -= 1;
+  }
+  if (h < 0) {
+    l = 0;
+    h = 0;
+  }
+  from[at] = l;
+  from[at + 1] = h;
+}
+
+// The sum over the instances of runner.cjs (one per test, each in a
+// worker): `done` holds the instances that finished (each folded in once),
+// `live` the ones still running (buffer -> test name), added at each read.
+// Each instance also belongs to one test (the name its job ran, or NO_TEST
+// for the --list runs and anything else outside a test): `perTest` keeps
+// each test's counts sparse, so the per-test counts sum exactly to the
+// totals (docs/formats.md, "Per-test block counts").
+class Totals {
+  constructor(n) {
+    this.n = n;
+    this.done = new Uint32Array(2 * n);
+    this.live = new Map();
+    this.perTest = new Map(); // name -> {idx, half, text}
+  }
+  // Adds a sparse list to `into` (halves), saturating.
+  addSparse(into, s) {
+    for (let i = 0; i < s.idx.length; i++) addHalves(into, 2 * s.idx[i], s.half[2 * i], s.half[2 * i + 1]);
+  }
+  // One instance's non-zero counters.
+  sparse(buf) {
+    return sparse(new Uint32Array(buf, 0, 2 * this.n), this.n);
+  }
+  // Another instance of test `name` (the --list runs share NO_TEST).
+  addTest(name, s) {
+    const had = this.perTest.get(name);
+    if (had) s = mergeSparse(had, s);
+    s.text = namedHits(name, s);
+    this.perTest.set(name, s);
+  }
+  start(buf, name) {
+    this.live.set(buf, name);
+  }
+  // One read of a counter memory: a hung test's worker may still be
+  // counting until terminate() takes effect, so the totals and the
+  // per-test counts must come from the same copy to add up.
+  snapshot(buf) {
+    return buf.slice(0, 8 * this.n);
+  }
+  // An instance that will count no more. `settled`: its test returned,
+  // so nothing can still be counting into it, and it is read in place
+  // (a copy would fault in a whole new buffer for every test).
+  finish(buf, name, settled) {
+    if (!buf) return;
+    const owner = this.live.has(buf) ? this.live.get(buf) : name;
+    this.live.delete(buf);
+    const s = this.sparse(settled ? buf : this.snapshot(buf));
+    this.addSparse(this.done, s);
+    this.addTest(owner || NO_TEST, s);
+  }
+  // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact
+  // decimal digits, never a float.
+  json() {
+    const all = this.done.slice();
+    const tests = new Map();
+    for (const [name, s] of this.perTest) tests.set(name, s);
+    for (const [buf, name] of this.live) {
+      const s = this.sparse(this.snapshot(buf));
+      this.addSparse(all, s);
+      const had = tests.get(name);
+      tests.set(name, had ? mergeSparse(had, s) : s);
+    }
+    const parts = [];
+    for (const [name, s] of tests) parts.push(s.text !== undefined ? s.text : namedHits(name, s));
+    const counts = new Array(this.n);
+    for (let k = 0; k < this.n; k++) counts[k] = digits(all[2 * k], all[2 * k + 1]);
+    return `{"counts":[${counts.join(',')}],"tests":[${parts.join(',')}]}`;
+  }
+}
+
+// `{"name": ..., "hits": [...]}` of one test.
+function namedHits(name, s) {
+  return `{"name":${JSON.stringify(name)},"hits":${hitsText(s)}}`;
+}
+
+module.exports = { TWO32, MAX32, NO_TEST, addHalves, digits, rawBlocks, sparse, mergeSparse, hitsText, Sums, Totals };
