@@ -15,6 +15,8 @@ Examples:
   cargo wasm-cov --no-report --features a && cargo wasm-cov --no-report --features b
   cargo wasm-cov report --merge native.lcov --html
   cargo wasm-cov -v -- some_test_name     # -v prints each stage's command line
+  cargo wasm-cov --no-report --partition slice:2/3 --output-dir shard-2   # one CI job of 3
+  cargo wasm-cov report --runs shard-1 shard-2 shard-3 --lcov --output-path lcov.info
 
 Artifacts go to --output-dir (default <target dir>/wasm-cov): runs/<test binary>/
 (v8-coverage.json, modules/, tests.json, run.log), offsets.csv, coverage.json
@@ -69,6 +71,20 @@ pub enum Command {
     /// CARGO_TARGET_WASM32_WASIP1_RUNNER by cargo wasm-cov itself).
     #[command(name = "__doctest-runner", hide = true)]
     DoctestRunner(DoctestRunnerArgs),
+    /// wasm-run in a child process, so its output can be captured (the
+    /// `--list` runs of `--partition`).
+    #[command(name = "__wasm-run", hide = true)]
+    WasmRun(WasmRunArgs),
+}
+
+/// The hidden subcommand that runs wasm-run in a child.
+pub const WASM_RUN_CMD: &str = "__wasm-run";
+
+#[derive(Debug, Args)]
+pub struct WasmRunArgs {
+    /// wasm-run's own arguments.
+    #[arg(last = true)]
+    pub args: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +93,15 @@ pub struct ReportCmd {
     /// native tests). Repeatable.
     #[arg(long, value_name = "FILE.lcov")]
     pub merge: Vec<PathBuf>,
+
+    /// Merge the runs of these output folders (each a CI shard's
+    /// --output-dir, or any earlier run's) instead of --output-dir's own;
+    /// the reports go to --output-dir. Shards of one --partition are
+    /// checked: the same shard twice, or shards of different partitions,
+    /// is an error. A shard missing is said, and the report covers the
+    /// others.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub runs: Vec<PathBuf>,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -105,6 +130,9 @@ pub struct DoctestRunnerArgs {
     /// wasm-run's --engine.
     #[arg(long, value_name = "NAME")]
     pub engine: Option<String>,
+    /// Run only the doctests this file names, one a line (--partition).
+    #[arg(long, value_name = "FILE")]
+    pub only: Option<PathBuf>,
     /// Print the wasm-run command line.
     #[arg(short, long)]
     pub verbose: bool,
@@ -214,6 +242,18 @@ pub struct TestArgs {
     /// Build and run, but write no report (merge later with `cargo wasm-cov report`).
     #[arg(long, help_heading = "Running")]
     pub no_report: bool,
+
+    /// Run only shard M of N, as nextest deals them: slice:M/N (every
+    /// selected test of every binary and the doctests, sorted by binary
+    /// id, dealt round-robin), hash:M/N (by a stable hash of the binary id
+    /// and the test name, so a test keeps its shard as others are added)
+    /// or count:M/N (round-robin within each binary). A wasm-bindgen
+    /// suite (one instance) and a native host's tests go whole to the
+    /// shard their binary id hashes to. The output folder records the
+    /// shard (shard.json); merge the shards with `cargo wasm-cov report
+    /// --runs DIR...`.
+    #[arg(long, value_name = "KIND:M/N", help_heading = "Running")]
+    pub partition: Option<wasm_cov_format::Partition>,
 
     /// Arguments for the test binaries (libtest filters, --skip, --exact, ...).
     #[arg(last = true, value_name = "TEST ARGS")]
@@ -331,5 +371,17 @@ mod tests {
             Cli::try_parse_from(["cargo-wasm-cov", "report", "--merge", "n.lcov"]).unwrap();
         assert!(matches!(report.command, Some(Command::Report(r)) if r.merge.len() == 1));
         assert!(Cli::try_parse_from(["cargo-wasm-cov", "--json", "--lcov"]).is_err());
+    }
+
+    #[test]
+    fn a_partition_is_checked_when_parsed() {
+        let cli = Cli::try_parse_from(["cargo-wasm-cov", "--partition", "hash:2/3"]).unwrap();
+        assert_eq!(cli.test.partition.unwrap().to_string(), "hash:2/3");
+        for bad in ["slice:0/3", "slice:4/3", "foo"] {
+            let e = Cli::try_parse_from(["cargo-wasm-cov", "--partition", bad]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+        let r = Cli::try_parse_from(["cargo-wasm-cov", "report", "--runs", "a", "b"]).unwrap();
+        assert!(matches!(r.command, Some(Command::Report(r)) if r.runs.len() == 2));
     }
 }

@@ -30,6 +30,29 @@ pub struct TestBinary {
     pub source: String,
     /// Its package's features in this build, as cargo reports them.
     pub features: Vec<String>,
+    /// nextest's name for it, the same on every machine: `pkg` (the
+    /// library), `pkg::bin/NAME`, `pkg::NAME` (tests/NAME.rs),
+    /// `pkg::example/NAME`, `pkg::bench/NAME`. `--partition` deals by it.
+    pub binary_id: String,
+}
+
+/// nextest's binary id of a target of `package`.
+pub fn binary_id(package: &str, target: &cargo_metadata::Target) -> String {
+    use cargo_metadata::TargetKind as K;
+    let kind = |k| target.is_kind(k);
+    if kind(K::Lib) || kind(K::RLib) || kind(K::CDyLib) || kind(K::DyLib) || kind(K::ProcMacro) {
+        package.to_owned()
+    } else if kind(K::Test) {
+        format!("{package}::{}", target.name)
+    } else if kind(K::Bin) {
+        format!("{package}::bin/{}", target.name)
+    } else if kind(K::Example) {
+        format!("{package}::example/{}", target.name)
+    } else if kind(K::Bench) {
+        format!("{package}::bench/{}", target.name)
+    } else {
+        format!("{package}::{}", target.name)
+    }
 }
 
 /// What a `cargo test --no-run` built.
@@ -170,9 +193,11 @@ pub fn build(
                     .src_path
                     .strip_prefix(&meta.workspace_root)
                     .map_or_else(|_| a.target.src_path.to_string(), |p| p.to_string());
+                let package = pkg.map_or_else(|| a.target.name.clone(), |p| p.name.to_string());
                 bins.push(TestBinary {
                     wasm: exe.into_std_path_buf(),
-                    package: pkg.map_or_else(|| a.target.name.clone(), |p| p.name.to_string()),
+                    binary_id: binary_id(&package, &a.target),
+                    package,
                     package_dir: pkg
                         .and_then(|p| p.manifest_path.parent())
                         .map_or_else(|| meta.workspace_root.clone().into(), |d| d.into()),

@@ -34,6 +34,11 @@ pub struct DoctestRun<'a> {
     pub timeout: Option<f64>,
     /// wasm-run's `--engine`, when one was asked for.
     pub engine: Option<&'a str>,
+    /// `--partition`: a file naming the doctests this shard runs, one a
+    /// line; the runner skips the others. (A filter cannot say it:
+    /// rustdoc splits its test arguments on white space, and every
+    /// doctest's name has some.)
+    pub only: Option<&'a Path>,
     pub offline: bool,
     pub verbose: bool,
 }
@@ -45,7 +50,7 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     std::fs::create_dir_all(d.runs)
         .with_context(|| format!("cannot create {}", d.runs.display()))?;
     // cargo splits a runner given in the environment on spaces.
-    for p in [&me, d.runs, d.node] {
+    for p in [&me, d.runs, d.node].into_iter().chain(d.only) {
         if p.to_string_lossy().contains(char::is_whitespace) {
             bail!(
                 "cannot run doctests: {} has a space, and cargo splits a runner's \
@@ -65,6 +70,9 @@ pub fn run_doctests(d: &DoctestRun<'_>) -> Result<bool> {
     }
     if let Some(e) = d.engine {
         runner.push_str(&format!(" --engine {e}"));
+    }
+    if let Some(o) = d.only {
+        runner.push_str(&format!(" --only {}", o.display()));
     }
     if d.verbose {
         runner.push_str(" -v");
@@ -131,6 +139,52 @@ pub fn count_doctests(d: &DoctestRun<'_>) -> Option<usize> {
     })
 }
 
+/// The names of the doctests `cargo test --doc -- --list` finds under the
+/// user's filters (in `cargo_args` after `--`), as cargo names them
+/// (`src/lib.rs - double (line 9)`), for `--partition`. Builds the library
+/// as `count_doctests` does; no doctest is built or run.
+pub fn list_doctests(d: &DoctestRun<'_>) -> Result<Vec<String>> {
+    let mut cmd = Command::new(crate::workspace::cargo());
+    let (selection, user) = match d.cargo_args.iter().position(|a| a == "--") {
+        Some(i) => (&d.cargo_args[..i], &d.cargo_args[i + 1..]),
+        None => (d.cargo_args, &[][..]),
+    };
+    cmd.args(["test", "--quiet", "--doc", "--target", d.target])
+        .arg("--target-dir")
+        .arg(d.target_dir)
+        .args(selection)
+        .args(["--", "--list", "--format", "terse"])
+        .args(crate::partition::without_flags(user))
+        .env("CARGO_ENCODED_RUSTFLAGS", &d.flags.rustflags)
+        .env("CARGO_ENCODED_RUSTDOCFLAGS", &d.flags.rustdocflags)
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTDOCFLAGS");
+    if d.offline {
+        cmd.arg("--offline");
+    }
+    let line = command_line(
+        "cargo",
+        &cmd.get_args().map(OsString::from).collect::<Vec<_>>(),
+    );
+    if d.verbose {
+        eprintln!("+ {line}");
+    }
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot start {line}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(3).collect();
+        bail!(
+            "listing the doctests failed ({line}): {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" / ")
+        );
+    }
+    Ok(crate::partition::terse_names(&String::from_utf8_lossy(
+        &out.stdout,
+    )))
+}
+
 /// `__doctest-runner`: runs one doctest binary under wasm-run as a program
 /// (`_start` once, the exit code is the verdict) into a run folder named
 /// after the doctest, its one test named as cargo names it
@@ -151,7 +205,12 @@ pub fn runner(a: &DoctestRunnerArgs) -> Result<Exit> {
     if merged > 0 {
         return run_merged(a, wasm, rest, &bytes, merged);
     }
+    let only = only_names(a)?;
     let (dir, test_name) = single_name(&bytes);
+    if only.as_ref().is_some_and(|o| !o.contains(&test_name)) {
+        // Another shard's: passes here without running (cargo says ok).
+        return Ok(Exit::Ok);
+    }
     let out = claim(&a.runs, &dir)?;
     run_one(a, &out, &test_name, None, wasm, rest)
 }
@@ -236,8 +295,9 @@ fn run_merged(
     let log = std::fs::read_to_string(scratch.join("run.log")).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&scratch);
     let ran = ran_tests(&log);
+    let only = only_names(a)?;
     for (i, name) in names.iter().enumerate() {
-        if !ran.contains(&name.as_str()) {
+        if !ran.contains(&name.as_str()) || only.as_ref().is_some_and(|o| !o.contains(name)) {
             continue;
         }
         let out = claim(&a.runs, &dir_name(name))?;
@@ -300,6 +360,14 @@ fn run_one(
         args.extend(rest.iter().cloned());
     }
     Stages { verbose: a.verbose }.wasm_run(&args)
+}
+
+/// The doctests `--only FILE` names, if given.
+fn only_names(a: &DoctestRunnerArgs) -> Result<Option<std::collections::BTreeSet<String>>> {
+    let Some(p) = &a.only else { return Ok(None) };
+    let text =
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    Ok(Some(text.lines().map(str::to_owned).collect()))
 }
 
 /// What a merged doctest binary runs alone: its doctest number N.

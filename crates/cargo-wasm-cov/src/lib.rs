@@ -15,6 +15,7 @@
 //! - `provision`: Node and wasm-bindgen-test-runner, found or installed.
 //! - `runs`: one wasm-run command line per test binary.
 //! - `doctest`: doctests through a runner that is this program.
+//! - `partition`: `--partition`, which tests this shard runs.
 //! - `stages`: the four stage tools, in-process.
 //! - `stdout`: stdout kept for a report that goes there.
 //! - `report`: the runs in the output folder to the reports.
@@ -32,6 +33,7 @@ mod compile;
 mod doctest;
 mod flags;
 mod hosts;
+mod partition;
 mod provision;
 mod report;
 mod runs;
@@ -41,6 +43,7 @@ mod untested;
 mod workspace;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +62,16 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let meta = workspace::load(None, r.common.offline)?;
             let settings = workspace::Settings::load(&meta, &[])?;
             let out = output_dir(&r.common, &meta, &cwd);
+            let sources: Vec<PathBuf> = r.runs.iter().map(|d| cwd.join(d)).collect();
+            let sources = if sources.is_empty() {
+                vec![out.clone()]
+            } else {
+                report::check_shards(&sources)?;
+                sources
+            };
             report::report(
                 &out,
+                &sources,
                 meta.workspace_root.as_std_path(),
                 &r.report,
                 &settings,
@@ -81,6 +92,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Some(Command::DoctestRunner(d)) => doctest::runner(&d),
+        Some(Command::WasmRun(w)) => Stages { verbose: false }.wasm_run(&w.args),
         None => test(&cli.test, &cli.report, &cli.common),
     }
 }
@@ -255,11 +267,31 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     }
 
     let runs = out.join("runs");
+    // Runs kept for a later report (--no-report) must not mix shards.
+    let shard_file = out.join(report::SHARD_FILE);
+    if args.no_report && runs.exists() {
+        let kept = report::shard_of(&out)?.map(|r| r.partition());
+        if kept != args.partition && !report::run_dirs(&runs)?.is_empty() {
+            let said = |p: Option<wasm_cov_format::Partition>| {
+                p.map_or_else(|| "no shard".to_owned(), |p| format!("shard {p}"))
+            };
+            anyhow::bail!(
+                "{} holds the runs of {}, and this run is {}: use another --output-dir, or `cargo wasm-cov clean` first",
+                out.display(),
+                said(kept),
+                said(args.partition)
+            );
+        }
+    }
     if !args.no_report && runs.exists() {
         std::fs::remove_dir_all(&runs)
             .with_context(|| format!("cannot remove the old runs in {}", runs.display()))?;
     }
     std::fs::create_dir_all(&runs).with_context(|| format!("cannot create {}", runs.display()))?;
+    if args.partition.is_none() && shard_file.is_file() {
+        std::fs::remove_file(&shard_file)
+            .with_context(|| format!("cannot remove {}", shard_file.display()))?;
+    }
 
     let timeout = args.timeout.or(settings.timeout);
     let plan = runs::RunPlan {
@@ -274,6 +306,50 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     };
     let mut failed = false;
     let mut broken: Vec<String> = Vec::new();
+    let shard = match args.partition {
+        Some(p) => {
+            let s = plan_shard(
+                p,
+                &bins,
+                &plan,
+                &runs,
+                &ShardInputs {
+                    groups: &groups,
+                    doc_pkgs: if run_doc { &doc_pkgs } else { &[] },
+                    hosts: &hosts,
+                    args,
+                    build_dir: &build_dir,
+                    flags_by_target: &flags_by_target,
+                    node: &node,
+                    timeout,
+                    common,
+                },
+                &mut broken,
+            )?;
+            let record = wasm_cov_format::ShardRecord::new(p, s.tests, s.whole);
+            write_atomic(&shard_file, record.to_json().as_bytes())
+                .with_context(|| format!("cannot write {}", shard_file.display()))?;
+            eprintln!(
+                "cargo-wasm-cov: shard {p}: {} of {} tests{}",
+                s.tests,
+                s.of,
+                match s.whole {
+                    0 => String::new(),
+                    n => format!(" and {n} suite(s) that run whole"),
+                }
+            );
+            if s.tests == 0 && s.whole == 0 && broken.is_empty() {
+                drop(quiet_stdout);
+                eprintln!(
+                    "cargo-wasm-cov: shard {p} was dealt no test (more shards than tests); {} records it",
+                    shard_file.display()
+                );
+                return Ok(Exit::Ok);
+            }
+            Some(s)
+        }
+        None => None,
+    };
     let mut unrunnable: Vec<String> = Vec::new();
     // Test binaries with no test in them: a library without tests (not
     // worth a word), or a test file compiled out (said below).
@@ -301,8 +377,26 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             unrunnable.push(bin.source.clone());
             continue;
         }
+        // This shard's tests of it, and whether it keeps the counts of
+        // its listing runs.
+        let mut bin_plan = plan.clone();
+        let mut strip = false;
+        let mut dealt = String::new();
+        if let (Some(s), Some(p)) = (&shard, args.partition) {
+            let share = &s.bins[i];
+            if !share.runs(p) {
+                continue;
+            }
+            if let partition::Share::Tests { mine, of, owner } = share {
+                if !mine.is_empty() {
+                    bin_plan.test_args = partition::exact_args(&plan.test_args, mine);
+                }
+                strip = *owner != p.shard;
+                dealt = format!(" [{} of {of} tests]", mine.len());
+            }
+        }
         eprintln!(
-            "     Running {}/{} {} ({})",
+            "     Running {}/{} {} ({}){dealt}",
             i + 1,
             bins.len(),
             bin.source,
@@ -313,7 +407,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             .file_stem()
             .map_or_else(|| "tests".into(), |s| s.to_string_lossy().into_owned());
         let run_dir = runs::unique_dir(&runs, &stem);
-        let a = plan.wasm_run_args(bin, &run_dir);
+        let a = bin_plan.wasm_run_args(bin, &run_dir);
         // One test binary that cannot run (a browser suite without a
         // browser) is an error, but the others still run and report.
         let ran = ensure_browser(bytes.as_deref(), &plan, common.offline, &mut browser_ready)
@@ -335,6 +429,19 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
         if matches!(ran, Ok(Exit::No)) {
             panicked.extend(wasm_run::panicked_in(&run_dir));
         }
+        if strip && ran.is_ok() {
+            // Another shard keeps the counts of this binary's listing.
+            if let Err(e) = partition::strip_listing(&run_dir) {
+                eprintln!(
+                    "cargo-wasm-cov: error: {}: {}",
+                    bin.source,
+                    wasm_cov_cli::one_line(&format!("{e:#}"))
+                );
+                broken.push(bin.source.clone());
+                let _ = std::fs::remove_dir_all(&run_dir);
+                continue;
+            }
+        }
         match ran {
             Ok(Exit::Ok) if ran_nothing() => unrunnable.push(bin.source.clone()),
             Ok(Exit::Ok) => {}
@@ -342,15 +449,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
             Ok(Exit::Error) => {
                 broken.push(bin.source.clone());
             }
-            Err(e) => {
-                eprintln!(
-                    "cargo-wasm-cov: error: {} ({}): {}",
-                    bin.source,
-                    bin.package,
-                    wasm_cov_cli::one_line(&format!("{e:#}"))
-                );
-                broken.push(bin.source.clone());
-            }
+            Err(e) => bin_error(bin, &e, &mut broken),
         }
     }
 
@@ -365,44 +464,81 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
                 continue;
             }
             let names: Vec<String> = pkgs.iter().map(|p| p.name.to_string()).collect();
-            let mut cargo_args = compile::selection_args(args, Some(&names));
-            if !args.args.is_empty() {
-                cargo_args.push("--".into());
-                cargo_args.extend(args.args.iter().cloned());
+            // Under --partition, one cargo test --doc per package, each
+            // with its share: doctest names are only unique within one.
+            let mut calls: Vec<(Vec<OsString>, Option<PathBuf>)> = Vec::new();
+            match (&shard, flags::is_wasi(target)) {
+                (Some(s), true) => {
+                    for n in &names {
+                        let Some(partition::Share::Tests { mine, .. }) = s.doctests.get(n) else {
+                            continue;
+                        };
+                        if mine.is_empty() {
+                            continue;
+                        }
+                        let mut a = compile::selection_args(args, Some(std::slice::from_ref(n)));
+                        if !args.args.is_empty() {
+                            a.push("--".into());
+                            a.extend(args.args.iter().cloned());
+                        }
+                        let only = runs.join(format!(".doctests-{n}"));
+                        write_atomic(&only, mine.join("\n").as_bytes())
+                            .with_context(|| format!("cannot write {}", only.display()))?;
+                        calls.push((a, Some(only)));
+                    }
+                }
+                _ => {
+                    let mut cargo_args = compile::selection_args(args, Some(&names));
+                    if !args.args.is_empty() {
+                        cargo_args.push("--".into());
+                        cargo_args.extend(args.args.iter().cloned());
+                    }
+                    calls.push((cargo_args, None));
+                }
             }
-            let run = doctest::DoctestRun {
-                target,
-                target_dir: &build_dir,
-                flags: &flags_by_target[target.as_str()],
-                cargo_args: &cargo_args,
-                runs: &runs.join("doctests"),
-                node: &node,
-                timeout,
-                engine: args.engine.as_deref(),
-                offline: common.offline,
-                verbose: common.verbose,
-            };
-            if !flags::is_wasi(target) {
-                // wasm-bindgen-test-runner finds no tests in a doctest
-                // binary and passes it: say so instead of counting a pass.
-                let count = doctest::count_doctests(&run);
-                if count == Some(0) {
+            for (cargo_args, only) in &calls {
+                let run = doctest::DoctestRun {
+                    target,
+                    target_dir: &build_dir,
+                    flags: &flags_by_target[target.as_str()],
+                    cargo_args,
+                    runs: &runs.join("doctests"),
+                    node: &node,
+                    timeout,
+                    engine: args.engine.as_deref(),
+                    only: only.as_deref(),
+                    offline: common.offline,
+                    verbose: common.verbose,
+                };
+                if !flags::is_wasi(target) {
+                    // wasm-bindgen-test-runner finds no tests in a doctest
+                    // binary and passes it: say so instead of counting a pass.
+                    let count = doctest::count_doctests(&run);
+                    if count == Some(0) {
+                        continue;
+                    }
+                    let n = count
+                        .map_or_else(|| "the doctests".to_owned(), |n| format!("{n} doctest(s)"));
+                    eprintln!(
+                        "cargo-wasm-cov: {n} of {} not run on {target}: wasm-bindgen-test-runner \
+                     skips them (\"no tests to run!\"); they are not counted as passed",
+                        names.join(", ")
+                    );
                     continue;
                 }
-                let n =
-                    count.map_or_else(|| "the doctests".to_owned(), |n| format!("{n} doctest(s)"));
-                eprintln!(
-                    "cargo-wasm-cov: {n} of {} not run on {target}: wasm-bindgen-test-runner \
-                     skips them (\"no tests to run!\"); they are not counted as passed",
-                    names.join(", ")
-                );
-                continue;
+                failed |= !doctest::run_doctests(&run)?;
             }
-            failed |= !doctest::run_doctests(&run)?;
         }
     }
 
     let mut hosts_ran = false;
+    // A shard runs the hosts dealt to it, whole.
+    let hosts: Vec<_> = hosts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shard.as_ref().is_none_or(|s| s.hosts[*i]))
+        .map(|(_, h)| *h)
+        .collect();
     if !hosts.is_empty() {
         hosts::build_plugins(&cwd, &plugins, args, common.offline, common.verbose)?;
         for host in &hosts {
@@ -472,6 +608,7 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
     }
     let exit = report::report(
         &out,
+        std::slice::from_ref(&out),
         meta.workspace_root.as_std_path(),
         report_args,
         &settings,
@@ -627,4 +764,160 @@ fn ensure_browser(
         *ready = true;
     }
     Ok(())
+}
+
+/// What `plan_shard` reads besides the binaries.
+struct ShardInputs<'a> {
+    groups: &'a BTreeMap<String, Vec<String>>,
+    /// The packages whose doctests run (none when doctests do not).
+    doc_pkgs: &'a [&'a cargo_metadata::Package],
+    hosts: &'a [&'a cargo_metadata::Package],
+    args: &'a TestArgs,
+    build_dir: &'a Path,
+    flags_by_target: &'a BTreeMap<String, flags::BuildFlags>,
+    node: &'a Path,
+    timeout: Option<f64>,
+    common: &'a CommonArgs,
+}
+
+/// This shard's share of every unit of the run.
+struct ShardPlan {
+    /// One per test binary, in `bins`' order.
+    bins: Vec<partition::Share>,
+    /// By package, for the doctests of WASI targets.
+    doctests: BTreeMap<String, partition::Share>,
+    /// One per host, in order: whether this shard runs its tests.
+    hosts: Vec<bool>,
+    /// Tests dealt to this shard, and in all.
+    tests: u64,
+    of: u64,
+    whole: u64,
+}
+
+/// Lists every unit (libtest's `--list` of each WASI test binary, cargo's
+/// of each package's doctests) and deals them by `p`. A binary whose
+/// listing fails is named in `broken` and dealt no test, alike in every
+/// shard.
+fn plan_shard(
+    p: wasm_cov_format::Partition,
+    bins: &[compile::TestBinary],
+    plan: &runs::RunPlan,
+    runs: &Path,
+    inp: &ShardInputs<'_>,
+    broken: &mut Vec<String>,
+) -> Result<ShardPlan> {
+    use partition::Listing;
+    // (id, listing, where its share goes)
+    enum Slot {
+        Bin(usize),
+        Doc(String),
+        Host(usize),
+    }
+    let mut units: Vec<(String, Listing, Slot)> = Vec::new();
+    for (i, bin) in bins.iter().enumerate() {
+        let listing = if flags::is_wasi(&bin.target) {
+            let scratch = runs.join(format!(".list-{i}"));
+            match partition::list_tests(plan, bin, &scratch, inp.common.verbose) {
+                Ok(names) => Listing::Tests(names),
+                Err(e) => {
+                    bin_error(bin, &e, broken);
+                    Listing::Tests(Vec::new())
+                }
+            }
+        } else {
+            Listing::Whole
+        };
+        units.push((bin.binary_id.clone(), listing, Slot::Bin(i)));
+    }
+    for (target, pkgs) in inp.groups {
+        if !flags::is_wasi(target) {
+            continue;
+        }
+        for pkg in inp
+            .doc_pkgs
+            .iter()
+            .filter(|p| pkgs.iter().any(|n| n == p.name.as_str()))
+        {
+            let name = pkg.name.to_string();
+            let mut cargo_args =
+                compile::selection_args(inp.args, Some(std::slice::from_ref(&name)));
+            if !inp.args.args.is_empty() {
+                cargo_args.push("--".into());
+                cargo_args.extend(inp.args.args.iter().cloned());
+            }
+            let run = doctest::DoctestRun {
+                target,
+                target_dir: inp.build_dir,
+                flags: &inp.flags_by_target[target.as_str()],
+                cargo_args: &cargo_args,
+                runs,
+                node: inp.node,
+                timeout: inp.timeout,
+                engine: inp.args.engine.as_deref(),
+                only: None,
+                offline: inp.common.offline,
+                verbose: inp.common.verbose,
+            };
+            let names = doctest::list_doctests(&run)?;
+            units.push((
+                format!("{name}::doctest/lib"),
+                Listing::Tests(names),
+                Slot::Doc(name),
+            ));
+        }
+    }
+    for (i, h) in inp.hosts.iter().enumerate() {
+        units.push((format!("{}::host", h.name), Listing::Whole, Slot::Host(i)));
+    }
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    let listed: Vec<(String, Listing)> = units
+        .iter()
+        .map(|(id, l, _)| (id.clone(), l.clone()))
+        .collect();
+    let shares = partition::deal(p, &listed);
+    let (tests, whole) = partition::count(&shares);
+    let of = listed
+        .iter()
+        .map(|(_, l)| match l {
+            Listing::Tests(n) => n.len() as u64,
+            Listing::Whole => 0,
+        })
+        .sum();
+    let mut out = ShardPlan {
+        bins: vec![partition::Share::Whole(false); bins.len()],
+        doctests: BTreeMap::new(),
+        hosts: vec![false; inp.hosts.len()],
+        tests,
+        of,
+        whole,
+    };
+    for ((_, _, slot), share) in units.into_iter().zip(shares) {
+        match slot {
+            Slot::Bin(i) => out.bins[i] = share,
+            Slot::Doc(name) => {
+                out.doctests.insert(name, share);
+            }
+            Slot::Host(i) => out.hosts[i] = share.runs(p),
+        }
+    }
+    Ok(out)
+}
+
+/// `bytes` to `path` whole or not at all.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = wasm_cov_format::AtomicOutput::create(Some(path))?;
+    f.write_all(bytes)?;
+    f.commit()
+}
+
+/// One test binary that could not run: one line naming it, and it joins
+/// `broken` (the run goes on with the others, and ends with status 2).
+fn bin_error(bin: &compile::TestBinary, e: &anyhow::Error, broken: &mut Vec<String>) {
+    eprintln!(
+        "cargo-wasm-cov: error: {} ({}): {}",
+        bin.source,
+        bin.package,
+        wasm_cov_cli::one_line(&format!("{e:#}"))
+    );
+    broken.push(bin.source.clone());
 }

@@ -1,7 +1,8 @@
 //! From the runs in the output folder to the reports: v8cov-extract over
 //! every `runs/*/v8-coverage.json`, wasm-cov-mapper with every
 //! `runs/*/modules`, then cov-report. Used after a test run and by
-//! `cargo wasm-cov report`.
+//! `cargo wasm-cov report`, which with `--runs DIR...` merges the output
+//! folders of several runs (CI shards) after `check_shards`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,105 @@ use crate::workspace::Settings;
 /// Files of rustdoc's edition-2024 merged-doctest harness.
 pub const MERGED_DOCTEST_HARNESS: &str =
     r"(^|/)rustdoctest[^/]*/doctest_(bundle|runner)_[0-9]+\.rs$";
+
+/// A shard's record in its output folder (docs/formats.md, "shard.json").
+pub const SHARD_FILE: &str = "shard.json";
+
+/// The shard record of the output folder `dir`, if it has one.
+pub fn shard_of(dir: &Path) -> Result<Option<wasm_cov_format::ShardRecord>> {
+    let path = dir.join(SHARD_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => wasm_cov_format::ShardRecord::from_json(&bytes)
+            .map(Some)
+            .with_context(|| format!("{}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// The output folders given to `report --runs`, checked before anything
+/// is read: each exists; no folder, and no shard, twice (its tests would
+/// count twice); every folder a shard of one partition, or none a shard.
+/// Shards missing from a partition are said, and the report covers the
+/// others.
+pub fn check_shards(dirs: &[PathBuf]) -> Result<()> {
+    let mut seen: Vec<(PathBuf, &Path, Option<wasm_cov_format::ShardRecord>)> = Vec::new();
+    for d in dirs {
+        if !d.is_dir() {
+            bail!("--runs {}: no such folder", d.display());
+        }
+        let canon = d.canonicalize().unwrap_or_else(|_| d.clone());
+        let record = shard_of(d)?;
+        if let Some((_, first, r)) = seen.iter().find(|(c, _, _)| *c == canon) {
+            match r {
+                Some(r) => bail!(
+                    "shard {} given twice: {} and {} (its tests would count twice)",
+                    r.partition,
+                    first.display(),
+                    d.display()
+                ),
+                None => bail!("{} given twice to --runs", d.display()),
+            }
+        }
+        if let Some(r) = &record {
+            if let Some((_, first, _)) = seen
+                .iter()
+                .find(|(_, _, s)| s.as_ref().is_some_and(|s| s.partition() == r.partition()))
+            {
+                bail!(
+                    "shard {} given twice: {} and {} (its tests would count twice)",
+                    r.partition,
+                    first.display(),
+                    d.display()
+                );
+            }
+        }
+        let said = |r: &Option<wasm_cov_format::ShardRecord>| {
+            r.as_ref().map_or_else(
+                || "no shard (a run without --partition)".to_owned(),
+                |r| format!("shard {}", r.partition),
+            )
+        };
+        let same = |a: &wasm_cov_format::ShardRecord, b: &wasm_cov_format::ShardRecord| {
+            a.kind == b.kind && a.total == b.total
+        };
+        if let Some((_, first, other)) = seen.iter().find(|(_, _, o)| match (o, &record) {
+            (None, None) => false,
+            (Some(a), Some(b)) => !same(a, b),
+            _ => true,
+        }) {
+            bail!(
+                "mixed partitions: {} is {}, {} is {}; merge the shards of one --partition",
+                first.display(),
+                said(other),
+                d.display(),
+                said(&record)
+            );
+        }
+        seen.push((canon, d, record));
+    }
+    if let Some(Some(first)) = seen.first().map(|(_, _, r)| r.clone()) {
+        let missing: Vec<String> = (1..=first.total)
+            .filter(|m| {
+                !seen
+                    .iter()
+                    .any(|(_, _, r)| r.as_ref().is_some_and(|r| r.shard == *m))
+            })
+            .map(|m| m.to_string())
+            .collect();
+        if !missing.is_empty() {
+            wasm_cov_cli::warn!(
+                "shard{} {} of {}:M/{} not given; the report covers the other {}",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                first.kind.name(),
+                first.total,
+                first.total as usize - missing.len()
+            );
+        }
+    }
+    Ok(())
+}
 
 /// Every run folder under `runs` (doctest runs sit one level deeper, in
 /// `runs/doctests/`), sorted.
@@ -42,19 +142,28 @@ pub fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
 /// Writes the reports; the exit is cov-report's (1 when a bar is missed).
 pub fn report(
     out: &Path,
+    sources: &[PathBuf],
     workspace_root: &Path,
     args: &ReportArgs,
     settings: &Settings,
     merge: &[PathBuf],
     stages: Stages,
 ) -> Result<Exit> {
-    let runs = run_dirs(&out.join("runs"))?;
+    let mut runs = Vec::new();
+    for s in sources {
+        runs.extend(run_dirs(&s.join("runs"))?);
+    }
     if runs.is_empty() {
+        let dirs: Vec<String> = sources
+            .iter()
+            .map(|s| s.join("runs").display().to_string())
+            .collect();
         bail!(
             "no runs in {} (run `cargo wasm-cov` or `cargo wasm-cov --no-report` first)",
-            out.join("runs").display()
+            dirs.join(", ")
         );
     }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let offsets = out.join("offsets.csv");
     let mapped = out.join("coverage.json");
     let lcov = out.join("lcov.info");

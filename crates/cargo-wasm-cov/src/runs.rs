@@ -89,6 +89,7 @@ mod tests {
             target: target.into(),
             source: "shapes/src/lib.rs".into(),
             features: Vec::new(),
+            binary_id: "shapes".into(),
         }
     }
 

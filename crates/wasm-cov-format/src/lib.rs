@@ -22,6 +22,7 @@ mod names;
 mod offsets;
 mod paths;
 mod per_test;
+mod shard;
 mod test_report;
 mod v8;
 
@@ -51,6 +52,7 @@ pub use per_test::{
     PerTest, PerTestBlock, PerTestModule, MAX_PER_TEST_LINE, NO_TEST, PER_TEST_FORMAT,
     PER_TEST_VERSION,
 };
+pub use shard::{Partition, PartitionKind, ShardRecord, SHARD_FORMAT, SHARD_VERSION};
 pub use test_report::{
     ComponentSource, Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION,
 };
