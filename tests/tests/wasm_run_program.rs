@@ -150,3 +150,47 @@ fn auto_detection_tells_a_program_from_a_libtest_binary() {
     .expect(0);
     assert_eq!(report(&cov).harness, "libtest");
 }
+
+#[test]
+fn a_program_runs_whole_in_the_one_shard_its_id_hashes_to() {
+    let owner = wasm_cov_format::Partition::hash_shard("program", "", 3);
+    let (r, whole) = run_program("program-shard-whole", &["--harness", "program"], &["pass"]);
+    r.expect(0);
+    let mut covs = Vec::new();
+    for m in 1..=3 {
+        let spec = format!("slice:{m}/3");
+        let (r, cov) = run_program(
+            &format!("program-shard-{m}"),
+            &["--harness", "program", "--partition", &spec],
+            &["pass"],
+        );
+        let r = r.expect(0);
+        let rep = report(&cov);
+        if m == owner {
+            assert_eq!(rep.tests.len(), 1, "{spec}");
+            assert_eq!(r.stdout, "the program passes\n");
+        } else {
+            assert!(rep.tests.is_empty(), "{spec}");
+            assert!(r.stdout.is_empty(), "{spec}: {}", r.stdout);
+            assert!(
+                r.stderr
+                    .contains(&format!("runs whole, in shard {owner} of 3")),
+                "{}",
+                r.stderr
+            );
+        }
+        let shard = wasm_cov_format::ShardRecord::load(&cov).unwrap().unwrap();
+        assert_eq!(
+            (shard.shard, shard.whole_suites),
+            (m, u64::from(m == owner))
+        );
+        covs.push(cov);
+    }
+    let extract = |covs: &[PathBuf]| {
+        run(Command::new(tool("v8cov-extract"))
+            .args(covs.iter().map(|c| c.join("v8-coverage.json"))))
+        .expect(0)
+        .stdout
+    };
+    assert_eq!(extract(&covs), extract(&[whole]));
+}

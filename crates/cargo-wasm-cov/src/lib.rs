@@ -327,7 +327,8 @@ fn test(args: &TestArgs, report_args: &ReportArgs, common: &CommonArgs) -> Resul
                 &mut broken,
             )?;
             let record = wasm_cov_format::ShardRecord::new(p, s.tests, s.whole);
-            write_atomic(&shard_file, record.to_json().as_bytes())
+            record
+                .save(&out)
                 .with_context(|| format!("cannot write {}", shard_file.display()))?;
             eprintln!(
                 "cargo-wasm-cov: shard {p}: {} of {} tests{}",

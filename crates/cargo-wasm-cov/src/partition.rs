@@ -21,7 +21,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use wasm_cov_format::{Partition, PartitionKind, PerTest, V8Coverage, NO_TEST};
+use wasm_cov_format::{Partition, PerTest, V8Coverage, NO_TEST};
 
 use crate::compile::TestBinary;
 use crate::runs::RunPlan;
@@ -69,26 +69,12 @@ pub fn deal(p: Partition, units: &[(String, Listing)]) -> Vec<Share> {
         .map(|(id, listing)| match listing {
             Listing::Whole => Share::Whole(p.holds_whole(id)),
             Listing::Tests(names) => {
-                let mut mine = Vec::new();
-                let mut owner = None::<u32>;
-                for (i, name) in names.iter().enumerate() {
-                    let index = match p.kind {
-                        PartitionKind::Slice => slice_index,
-                        _ => i as u64,
-                    };
-                    slice_index += 1;
-                    let dealt = (1..=p.total)
-                        .find(|&m| Partition { shard: m, ..p }.holds(index, id, name))
-                        .unwrap_or(1);
-                    owner = Some(owner.map_or(dealt, |o| o.min(dealt)));
-                    if dealt == p.shard {
-                        mine.push(name.clone());
-                    }
-                }
+                let dealt = p.deal(slice_index, id, names);
+                slice_index += names.len() as u64;
                 Share::Tests {
-                    mine,
+                    mine: dealt.mine.iter().map(|&i| names[i].clone()).collect(),
                     of: names.len(),
-                    owner: owner.unwrap_or(1),
+                    owner: dealt.owner(),
                 }
             }
         })

@@ -19,18 +19,11 @@ pub const MERGED_DOCTEST_HARNESS: &str =
     r"(^|/)rustdoctest[^/]*/doctest_(bundle|runner)_[0-9]+\.rs$";
 
 /// A shard's record in its output folder (docs/formats.md, "shard.json").
-pub const SHARD_FILE: &str = "shard.json";
+pub const SHARD_FILE: &str = wasm_cov_format::SHARD_FILE;
 
 /// The shard record of the output folder `dir`, if it has one.
 pub fn shard_of(dir: &Path) -> Result<Option<wasm_cov_format::ShardRecord>> {
-    let path = dir.join(SHARD_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => wasm_cov_format::ShardRecord::from_json(&bytes)
-            .map(Some)
-            .with_context(|| format!("{}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
+    wasm_cov_format::ShardRecord::load(dir).map_err(anyhow::Error::msg)
 }
 
 /// The output folders given to `report --runs`, checked before anything
@@ -39,80 +32,19 @@ pub fn shard_of(dir: &Path) -> Result<Option<wasm_cov_format::ShardRecord>> {
 /// Shards missing from a partition are said, and the report covers the
 /// others.
 pub fn check_shards(dirs: &[PathBuf]) -> Result<()> {
-    let mut seen: Vec<(PathBuf, &Path, Option<wasm_cov_format::ShardRecord>)> = Vec::new();
+    let mut runs = Vec::new();
+    let mut canon = Vec::new();
     for d in dirs {
         if !d.is_dir() {
             bail!("--runs {}: no such folder", d.display());
         }
-        let canon = d.canonicalize().unwrap_or_else(|_| d.clone());
-        let record = shard_of(d)?;
-        if let Some((_, first, r)) = seen.iter().find(|(c, _, _)| *c == canon) {
-            match r {
-                Some(r) => bail!(
-                    "shard {} given twice: {} and {} (its tests would count twice)",
-                    r.partition,
-                    first.display(),
-                    d.display()
-                ),
-                None => bail!("{} given twice to --runs", d.display()),
-            }
-        }
-        if let Some(r) = &record {
-            if let Some((_, first, _)) = seen
-                .iter()
-                .find(|(_, _, s)| s.as_ref().is_some_and(|s| s.partition() == r.partition()))
-            {
-                bail!(
-                    "shard {} given twice: {} and {} (its tests would count twice)",
-                    r.partition,
-                    first.display(),
-                    d.display()
-                );
-            }
-        }
-        let said = |r: &Option<wasm_cov_format::ShardRecord>| {
-            r.as_ref().map_or_else(
-                || "no shard (a run without --partition)".to_owned(),
-                |r| format!("shard {}", r.partition),
-            )
-        };
-        let same = |a: &wasm_cov_format::ShardRecord, b: &wasm_cov_format::ShardRecord| {
-            a.kind == b.kind && a.total == b.total
-        };
-        if let Some((_, first, other)) = seen.iter().find(|(_, _, o)| match (o, &record) {
-            (None, None) => false,
-            (Some(a), Some(b)) => !same(a, b),
-            _ => true,
-        }) {
-            bail!(
-                "mixed partitions: {} is {}, {} is {}; merge the shards of one --partition",
-                first.display(),
-                said(other),
-                d.display(),
-                said(&record)
-            );
-        }
-        seen.push((canon, d, record));
+        canon.push(d.canonicalize().unwrap_or_else(|_| d.clone()));
+        runs.push((d.display().to_string(), shard_of(d)?));
     }
-    if let Some(Some(first)) = seen.first().map(|(_, _, r)| r.clone()) {
-        let missing: Vec<String> = (1..=first.total)
-            .filter(|m| {
-                !seen
-                    .iter()
-                    .any(|(_, _, r)| r.as_ref().is_some_and(|r| r.shard == *m))
-            })
-            .map(|m| m.to_string())
-            .collect();
-        if !missing.is_empty() {
-            wasm_cov_cli::warn!(
-                "shard{} {} of {}:M/{} not given; the report covers the other {}",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", "),
-                first.kind.name(),
-                first.total,
-                first.total as usize - missing.len()
-            );
-        }
+    match wasm_cov_format::check_shard_set(&runs, |a, b| canon[a] == canon[b]) {
+        Ok(Some(missing)) => wasm_cov_cli::warn!("{missing}"),
+        Ok(None) => {}
+        Err(e) => bail!("{e}"),
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use wasm_cov_cli::{Exit, InputArg, OutputArg};
-use wasm_cov_format::{PerTest, V8Coverage};
+use wasm_cov_format::{check_shard_set, PerTest, ShardRecord, V8Coverage};
 
 use crate::{accumulate, check_modules, per_test_of_input, write, PER_TEST_FILE};
 
@@ -23,6 +23,10 @@ Examples:
   v8cov-extract a/v8-coverage.json b/v8-coverage.json \\
       | wasm-cov-mapper --modules a/modules --modules b/modules
   v8cov-extract cov/v8-coverage.json -o offsets.csv --per-test per-test.jsonl
+  v8cov-extract shard-*/v8-coverage.json -o offsets.csv   # wasm-run --partition
+
+Inputs with a shard.json beside them (wasm-run --partition) must be
+distinct shards of one partition.
 
 Output columns: module,function,start,end,count (sha256 of the module,
 function index, absolute module byte offsets with end exclusive, count).
@@ -63,6 +67,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     if cli.per_test.as_ref().is_some_and(|p| p.is_stdout()) && cli.output.is_stdout() {
         bail!("--per-test - and the CSV cannot both go to standard output; give -o FILE");
     }
+    check_shards(inputs)?;
     let mut acc = BTreeMap::new();
     let mut modules = 0;
     let mut per_test = cli.per_test.as_ref().map(|_| PerTest::default());
@@ -120,6 +125,35 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     out.commit()
         .with_context(|| format!("cannot write {output}"))?;
     Ok(Exit::Ok)
+}
+
+/// Inputs from shards (`wasm-run --partition` leaves `shard.json` beside
+/// its v8-coverage.json) must be shards of one partition, each once, or
+/// their tests would count twice; a missing shard is said. Inputs that
+/// are no shard's are not checked.
+fn check_shards(inputs: &[InputArg]) -> Result<()> {
+    let mut runs = Vec::new();
+    let mut dirs = Vec::new();
+    for input in inputs {
+        let dir = input
+            .path()
+            .map(|p| p.parent().unwrap_or(Path::new("")).to_path_buf());
+        let record = match &dir {
+            Some(d) => ShardRecord::load(d).map_err(anyhow::Error::msg)?,
+            None => None,
+        };
+        runs.push((input.to_string(), record));
+        dirs.push(dir.map(|d| d.canonicalize().unwrap_or(d)));
+    }
+    if runs.iter().all(|(_, r)| r.is_none()) {
+        return Ok(());
+    }
+    match check_shard_set(&runs, |a, b| dirs[a].is_some() && dirs[a] == dirs[b]) {
+        Ok(Some(missing)) => wasm_cov_cli::warn!("{missing}"),
+        Ok(None) => {}
+        Err(e) => bail!("{e}"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -75,7 +75,9 @@ pub fn of_input(doc: &V8Coverage, dir: Option<&Path>) -> Result<(PerTest, bool)>
             );
         };
         let sums = m.totals();
-        let want = &t.tests[NO_TEST];
+        // A run whose blocks all stayed at 0 (a shard that ran no test)
+        // has no `<no test>` hits.
+        let want = t.tests.get(NO_TEST).map(Vec::as_slice).unwrap_or_default();
         let same = m.blocks == t.blocks
             && want.len() == sums.iter().filter(|c| **c > 0).count()
             && want.iter().all(|&(k, c)| sums[k as usize] == c);
@@ -112,6 +114,16 @@ mod tests {
             "wasm":{{"sha256":"{SHA}","module":"modules/{SHA}.wasm","codeSectionOffset":5586}}}}],"wasmCoverageVersion":1}}"#
         );
         serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn a_run_that_counted_nothing_checks_against_its_empty_per_test_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{{\"format\":\"wasm-cov-per-test\",\"version\":1}}\n{{\"module\":\"{SHA}\",\"blocks\":[[46,5589,5591],[46,5591,5600]]}}\n");
+        std::fs::write(dir.path().join(PER_TEST_FILE), text).unwrap();
+        let (p, found) = of_input(&doc(0), Some(dir.path())).unwrap();
+        assert!(found);
+        assert!(p.modules[SHA].tests.is_empty());
     }
 
     #[test]

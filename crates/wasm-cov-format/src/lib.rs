@@ -52,7 +52,10 @@ pub use per_test::{
     PerTest, PerTestBlock, PerTestModule, MAX_PER_TEST_LINE, NO_TEST, PER_TEST_FORMAT,
     PER_TEST_VERSION,
 };
-pub use shard::{Partition, PartitionKind, ShardRecord, SHARD_FORMAT, SHARD_VERSION};
+pub use shard::{
+    check_shard_set, Dealt, Partition, PartitionKind, ShardRecord, SHARD_FILE, SHARD_FORMAT,
+    SHARD_VERSION,
+};
 pub use test_report::{
     ComponentSource, Outcome, TestOutcome, TestReport, TESTS_FORMAT, TESTS_VERSION,
 };

@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::FormatError;
 
 pub const SHARD_FORMAT: &str = "wasm-cov-shard";
+/// The record's file name in a shard's output folder.
+pub const SHARD_FILE: &str = "shard.json";
 pub const SHARD_VERSION: u32 = 1;
 
 /// How tests are dealt to shards.
@@ -123,6 +125,116 @@ impl Partition {
     pub fn holds_whole(&self, binary: &str) -> bool {
         Self::hash_shard(binary, "", self.total) == self.shard
     }
+
+    /// Deals the tests `names` of `binary` (in libtest's order; `first`
+    /// is the slice index of the first one, the tests of the binaries
+    /// before it): which of them this shard runs, by their place in
+    /// `names`, and the lowest shard dealt any of them (shard 1 when there
+    /// are none), which keeps the counts of the binary's `--list` runs.
+    pub fn deal(&self, first: u64, binary: &str, names: &[String]) -> Dealt {
+        let mut dealt = Dealt {
+            mine: Vec::new(),
+            owner: None,
+        };
+        for (i, name) in names.iter().enumerate() {
+            let index = match self.kind {
+                PartitionKind::Slice => first + i as u64,
+                _ => i as u64,
+            };
+            let shard = (1..=self.total)
+                .find(|&m| Partition { shard: m, ..*self }.holds(index, binary, name))
+                .unwrap_or(1);
+            dealt.owner = Some(dealt.owner.map_or(shard, |o: u32| o.min(shard)));
+            if shard == self.shard {
+                dealt.mine.push(i);
+            }
+        }
+        dealt
+    }
+}
+
+/// One binary's tests as [`Partition::deal`] dealt them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dealt {
+    /// The places (in the names given) of the tests this shard runs.
+    pub mine: Vec<usize>,
+    owner: Option<u32>,
+}
+
+impl Dealt {
+    /// The shard that keeps the counts of the binary's `--list` runs: the
+    /// lowest dealt any test, or shard 1 when it has none (it still runs
+    /// there, to say it ran 0 tests).
+    pub fn owner(&self) -> u32 {
+        self.owner.unwrap_or(1)
+    }
+}
+
+/// Checks the shard records of the runs a merge was given, in order
+/// (`label` names each in a message; `same` is true when two labels are
+/// the same folder): no run, and no shard, twice (its tests would count
+/// twice), and every run a shard of one partition, or none a shard. Ok
+/// holds the warning to give when shards of the partition are missing
+/// (the merge covers the others).
+pub fn check_shard_set(
+    runs: &[(String, Option<ShardRecord>)],
+    same: impl Fn(usize, usize) -> bool,
+) -> Result<Option<String>, String> {
+    let said = |r: &Option<ShardRecord>| {
+        r.as_ref().map_or_else(
+            || "no shard (a run without --partition)".to_owned(),
+            |r| format!("shard {}", r.partition),
+        )
+    };
+    for (j, (label, record)) in runs.iter().enumerate() {
+        for (i, (first, other)) in runs[..j].iter().enumerate() {
+            let twice = same(i, j)
+                || matches!((other, record), (Some(a), Some(b)) if a.partition() == b.partition());
+            if twice {
+                return Err(match record {
+                    Some(r) => format!(
+                        "shard {} given twice: {first} and {label} (its tests would count twice)",
+                        r.partition
+                    ),
+                    None => format!("{label} given twice (its tests would count twice)"),
+                });
+            }
+            let mixed = match (other, record) {
+                (None, None) => false,
+                (Some(a), Some(b)) => a.kind != b.kind || a.total != b.total,
+                _ => true,
+            };
+            if mixed {
+                return Err(format!(
+                    "mixed partitions: {first} is {}, {label} is {}; merge the shards of one --partition",
+                    said(other),
+                    said(record)
+                ));
+            }
+        }
+    }
+    let Some((_, Some(first))) = runs.first() else {
+        return Ok(None);
+    };
+    let missing: Vec<String> = (1..=first.total)
+        .filter(|m| {
+            !runs
+                .iter()
+                .any(|(_, r)| r.as_ref().is_some_and(|r| r.shard == *m))
+        })
+        .map(|m| m.to_string())
+        .collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "shard{} {} of {}:M/{} not given; the merge covers the other {}",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", "),
+        first.kind.name(),
+        first.total,
+        first.total as usize - missing.len()
+    )))
 }
 
 /// `shard.json` in a shard's output folder.
@@ -182,6 +294,26 @@ impl ShardRecord {
         Ok(doc)
     }
 
+    /// Writes the record to `dir`'s `shard.json`, atomically.
+    pub fn save(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = crate::AtomicOutput::create(Some(&dir.join(SHARD_FILE)))?;
+        f.write_all(self.to_json().as_bytes())?;
+        f.commit()
+    }
+
+    /// The record in `dir`'s `shard.json`, if there is one.
+    pub fn load(dir: &std::path::Path) -> Result<Option<ShardRecord>, String> {
+        let path = dir.join(SHARD_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => ShardRecord::from_json(&bytes)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
@@ -239,6 +371,59 @@ mod tests {
         // users' tests between shards.
         assert_eq!(Partition::hash_shard("demo", "tests::sums_squares", 3), 2);
         assert_eq!(Partition::hash_shard("demo", "", 8), 2);
+    }
+
+    #[test]
+    fn one_binary_is_dealt_with_its_listing_owner() {
+        let names: Vec<String> = (0..5).map(|i| format!("t{i}")).collect();
+        let p: Partition = "slice:2/3".parse().unwrap();
+        let d = p.deal(0, "b", &names);
+        assert_eq!(d.mine, [1, 4]);
+        assert_eq!(d.owner(), 1);
+        // Slice goes on from the tests of the binaries before.
+        assert_eq!(p.deal(2, "b", &names).mine, [2]);
+        assert_eq!(p.deal(0, "b", &[]).owner(), 1);
+        let one = ["t0".to_owned()];
+        let p3: Partition = "slice:3/3".parse().unwrap();
+        assert_eq!(p3.deal(2, "b", &one).owner(), 3);
+    }
+
+    fn record(spec: &str) -> Option<ShardRecord> {
+        Some(ShardRecord::new(spec.parse().unwrap(), 1, 0))
+    }
+
+    #[test]
+    fn a_merge_refuses_a_shard_twice_and_mixed_partitions() {
+        let runs = |specs: &[Option<&str>]| -> Vec<(String, Option<ShardRecord>)> {
+            specs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("d{i}"), s.and_then(record)))
+                .collect()
+        };
+        let never = |_: usize, _: usize| false;
+        let all = runs(&[Some("slice:1/2"), Some("slice:2/2")]);
+        assert_eq!(check_shard_set(&all, never), Ok(None));
+        let e = check_shard_set(&runs(&[Some("hash:1/2"), Some("hash:1/2")]), never).unwrap_err();
+        assert_eq!(
+            e,
+            "shard hash:1/2 given twice: d0 and d1 (its tests would count twice)"
+        );
+        let e = check_shard_set(&runs(&[Some("hash:1/2"), Some("slice:2/2")]), never).unwrap_err();
+        assert!(
+            e.starts_with("mixed partitions: d0 is shard hash:1/2, d1 is shard slice:2/2"),
+            "{e}"
+        );
+        let e = check_shard_set(&runs(&[Some("hash:1/2"), None]), never).unwrap_err();
+        assert!(e.contains("d1 is no shard"), "{e}");
+        let e = check_shard_set(&runs(&[None, None]), |a, b| a != b).unwrap_err();
+        assert_eq!(e, "d1 given twice (its tests would count twice)");
+        assert_eq!(check_shard_set(&runs(&[None, None]), never), Ok(None));
+        let w = check_shard_set(&runs(&[Some("count:2/3")]), never).unwrap();
+        assert_eq!(
+            w.unwrap(),
+            "shards 1, 3 of count:M/3 not given; the merge covers the other 1"
+        );
     }
 
     #[test]

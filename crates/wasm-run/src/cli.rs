@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use wasm_cov_cli::Exit;
-use wasm_cov_format::{is_component, ComponentLayout, ModuleLayout};
+use wasm_cov_format::{
+    is_component, ComponentLayout, ModuleLayout, Partition, ShardRecord, SHARD_FILE,
+};
 
 use crate::browser::{browser_version, find_browser, test_mode, Browser, TestMode};
 use crate::counters::{check_inject, node_version, Counters};
@@ -118,6 +120,27 @@ pub struct Cli {
     /// for a component).
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub engine: Option<Engine>,
+
+    /// Run only this shard's share of the tests, for CI jobs that split a
+    /// suite: slice:M/N or count:M/N deal a libtest binary's tests
+    /// round-robin in libtest's order (one binary, so the two are the
+    /// same), hash:M/N by a stable hash of --binary-id and the test's name.
+    /// A module that runs whole (a program, --harness compat, a
+    /// wasm-bindgen suite) runs in the one shard its --binary-id hashes
+    /// to; the others run nothing. The output folder records the shard
+    /// in shard.json, and libtest's --list runs count in one shard only,
+    /// so the shards' v8-coverage.json files, given together to
+    /// v8cov-extract, count what one unpartitioned run counts.
+    #[arg(long, value_name = "KIND:M/N")]
+    pub partition: Option<Partition>,
+
+    /// The binary's id for --partition: what hash: deals by, and what
+    /// places a module that runs whole. Default: the crate name from the
+    /// wasm file (`demo` for demo-1a2b3c4d5e6f7a8b.wasm). cargo wasm-cov
+    /// and nextest use `pkg` (the library), `pkg::NAME` (tests/NAME.rs),
+    /// `pkg::bin/NAME`.
+    #[arg(long, value_name = "ID", requires = "partition")]
+    pub binary_id: Option<String>,
 
     /// Run COMMAND (after --) with the coverage hook in every Node process
     /// it starts, instead of running a .wasm.
@@ -252,12 +275,16 @@ pub fn run(cli: &Cli) -> Result<Status> {
         inherit_env: cli.inherit_env,
         args: cli.args.clone(),
         counters: Counters::V8,
+        partition: None,
     };
     let hooked = |out: PathBuf| Options {
         counters: cli.counters.unwrap_or(HOOK_DEFAULT),
         ..options(out)
     };
     if cli.exec {
+        if cli.partition.is_some() {
+            bail!("--partition splits the tests of a .wasm; with --exec, split the command's own tests (cargo test -- --partition is not libtest's)");
+        }
         if cli.args.is_empty() {
             bail!("--exec needs a command after --, e.g. wasm-run --exec -- cargo test");
         }
@@ -310,8 +337,18 @@ pub fn run(cli: &Cli) -> Result<Status> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("coverage").join(crate_name(wasm)));
-    let opts = options(out);
+    let binary_id = cli.binary_id.clone().unwrap_or_else(|| crate_name(wasm));
+    let opts = Options {
+        partition: cli.partition.map(|p| (p, binary_id.clone())),
+        ..options(out)
+    };
     let out_dir = opts.out.clone();
+    // A module that runs whole runs in one shard; the others say so.
+    if let Some(p) = cli.partition {
+        if harness != Harness::Libtest && !p.holds_whole(&binary_id) {
+            return skip_shard(p, &binary_id, &out_dir, wasm, harness);
+        }
+    }
     let status = match harness {
         Harness::WasmBindgen => {
             if cli.engine == Some(Engine::Wasmtime) {
@@ -385,12 +422,58 @@ pub fn run(cli: &Cli) -> Result<Status> {
             }
         }
     }?;
+    if let Some(p) = cli.partition {
+        write_shard(p, &out_dir, harness != Harness::Libtest)?;
+    }
     if cli.hints && status.exit() == Exit::No {
         if let Some(h) = crate::hint::panic_hint(&panicked_in(&out_dir)) {
             crate::session::note(format_args!("{h}"));
         }
     }
     Ok(status)
+}
+
+/// `shard.json` in the output folder: which shard the run was and how
+/// many tests it ran (those `tests.json` lists).
+fn write_shard(p: Partition, out: &Path, whole: bool) -> Result<()> {
+    let tests = std::fs::read(out.join("tests.json"))
+        .ok()
+        .and_then(|b| wasm_cov_format::TestReport::from_json(&b).ok())
+        .map_or(0, |r| r.tests.len() as u64);
+    ShardRecord::new(p, tests, u64::from(whole))
+        .save(out)
+        .with_context(|| format!("cannot write {}", out.join(SHARD_FILE).display()))
+}
+
+/// A module that runs whole, in a shard it was not dealt to: the output
+/// folder holds what a run of no tests leaves (an empty v8-coverage.json,
+/// modules/ and tests.json) and `shard.json`, so every shard's folder
+/// merges alike, and a line says where the module runs.
+fn skip_shard(
+    p: Partition,
+    binary_id: &str,
+    out: &Path,
+    wasm: &Path,
+    harness: Harness,
+) -> Result<Status> {
+    let outputs = crate::session::Outputs::new(out)?;
+    outputs.remove_stale("per-test.jsonl")?;
+    outputs.remove_stale("run.log")?;
+    let empty = wasm_cov_format::V8Coverage {
+        result: Vec::new(),
+        wasm_coverage_version: Some(wasm_cov_format::V8_WASM_VERSION),
+    };
+    outputs.write_json("v8-coverage.json", &empty)?;
+    let report = wasm_cov_format::TestReport::new(harness.name(), None, Vec::new(), 0, 0.0, false);
+    outputs.write_json("tests.json", &report)?;
+    write_shard(p, out, false)?;
+    crate::session::note(format_args!(
+        "shard {p}: {} runs whole, in shard {} of {} (by the hash of {binary_id:?}); nothing to run here",
+        wasm.display(),
+        Partition::hash_shard(binary_id, "", p.total),
+        p.total
+    ));
+    Ok(Status::Exit(Exit::Ok))
 }
 
 /// What `--check` says of `--engine wasmtime`.

@@ -94,6 +94,18 @@ struct RunnerConfig<'a> {
     flush_ms: u64,
     env: &'a BTreeMap<String, String>,
     preopens: &'a BTreeMap<String, String>,
+    /// `--partition`, for `js/partition.cjs`.
+    partition: Option<PartitionConfig<'a>>,
+}
+
+/// `config.partition`: shard `shard` of `total`, dealt by `kind` (and the
+/// binary id `binary`, for hash), as `Partition::deal` deals.
+#[derive(Debug, Serialize)]
+struct PartitionConfig<'a> {
+    kind: &'static str,
+    shard: u32,
+    total: u32,
+    binary: &'a str,
 }
 
 /// `config.rawOut`: with V8's counters, V8's raw blocks, one list per
@@ -223,6 +235,12 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         flush_ms: opts.flush_ms(),
         env: &world.env,
         preopens: &world.preopens,
+        partition: opts.partition.as_ref().map(|(p, binary)| PartitionConfig {
+            kind: p.kind.name(),
+            shard: p.shard,
+            total: p.total,
+            binary,
+        }),
     };
     let config_path = session.temp("config.json");
     std::fs::write(&config_path, serde_json::to_vec(&config)?)
@@ -512,6 +530,12 @@ mod tests {
             flush_ms: 2000,
             env: &env,
             preopens: &env,
+            partition: Some(PartitionConfig {
+                kind: "hash",
+                shard: 1,
+                total: 2,
+                binary: "b",
+            }),
         };
         let json = serde_json::to_value(&config).unwrap();
         let written: BTreeSet<&str> = json

@@ -37,6 +37,9 @@ pub(crate) struct Options {
     pub args: Vec<OsString>,
     /// `--counters`: where the counts come from.
     pub counters: Counters,
+    /// `--partition` and the binary id it deals by: the share of a
+    /// libtest binary's tests this run runs.
+    pub partition: Option<(wasm_cov_format::Partition, String)>,
 }
 
 impl Options {
@@ -126,6 +129,7 @@ pub(crate) mod js {
             "runner-instance.cjs",
             include_str!("js/runner-instance.cjs"),
         ),
+        ("partition.cjs", include_str!("js/partition.cjs")),
         COUNTERS,
     ];
 
@@ -310,6 +314,7 @@ mod tests {
             inherit_env: false,
             args: Vec::new(),
             counters: Counters::V8,
+            partition: None,
         }
     }
 

@@ -37,11 +37,15 @@ const fs = require('node:fs');
 const { Worker, isMainThread } = require('node:worker_threads');
 const { Totals, digits } = require('./counters.cjs');
 const { runWasi, passThrough, describeError, workerMain, withTrapStubs } = require('./runner-instance.cjs');
+const { deal } = require('./partition.cjs');
 
-function listTests(module, config, filterArgs, extra, totals) {
+// libtest's list; the run's counters wait in `listings` until it is known
+// whether they count (under --partition, in one shard only).
+function listTests(module, config, filterArgs, extra, listings, totals) {
   const r = runWasi(module, config, ['--list', '--format', 'terse', ...extra, ...filterArgs], 'list');
-  if (totals) totals.finish(r.counters, undefined, true);
+  listings.push(r.counters);
   if (r.code !== 0) {
+    if (totals) for (const c of listings) totals.finish(c, undefined, true);
     throw new Error(`listing the tests failed (${r.trap || 'exit status ' + r.code}):\n${r.stdout}${r.stderr}`);
   }
   const names = [];
@@ -165,10 +169,18 @@ function main() {
   } else if (program) {
     plan = [config.testName];
   } else {
-    const listed = listTests(module, config, opts.select, [], totals);
-    ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored'], totals));
-    const total = opts.select.length ? listTests(module, config, [], [], totals).length : listed.length;
+    const listings = [];
+    const listed = listTests(module, config, opts.select, [], listings, totals);
+    ignoredSet = new Set(listTests(module, config, opts.select, ['--ignored'], listings, totals));
+    const total = opts.select.length ? listTests(module, config, [], [], listings, totals).length : listed.length;
     plan = opts.ignored === 'only' ? listed.filter((t) => ignoredSet.has(t)) : listed;
+    let keepListings = true;
+    if (config.partition) {
+      const dealt = deal(config.partition, plan);
+      plan = dealt.mine;
+      keepListings = dealt.owner === config.partition.shard;
+    }
+    if (totals && keepListings) for (const c of listings) totals.finish(c, undefined, true);
     filteredOut = total - plan.length;
   }
 

@@ -298,17 +298,31 @@ impl Runner<'_> {
             Harness::Compat => self.plan = vec!["__run_tests".to_owned()],
             Harness::Program => self.plan = vec![test_name.unwrap_or("program").to_owned()],
             _ => {
-                let listed = self.list(&parsed.select, &[])?;
-                ignored = self.list(&parsed.select, &["--ignored"])?;
+                let mut listings = Vec::new();
+                let listed = self.list(&parsed.select, &[], &mut listings)?;
+                ignored = self.list(&parsed.select, &["--ignored"], &mut listings)?;
                 let total = if parsed.select.is_empty() {
                     listed.len()
                 } else {
-                    self.list(&[], &[])?.len()
+                    self.list(&[], &[], &mut listings)?.len()
                 };
                 self.plan = match parsed.ignored {
                     Ignored::Only => listed.into_iter().filter(|t| ignored.contains(t)).collect(),
                     _ => listed,
                 };
+                // Under --partition, this shard's share; the listing runs
+                // count in one shard only (`Partition::deal`'s owner).
+                let mut keep = true;
+                if let Some((p, binary)) = &self.opts.partition {
+                    let dealt = p.deal(0, binary, &self.plan);
+                    keep = dealt.owner() == p.shard;
+                    self.plan = dealt.mine.iter().map(|&i| self.plan[i].clone()).collect();
+                }
+                if keep {
+                    for counts in &listings {
+                        self.totals.finish(counts.as_deref(), NO_TEST);
+                    }
+                }
                 self.filtered_out = (total - self.plan.len().min(total)) as u64;
             }
         }
@@ -363,18 +377,27 @@ impl Runner<'_> {
         Ok(!self.failures.is_empty())
     }
 
-    /// libtest's own list of the tests (`--list --format terse`), counted
-    /// under the pseudo-test.
-    fn list(&mut self, select: &[String], extra: &[&str]) -> Result<Vec<String>> {
+    /// libtest's own list of the tests (`--list --format terse`). Its
+    /// counts wait in `listings` until it is known whether they count
+    /// (under the pseudo-test); a failed listing's count at once.
+    fn list(
+        &mut self,
+        select: &[String],
+        extra: &[&str],
+        listings: &mut Vec<Option<Vec<u64>>>,
+    ) -> Result<Vec<String>> {
         let args: Vec<String> = ["--list", "--format", "terse"]
             .iter()
             .chain(extra)
             .map(|s| (*s).to_owned())
             .chain(select.iter().cloned())
             .collect();
-        let ran = instance::run(&self.shared, &args, |_| {});
-        self.totals.finish(ran.counts.as_deref(), NO_TEST);
+        let mut ran = instance::run(&self.shared, &args, |_| {});
+        listings.push(ran.counts.take());
         if ran.code != Some(0) {
+            for counts in listings.iter() {
+                self.totals.finish(counts.as_deref(), NO_TEST);
+            }
             let why = ran.trap.clone().unwrap_or_else(|| match ran.code {
                 Some(c) => format!("exit status {c}"),
                 None => "no exit status".to_owned(),
