@@ -11,7 +11,7 @@
 #   BENCH_RUNS  timed runs per command (default 5; the slow ones use fewer)
 #   BENCH_DOC   where the report goes (default docs/performance.md)
 #   BENCH_SKIP  sections to leave out, for working on the others:
-#               any of "overhead engines hosts mapper report e2e"
+#               any of "overhead engines hosts mapper report shards e2e"
 #
 # Needs hyperfine, genhtml/lcov, llvm-dwarfdump and GNU time (installed from
 # Debian when run as root), the rustup component llvm-tools-preview (added
@@ -277,6 +277,42 @@ hf merge -N -w 1 -r 3 \
     -n "cov-report (50 shards)" "$bin/cov-report $(echo "$B"/tmp/shards/shard-*.info) --no-exclusion-markers --lcov $B/tmp/merged-cov.info -q" \
     -n "lcov -a (50 shards)" "lcov -q --rc lcov_branch_coverage=1 ${args[*]} -o $B/tmp/merged-lcov.info"
 
+fi
+
+# ------------------------------------------------------------------ shards
+if want shards; then
+say "shards: regex-syntax's tests in 8 CI shards, each one's output folder, and the merge"
+# --no-doc as in e2e: the doctests would make every shard a rustdoc build.
+# Each shard is one CI job's `cargo wasm-cov --no-report --partition`;
+# the anchors are one unpartitioned run's folder and its report.
+sh=$B/tmp/shards8
+rm -rf "$sh"
+(cd "$rsyntax" && "$bin/cargo-wasm-cov" --no-doc --no-report --output-dir "$sh/whole") \
+    >"$B/logs/shards-whole.log" 2>&1 || { tail -20 "$B/logs/shards-whole.log" >&2; exit 2; }
+dirs=()
+for m in $(seq 1 8); do
+    (cd "$rsyntax" && "$bin/cargo-wasm-cov" --no-doc --no-report --partition "slice:$m/8" --output-dir "$sh/shard-$m") \
+        >"$B/logs/shards-$m.log" 2>&1 || { tail -20 "$B/logs/shards-$m.log" >&2; exit 2; }
+    dirs+=("$sh/shard-$m")
+done
+# What a CI job uploads: the whole folder (runs/, modules, shard.json).
+meta shards.n 8
+meta shards.bytes.whole "$(du -sb "$sh/whole" | cut -f1)"
+meta shards.bytes.one "$(du -sb "$sh/shard-1" | cut -f1)"
+meta shards.bytes.all "$(du -scb "${dirs[@]}" | tail -1 | cut -f1)"
+meta shards.files.one "$(find "$sh/shard-1" -type f | wc -l)"
+# CI artifact stores compress it (upload-artifact zips, GitLab's too).
+meta shards.gzip.one "$(tar -C "$sh" -cf - shard-1 | gzip -6 | wc -c)"
+meta shards.tests "$(awk -F'[:,]' '/"tests"/ { n += $2 } END { print n }' "$sh"/shard-*/shard.json)"
+hf shards -w 1 -r "$RUNS" \
+    -n "report --runs (8 shards)" "cd $rsyntax && $bin/cargo-wasm-cov report --runs ${dirs[*]} --output-dir $sh/merged" \
+    -n "report (one unpartitioned run)" "cd $rsyntax && $bin/cargo-wasm-cov report --output-dir $sh/whole"
+# The merge is exact: the same lcov.info as the unpartitioned run's.
+if cmp -s "$sh/merged/lcov.info" "$sh/whole/lcov.info"; then
+    meta shards.exact "identical lcov.info"
+else
+    meta shards.exact "DIFFERENT: $(cmp "$sh/merged/lcov.info" "$sh/whole/lcov.info" | head -1)"
+fi
 fi
 
 # -------------------------------------------------------------- end to end

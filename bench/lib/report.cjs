@@ -74,6 +74,7 @@ const e2e = load('e2e');
 const verdict = (ok) => (ok ? 'met' : '**missed**');
 const eng = load('engines');
 const hosts = load('hosts');
+const shards = load('shards');
 
 p('## Summary');
 p();
@@ -130,6 +131,12 @@ if (merge) {
   const a = merge['cov-report (50 shards)'];
   const b = merge['lcov -a (50 shards)'];
   p(`| LCOV merge of 50 shards: cov-report vs \`lcov -a\` | ${sec(a.median)} | ${sec(b.median)} | ${(b.median / a.median).toFixed(1)}x faster | (none) | |`);
+}
+if (shards) {
+  const a = shards['report --runs (8 shards)'];
+  const b = shards['report (one unpartitioned run)'];
+  p(`| Sharding: \`report --runs\` merging 8 shards of regex-syntax vs the report of one unpartitioned run | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall | (none) | ${meta['shards.exact']} |`);
+  p(`| Sharding: one shard's output folder (of 8) vs one unpartitioned run's | ${mb(meta['shards.bytes.one'])} MB | ${mb(meta['shards.bytes.whole'])} MB | ${x(meta['shards.bytes.one'] / meta['shards.bytes.whole'])} | (none) | |`);
 }
 if (e2e) {
   const a = e2e['cargo wasm-cov (wasm)'];
@@ -215,6 +222,20 @@ p('merged into one LCOV by `cov-report SHARDS --lcov OUT` and by `lcov -a ... -o
 p('(with `--rc lcov_branch_coverage=1` so lcov keeps branches too):');
 p();
 p(detail('merge'));
+
+p('## Sharding');
+p();
+p(`regex-syntax's tests (\`--no-doc\`) split into ${meta['shards.n'] || 8} CI shards, each \`cargo wasm-cov --no-report`);
+p('--partition slice:M/8 --output-dir shard-M` (one CI job), then merged by `cargo wasm-cov report');
+p('--runs shard-1 ... shard-8`, against `cargo wasm-cov report` on the output folder of one');
+p(`unpartitioned run. The shards ran ${meta['shards.tests']} tests in all. What a job uploads is its output`);
+p(`folder: shard 1 holds ${mb(meta['shards.bytes.one'])} MB in ${meta['shards.files.one']} files (${mb(meta['shards.gzip.one'])} MB as a gzipped tar, as CI artifact stores`);
+p(`compress it), all 8 ${mb(meta['shards.bytes.all'])} MB, one unpartitioned run ${mb(meta['shards.bytes.whole'])} MB. Each shard keeps its copy of the test`);
+p('modules (the merge reads each once, by its hash) and its own v8-coverage.json, which lists every');
+p('function of the module whether this shard ran it or not.');
+p(`Merged against unpartitioned: ${meta['shards.exact'] || 'not measured'}.`);
+p();
+p(detail('shards'));
 
 p('## End to end');
 p();
