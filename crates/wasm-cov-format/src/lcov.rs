@@ -100,7 +100,7 @@ pub fn lcov_test_names(tests: &[String]) -> Vec<String> {
 /// reader hold more than that much of one line).
 pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
     let mut cov = Coverage::default();
-    let mut current: Option<(String, FileCoverage)> = None;
+    let mut current: Option<(String, Record)> = None;
     // lcov 2.2 FNL/FNA pairs: index -> (line, names seen).
     let mut fnl: std::collections::BTreeMap<String, u32> = Default::default();
     let mut no = 0u64;
@@ -112,6 +112,24 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
         crate::io::LineError::Io(e) => FormatError::Io(e),
     })? {
         no += 1;
+        // Nearly every line of a tracefile is a plain `DA` or `BRDA`: those
+        // are read straight from the bytes. Anything else, and any spelling
+        // the fast path does not take (spaces, a checksum, a bad number),
+        // goes the general way below, which gives the same result or the
+        // error.
+        if let Some((_, rec)) = current.as_mut() {
+            if let Some(rest) = raw.strip_prefix(b"DA:") {
+                if let Some(da) = fast_da(rest) {
+                    rec.lines.push(da);
+                    continue;
+                }
+            } else if let Some(rest) = raw.strip_prefix(b"BRDA:") {
+                if let Some((key, taken)) = fast_brda(rest) {
+                    rec.branches.push((key, taken));
+                    continue;
+                }
+            }
+        }
         let text =
             std::str::from_utf8(&raw).map_err(|_| FormatError::line(no, "not valid UTF-8"))?;
         let text = text.trim_end_matches('\r').trim();
@@ -134,18 +152,33 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
                 if val.contains('\0') {
                     return Err(FormatError::line(no, "SF path contains a NUL byte"));
                 }
-                current = Some((val.to_owned(), FileCoverage::default()));
+                current = Some((val.to_owned(), Record::default()));
                 fnl.clear();
             }
             "end_of_record" => match current.take() {
-                Some((path, file)) => cov.file_mut(&path).merge(&file),
+                Some((path, rec)) => {
+                    let file = rec.finish();
+                    // The first record of a path (nearly always the only
+                    // one) is moved in, not copied entry by entry.
+                    match cov.files.entry(path) {
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            slot.insert(file);
+                        }
+                        std::collections::btree_map::Entry::Occupied(mut slot) => {
+                            slot.get_mut().merge(&file);
+                        }
+                    }
+                }
                 None => return Err(FormatError::line(no, "end_of_record without SF")),
             },
             _ => {
-                let Some((_, file)) = current.as_mut() else {
+                let Some((_, rec)) = current.as_mut() else {
                     return Err(FormatError::line(no, format!("{key} before SF")));
                 };
-                parse_data(no, key, val, file, &mut fnl)?;
+                // The general path numbers unnamed branches by those
+                // already in the map, so the fast path's go in first.
+                rec.flush_branches();
+                parse_data(no, key, val, &mut rec.file, &mut fnl)?;
             }
         }
     }
@@ -156,6 +189,110 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
         ));
     }
     Ok(cov)
+}
+
+/// One record being read: the fast path's lines and branches are kept in
+/// the order they came and put into the maps once, at `end_of_record`,
+/// which is several times cheaper than a map insert per line.
+#[derive(Default)]
+struct Record {
+    file: FileCoverage,
+    lines: Vec<(u32, u64)>,
+    branches: Vec<((u32, u32, u32), Option<u64>)>,
+}
+
+impl Record {
+    /// Adds the pending branches to the map, as `add_branch` would have.
+    fn flush_branches(&mut self) {
+        for (key, taken) in self.branches.drain(..) {
+            self.file.add_branch(key, taken);
+        }
+    }
+
+    fn finish(mut self) -> FileCoverage {
+        // Equal keys are summed first (saturating sums do not depend on
+        // the order), so that a sorted run builds the map in one pass.
+        let lines = sum_sorted(std::mem::take(&mut self.lines), |a, b| a.saturating_add(b));
+        if self.file.lines.is_empty() {
+            self.file.lines = lines.into_iter().collect();
+        } else {
+            for (line, count) in lines {
+                self.file.add_line(line, count);
+            }
+        }
+        let branches = sum_sorted(std::mem::take(&mut self.branches), |a, b| match (a, b) {
+            (None, t) | (t, None) => t,
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        });
+        if self.file.branches.is_empty() {
+            self.file.branches = branches.into_iter().collect();
+        } else {
+            for (key, taken) in branches {
+                self.file.add_branch(key, taken);
+            }
+        }
+        self.file
+    }
+}
+
+/// `v` sorted by key with the values of equal keys combined by `add`.
+fn sum_sorted<K: Ord + Copy, V: Copy>(mut v: Vec<(K, V)>, add: impl Fn(V, V) -> V) -> Vec<(K, V)> {
+    // Tracefiles list lines in order; check before sorting.
+    if !v.is_sorted_by(|a, b| a.0 < b.0) {
+        v.sort_by_key(|e| e.0);
+        v.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 = add(kept.1, next.1);
+            }
+            same
+        });
+    }
+    v
+}
+
+/// `<digits>` at the start of `b` as a `u64`, and what follows; `None` if
+/// there is no digit or the number overflows.
+fn leading_u64(b: &[u8]) -> Option<(u64, &[u8])> {
+    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in &b[..n] {
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some((v, &b[n..]))
+}
+
+fn leading_u32(b: &[u8]) -> Option<(u32, &[u8])> {
+    let (v, rest) = leading_u64(b)?;
+    Some((u32::try_from(v).ok()?, rest))
+}
+
+/// `DA:` followed by exactly `<line>,<count>`.
+fn fast_da(b: &[u8]) -> Option<(u32, u64)> {
+    let (line, rest) = leading_u32(b)?;
+    let (count, rest) = leading_u64(rest.strip_prefix(b",")?)?;
+    rest.is_empty().then_some((line, count))
+}
+
+/// `BRDA:` followed by exactly `<line>,<block>,<branch>,<taken or ->`.
+fn fast_brda(b: &[u8]) -> Option<((u32, u32, u32), Option<u64>)> {
+    let (line, rest) = leading_u32(b)?;
+    let (block, rest) = leading_u32(rest.strip_prefix(b",")?)?;
+    let (branch, rest) = leading_u32(rest.strip_prefix(b",")?)?;
+    let rest = rest.strip_prefix(b",")?;
+    let taken = if rest == b"-" {
+        None
+    } else {
+        let (c, rest) = leading_u64(rest)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        Some(c)
+    };
+    Some(((line, block, branch), taken))
 }
 
 fn parse_data<'a>(
@@ -244,6 +381,7 @@ fn parse_data<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn test_names_are_word_characters_and_distinct() {
@@ -297,6 +435,65 @@ SF:a.rs\nFNL:0,3,7\nFNA:0,2,f\nDA:3,4\nDA:5,0\nend_of_record\n",
     }
 
     #[test]
+    fn fast_path_takes_only_plain_da_and_brda() {
+        assert_eq!(fast_da(b"12,0"), Some((12, 0)));
+        assert_eq!(fast_da(b"007,18446744073709551615"), Some((7, u64::MAX)));
+        for no in [
+            &b"1,2,abc"[..],
+            b"1,2\r",
+            b" 1,2",
+            b"1, 2",
+            b"1,",
+            b",2",
+            b"1,-1",
+            b"4294967296,1",
+            b"1,18446744073709551616",
+            b"",
+        ] {
+            assert_eq!(fast_da(no), None, "{:?}", String::from_utf8_lossy(no));
+        }
+        assert_eq!(fast_brda(b"4,0,1,-"), Some(((4, 0, 1), None)));
+        assert_eq!(fast_brda(b"4,2,3,17"), Some(((4, 2, 3), Some(17))));
+        for no in [
+            &b"4,0,x,1"[..],
+            b"4,0,1",
+            b"4,0,1,",
+            b"4,0,1,--",
+            b"4,0,1,2,3",
+            b"4,0,1,1\r",
+        ] {
+            assert_eq!(fast_brda(no), None, "{:?}", String::from_utf8_lossy(no));
+        }
+    }
+
+    #[test]
+    fn fast_and_general_lines_add_up_alike() {
+        // Out of order, repeated, a checksum, CRLF, padding, branch names
+        // that are expressions among numbered ones: every line is summed
+        // as if each had been added to the maps one at a time.
+        let max = u64::MAX;
+        let cov = parse(&format!(
+            "SF:a.rs\nDA:5,1\nDA:3,2\nDA:5,{max}\nend_of_record\n"
+        ))
+        .unwrap();
+        let lines = &cov.files["a.rs"].lines;
+        assert_eq!(lines, &BTreeMap::from([(3, 2), (5, max)]), "saturates");
+        let cov = parse(
+            "SF:a.rs\nDA:3,1\nDA:3,1,abc\r\nDA: 4 , 2 \nDA:3,5\nBRDA:4,0,0,1\nBRDA:4,0,e,-\n\
+             BRDA:4,0,1,2\nBRDA:4,0,0,-\nBRDA:4,0,f,3\nend_of_record\n",
+        )
+        .unwrap();
+        let mut want = FileCoverage::default();
+        want.add_line(3, 7);
+        want.add_line(4, 2);
+        want.add_branch((4, 0, 0), Some(1));
+        want.add_branch((4, 0, 1), Some(2));
+        // `e` is the second branch of (4, 0), `f` the third.
+        want.add_branch((4, 0, 2), Some(3));
+        assert_eq!(cov.files["a.rs"], want);
+    }
+
+    #[test]
     fn rejects_bad_structure_with_line_numbers() {
         let e = parse("DA:1,1\n").unwrap_err().to_string();
         assert_eq!(e, "line 1: DA before SF");
@@ -310,6 +507,18 @@ SF:a.rs\nFNL:0,3,7\nFNA:0,2,f\nDA:3,4\nDA:5,0\nend_of_record\n",
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("line 2:"), "{e}");
+        let e = parse("SF:a\nDA:4294967296,1\nend_of_record\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "line 2: DA: \"4294967296\" is not a line number");
+        let e = parse("SF:a\nBRDA:1,0,0,x\nend_of_record\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "line 2: BRDA: taken count \"x\" is not a count");
+        let e = read_lcov(&b"SF:a\nDA:1,\xff\nend_of_record\n"[..])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "line 2: not valid UTF-8");
         let e = parse("SF:a\nSF:b\n").unwrap_err().to_string();
         assert!(e.starts_with("line 2: SF before end_of_record"), "{e}");
         let long = format!("SF:a\nFN:1,{}\nend_of_record\n", "x".repeat(MAX_LCOV_LINE));
