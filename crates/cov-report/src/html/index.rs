@@ -54,13 +54,23 @@ fn metric_tds(s: &mut String, t: &Totals, branches: bool) {
     }
 }
 
+/// The totals of each file of `cov`, in its order. Computed once per
+/// report: each is a walk over every line and branch of the file, and the
+/// index, the directory pages and their tables all need them.
+pub(super) fn file_totals(cov: &Coverage) -> Vec<Totals> {
+    cov.files.values().map(FileCoverage::totals).collect()
+}
+
 /// Each directory of `cov` (the folder part of its paths) with its totals
-/// and number of files.
-pub(super) fn directories(cov: &Coverage) -> BTreeMap<&str, (Totals, usize)> {
+/// and number of files; `totals` is [`file_totals`] of `cov`.
+pub(super) fn directories<'a>(
+    cov: &'a Coverage,
+    totals: &[Totals],
+) -> BTreeMap<&'a str, (Totals, usize)> {
     let mut dirs: BTreeMap<&str, (Totals, usize)> = BTreeMap::new();
-    for (path, f) in &cov.files {
+    for (path, ft) in cov.files.keys().zip(totals) {
         let e = dirs.entry(dir_of(path)).or_default();
-        e.0.add(&f.totals());
+        e.0.add(ft);
         e.1 += 1;
     }
     dirs
@@ -69,7 +79,7 @@ pub(super) fn directories(cov: &Coverage) -> BTreeMap<&str, (Totals, usize)> {
 /// The sortable table of `files`, linked to their pages under `prefix`.
 fn files_table<'a>(
     w: &mut impl Write,
-    files: impl Iterator<Item = (&'a String, &'a FileCoverage)>,
+    files: impl Iterator<Item = (&'a String, &'a Totals)>,
     pages: &BTreeMap<String, String>,
     prefix: &str,
     branches: bool,
@@ -81,8 +91,7 @@ fn files_table<'a>(
          <table class=\"list sortable\" id=\"files\"><thead><tr><th>File</th>{}</tr></thead><tbody>\n",
         metric_heads(branches)
     );
-    for (path, f) in files {
-        let ft = f.totals();
+    for (path, ft) in files {
         let page = pages.get(path).map(String::as_str).unwrap_or_default();
         let _ = write!(
             s,
@@ -91,7 +100,7 @@ fn files_table<'a>(
             EscAttr(page),
             Esc(path)
         );
-        metric_tds(&mut s, &ft, branches);
+        metric_tds(&mut s, ft, branches);
         s.push_str("</tr>\n");
         if s.len() > 1 << 16 {
             w.write_all(s.as_bytes())?;
@@ -114,7 +123,29 @@ pub fn write_index(
     contexts: Option<&Contexts>,
     opts: &HtmlOptions,
 ) -> io::Result<()> {
-    let t = cov.totals();
+    let totals = file_totals(cov);
+    write_index_with(w, cov, &totals, pages, dir_pages, patch, contexts, opts)
+}
+
+/// [`write_index`] with the [`file_totals`] of `cov` already known.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "write_index's arguments and the totals"
+)]
+pub(super) fn write_index_with(
+    w: &mut impl Write,
+    cov: &Coverage,
+    totals: &[Totals],
+    pages: &BTreeMap<String, String>,
+    dir_pages: &BTreeMap<String, String>,
+    patch: Option<&Patch>,
+    contexts: Option<&Contexts>,
+    opts: &HtmlOptions,
+) -> io::Result<()> {
+    let mut t = Totals::default();
+    for ft in totals {
+        t.add(ft);
+    }
     let branches = t.branches_found > 0;
     let (css, script) = match contexts {
         Some(_) => (CONTEXT_STYLE, CONTEXT_SCRIPT),
@@ -145,7 +176,7 @@ pub fn write_index(
         )?;
     }
 
-    let dirs = directories(cov);
+    let dirs = directories(cov, totals);
     if dirs.len() > 1 {
         let mut s = String::with_capacity(512 * dirs.len());
         writeln!(w, "<h2>Directories</h2>")?;
@@ -168,7 +199,7 @@ pub fn write_index(
         s.push_str("</tbody></table>\n");
         w.write_all(s.as_bytes())?;
     }
-    files_table(w, cov.files.iter(), pages, "", branches)?;
+    files_table(w, cov.files.keys().zip(totals), pages, "", branches)?;
     writeln!(w, "</main>")?;
     if let Some(c) = contexts {
         write_index_contexts(w, cov, c)?;
@@ -217,9 +248,14 @@ fn write_index_contexts(w: &mut impl Write, cov: &Coverage, c: &Contexts) -> io:
 /// Writes the page of directory `dir`: its totals and its files, with
 /// branch columns if the report has `branches`. It lives in [`DIRS_DIR`],
 /// so links go up one level.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one page's data and the report's"
+)]
 pub fn write_dir_page(
     w: &mut impl Write,
     cov: &Coverage,
+    totals: &[Totals],
     dir: &str,
     t: &Totals,
     branches: bool,
@@ -236,7 +272,11 @@ pub fn write_dir_page(
     chips(w, t, branches)?;
     writeln!(w, "</span><span class=\"nav\"><button id=\"helpbtn\" title=\"Keyboard shortcuts (?)\">?</button></span></header>\n<main>")?;
     cards(w, t, branches)?;
-    let files = cov.files.iter().filter(|(p, _)| dir_of(p) == dir);
+    let files = cov
+        .files
+        .keys()
+        .zip(totals)
+        .filter(|(p, _)| dir_of(p) == dir);
     files_table(w, files, pages, "../", branches)?;
     writeln!(w, "</main>")?;
     foot(w)

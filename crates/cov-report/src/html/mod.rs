@@ -115,7 +115,8 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     check_dir(dir)?;
     fs::create_dir_all(dir).map_err(err(dir))?;
     let pages = page_names(cov.files.keys().map(String::as_str));
-    let dirs = index::directories(cov);
+    let totals = index::file_totals(cov);
+    let dirs = index::directories(cov, &totals);
     // Directory pages only when there is more than one directory.
     let dir_pages = if dirs.len() > 1 {
         page_names(dirs.keys().copied())
@@ -200,7 +201,7 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     } else {
         let branches = dirs.values().any(|(t, _)| t.branches_found > 0);
         let staging = AtomicDir::create(&dirs_dir).map_err(err(dir))?;
-        for (d, (totals, _)) in &dirs {
+        for (d, (dir_totals, _)) in &dirs {
             let name = &dir_pages[*d];
             if !is_safe_page_name(name) {
                 return Err(HtmlError {
@@ -211,7 +212,7 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
             let target = staging.path().join(name);
             let out = fs::File::create(&target).map_err(err(&target))?;
             let mut w = BufWriter::with_capacity(1 << 16, out);
-            index::write_dir_page(&mut w, cov, d, totals, branches, &pages, opts)
+            index::write_dir_page(&mut w, cov, &totals, d, dir_totals, branches, &pages, opts)
                 .map_err(err(&target))?;
             w.flush().map_err(err(&target))?;
         }
@@ -244,7 +245,7 @@ pub fn write_html_dir(dir: &Path, report: &Report, opts: &HtmlOptions) -> Result
     }
     let index = dir.join("index.html");
     write_top_page(dir, &index, |w| {
-        write_index(w, cov, &pages, &dir_pages, patch, contexts, opts)
+        index::write_index_with(w, cov, &totals, &pages, &dir_pages, patch, contexts, opts)
     })
 }
 
