@@ -177,7 +177,9 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
                 };
                 // The general path numbers unnamed branches by those
                 // already in the map, so the fast path's go in first.
-                rec.flush_branches();
+                if key == "BRDA" {
+                    rec.flush_branches();
+                }
                 parse_data(no, key, val, &mut rec.file, &mut fnl)?;
             }
         }
