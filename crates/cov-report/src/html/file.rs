@@ -2,7 +2,6 @@
 //! functions, then the source with counts, covered and uncovered lines,
 //! partly run lines and branch outcomes.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -20,6 +19,14 @@ use crate::sources::Source;
 /// A count as people read it: `999`, `1.2k`, `34M`; the exact number goes
 /// in a `title`.
 pub fn compact_count(n: u64) -> String {
+    let mut s = String::new();
+    push_compact_count(&mut s, n);
+    s
+}
+
+/// Appends [`compact_count`] of `n`: the page of a large file shows
+/// thousands, so without a `String` each.
+fn push_compact_count(s: &mut String, n: u64) {
     const UNITS: [(u64, &str); 4] = [
         (1_000_000_000_000, "T"),
         (1_000_000_000, "G"),
@@ -28,24 +35,18 @@ pub fn compact_count(n: u64) -> String {
     ];
     for (size, unit) in UNITS {
         if n >= size {
-            let tenths = u128::from(n) * 10 / u128::from(size);
-            return if tenths >= 100 {
-                format!("{}{unit}", tenths / 10)
-            } else {
-                format!("{}.{}{unit}", tenths / 10, tenths % 10)
-            };
+            // n / size, in tenths; at most u64::MAX / 100.
+            let tenths = u64::try_from(u128::from(n) * 10 / u128::from(size)).unwrap_or(u64::MAX);
+            push_u64(s, tenths / 10);
+            if tenths < 100 {
+                s.push('.');
+                push_u64(s, tenths % 10);
+            }
+            s.push_str(unit);
+            return;
         }
     }
-    n.to_string()
-}
-
-/// Per line: the branches on it, in `(block, branch)` order.
-fn branches_by_line(f: &FileCoverage) -> BTreeMap<u32, Vec<(u32, u32, Option<u64>)>> {
-    let mut m: BTreeMap<u32, Vec<_>> = BTreeMap::new();
-    for (&(line, block, branch), &taken) in &f.branches {
-        m.entry(line).or_default().push((block, branch, taken));
-    }
-    m
+    push_u64(s, n);
 }
 
 /// Writes the page of one source file. Links go up to `../index.html`.
@@ -278,11 +279,6 @@ fn write_code(
 ) -> io::Result<()> {
     let f = view.coverage;
     let changed = |l: u32| view.changed.is_some_and(|c| c.contains(&l));
-    let branches = if has_branches {
-        branches_by_line(f)
-    } else {
-        BTreeMap::new()
-    };
     let excluded = |l: u32| view.exclusions.is_some_and(|e| e.lines.contains(l));
     // Which lines get a row: all of the source, plus any line the data
     // names beyond it; without a source, only the lines the data names.
@@ -291,7 +287,7 @@ fn write_code(
         .lines
         .keys()
         .copied()
-        .chain(branches.keys().copied())
+        .chain(f.branches.keys().map(|k| k.0))
         .filter(|&l| l as usize > n_text)
         .collect();
     extra.sort_unstable();
@@ -304,8 +300,13 @@ fn write_code(
     let mut tokens = Vec::new();
     let mut s = String::with_capacity(1 << 16);
     s.push_str("<div class=\"src\"><table class=\"code\"><tbody>\n");
+    // Rows come in ascending order, so the lines and branches are walked
+    // alongside them rather than looked up per row.
+    let mut lines = f.lines.iter().peekable();
+    let mut branches = f.branches.iter().peekable();
     for l in rows {
-        let count = f.lines.get(&l).copied();
+        while lines.next_if(|(&k, _)| k < l).is_some() {}
+        let count = lines.next_if(|(&k, _)| k == l).map(|(_, &c)| c);
         let cls = match (count, changed(l)) {
             (Some(0), false) => " class=\"m\"",
             (Some(0), true) => " class=\"m c\"",
@@ -330,7 +331,10 @@ fn write_code(
         s.push_str("<td");
         match count {
             Some(c) if c >= 1000 => {
-                let _ = write!(s, " title=\"{c}\">{}", compact_count(c));
+                s.push_str(" title=\"");
+                push_u64(&mut s, c);
+                s.push_str("\">");
+                push_compact_count(&mut s, c);
             }
             Some(c) => {
                 s.push('>');
@@ -339,14 +343,27 @@ fn write_code(
             None if excluded(l) => s.push_str(" title=\"excluded\">–"),
             None => s.push('>'),
         }
+        while branches.next_if(|(k, _)| k.0 < l).is_some() {}
         if has_branches {
             s.push_str("<td class=\"b\">");
-            for &(block, branch, taken) in branches.get(&l).map(Vec::as_slice).unwrap_or_default() {
-                let _ = match taken {
-                    Some(0) => write!(s, "<span class=\"br n\" title=\"block {block} branch {branch}: never taken\">−</span>"),
-                    Some(c) => write!(s, "<span class=\"br t\" title=\"block {block} branch {branch}: taken {c} times\">+</span>"),
-                    None => write!(s, "<span class=\"br u\" title=\"block {block} branch {branch}: not run\">·</span>"),
-                };
+            while let Some((&(_, block, branch), &taken)) = branches.next_if(|(k, _)| k.0 == l) {
+                s.push_str(match taken {
+                    Some(0) => "<span class=\"br n\" title=\"block ",
+                    Some(_) => "<span class=\"br t\" title=\"block ",
+                    None => "<span class=\"br u\" title=\"block ",
+                });
+                push_u64(&mut s, block.into());
+                s.push_str(" branch ");
+                push_u64(&mut s, branch.into());
+                match taken {
+                    Some(0) => s.push_str(": never taken\">−</span>"),
+                    Some(c) => {
+                        s.push_str(": taken ");
+                        push_u64(&mut s, c);
+                        s.push_str(" times\">+</span>");
+                    }
+                    None => s.push_str(": not run\">·</span>"),
+                }
             }
         }
         s.push_str("<td>");
