@@ -5,7 +5,6 @@
 //! report without per-test data is made exactly as before.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, BufRead, Read};
 
 use wasm_cov_format::Coverage;
 
@@ -183,22 +182,16 @@ impl ContextsBuilder {
     }
 }
 
-/// Wraps the reader an LCOV parser reads and watches the lines it
-/// consumes for `TN:` sections, so the one pass that reads the coverage
-/// also collects which named test ran which line (`DA` with a count above
-/// 0). Sections without a name add nothing. Malformed lines are left to
-/// the parser, which reports them.
-pub(crate) struct TnWatcher<'a, R> {
-    inner: R,
-    state: Watch<'a>,
-}
-
-struct Watch<'a> {
+/// Watches the lines an LCOV parser reads ([`read_lcov_with`]) for `TN:`
+/// sections, so the one pass that reads the coverage also collects which
+/// named test ran which line (`DA` with a count above 0). Sections without
+/// a name add nothing. Malformed lines are left to the parser, which
+/// reports them.
+///
+/// [`read_lcov_with`]: wasm_cov_format::read_lcov_with
+pub(crate) struct TnWatcher<'a> {
     rewriter: &'a PathRewriter,
     into: &'a mut ContextsBuilder,
-    /// The line being consumed, up to [`WATCH_LINE`] bytes.
-    line: Vec<u8>,
-    long: bool,
     test: Option<u32>,
     path: Option<String>,
 }
@@ -207,61 +200,33 @@ struct Watch<'a> {
 /// not one people read).
 const WATCH_LINE: usize = 64 << 10;
 
-impl<'a, R: BufRead> TnWatcher<'a, R> {
-    pub(crate) fn new(inner: R, rewriter: &'a PathRewriter, into: &'a mut ContextsBuilder) -> Self {
+impl<'a> TnWatcher<'a> {
+    pub(crate) fn new(rewriter: &'a PathRewriter, into: &'a mut ContextsBuilder) -> Self {
         TnWatcher {
-            inner,
-            state: Watch {
-                rewriter,
-                into,
-                line: Vec::with_capacity(256),
-                long: false,
-                test: None,
-                path: None,
-            },
+            rewriter,
+            into,
+            test: None,
+            path: None,
         }
     }
 
-    /// Sees the end of input (a last line without `\n`).
-    pub(crate) fn finish(mut self) {
-        if !self.state.line.is_empty() && !self.state.long {
-            self.state.on_line();
-        }
-    }
-}
-
-impl Watch<'_> {
-    fn watch(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let (part, done) = match bytes.iter().position(|&b| b == b'\n') {
-                Some(i) => (&bytes[..i], Some(i + 1)),
-                None => (bytes, None),
-            };
-            if self.line.len() + part.len() > WATCH_LINE {
-                self.long = true;
-            } else {
-                self.line.extend_from_slice(part);
-            }
-            let Some(n) = done else { return };
-            if !self.long {
-                self.on_line();
-            }
-            self.line.clear();
-            self.long = false;
-            bytes = &bytes[n..];
+    /// Sees one line of the tracefile, `\n` not included.
+    pub(crate) fn line(&mut self, line: &[u8]) {
+        if line.len() <= WATCH_LINE {
+            self.on_line(line);
         }
     }
 
-    fn on_line(&mut self) {
+    fn on_line(&mut self, line: &[u8]) {
         // Until a section is named (plain LCOV: always), only the keys that
         // can change that matter; most lines are `DA`.
         if self.test.is_none() {
-            let t = self.line.trim_ascii_start();
+            let t = line.trim_ascii_start();
             if !(t.starts_with(b"TN") || t.starts_with(b"SF") || t.starts_with(b"end_of_record")) {
                 return;
             }
         }
-        let Ok(text) = std::str::from_utf8(&self.line) else {
+        let Ok(text) = std::str::from_utf8(line) else {
             return;
         };
         let text = text.trim_end_matches('\r').trim();
@@ -293,32 +258,6 @@ impl Watch<'_> {
     }
 }
 
-impl<R: BufRead> Read for TnWatcher<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for TnWatcher<'_, R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        // fill_buf returns the same buffer again until it is consumed: the
-        // bytes the parser is done with are watched in place.
-        let TnWatcher { inner, state } = self;
-        if let Ok(b) = inner.fill_buf() {
-            state.watch(&b[..amt.min(b.len())]);
-        }
-        inner.consume(amt);
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
@@ -335,9 +274,8 @@ mod tests {
         let lcov = "TN:b_test\nSF:./src/a.rs\nDA:1,2\nDA:2,0\nend_of_record\nTN:\nSF:src/a.rs\nDA:3,1\nend_of_record\nTN:a_test\nSF:src/a.rs\nDA:1,1\nDA:4,1,abc\nend_of_record";
         let rw = PathRewriter::default();
         let mut b = ContextsBuilder::default();
-        let mut r = TnWatcher::new(lcov.as_bytes(), &rw, &mut b);
-        let cov = wasm_cov_format::read_lcov(&mut r).unwrap();
-        r.finish();
+        let mut w = TnWatcher::new(&rw, &mut b);
+        let cov = wasm_cov_format::read_lcov_with(lcov.as_bytes(), |l| w.line(l)).unwrap();
         assert_eq!(cov.files["./src/a.rs"].lines.len(), 2);
         let c = b.finish().unwrap();
         assert_eq!(c.names, ["a_test", "b_test"]);
@@ -356,9 +294,9 @@ mod tests {
     fn unnamed_sections_are_plain_lcov() {
         let rw = PathRewriter::default();
         let mut b = ContextsBuilder::default();
-        let mut r = TnWatcher::new(&b"TN:\nSF:a\nDA:1,1\nend_of_record\n"[..], &rw, &mut b);
-        wasm_cov_format::read_lcov(&mut r).unwrap();
-        r.finish();
+        let mut w = TnWatcher::new(&rw, &mut b);
+        let lcov = &b"TN:\nSF:a\nDA:1,1\nend_of_record\n"[..];
+        wasm_cov_format::read_lcov_with(lcov, |l| w.line(l)).unwrap();
         assert_eq!(b.finish(), None);
     }
 }

@@ -4,7 +4,9 @@
 use std::io::{self, BufReader, Read};
 
 use wasm_cov_cli::InputArg;
-use wasm_cov_format::{detect_kind, read_lcov, Coverage, FormatError, InputKind, MappedCoverage};
+use wasm_cov_format::{
+    detect_kind, read_lcov, read_lcov_with, Coverage, FormatError, InputKind, MappedCoverage,
+};
 
 use crate::contexts::{Contexts, ContextsBuilder, TnWatcher};
 use crate::error::Error;
@@ -66,14 +68,14 @@ fn read_one(
             error,
         })?;
     let kind = detect_kind(&head);
-    let all = BufReader::new(io::Cursor::new(head).chain(r));
+    // 64 KiB reads: a tracefile is mostly short lines, parsed in place.
+    let all = BufReader::with_capacity(1 << 16, io::Cursor::new(head).chain(r));
     match (kind, contexts) {
         (InputKind::Lcov, None) => read_lcov(all).map_err(parse),
         (InputKind::Lcov, Some((rewriter, into))) => {
             let mut mine = ContextsBuilder::default();
-            let mut watched = TnWatcher::new(all, rewriter, &mut mine);
-            let cov = read_lcov(&mut watched).map_err(parse)?;
-            watched.finish();
+            let mut watch = TnWatcher::new(rewriter, &mut mine);
+            let cov = read_lcov_with(all, |line| watch.line(line)).map_err(parse)?;
             // One name for all of a tracefile is the name of a run
             // (geninfo's --test-name), not a split by test.
             if mine.tests() > 1 {

@@ -4,8 +4,6 @@
 
 use std::io::{BufRead, Write};
 
-use crate::io::read_line_capped;
-
 use crate::model::{Coverage, FileCoverage};
 use crate::FormatError;
 
@@ -98,49 +96,119 @@ pub fn lcov_test_names(tests: &[String]) -> Vec<String> {
 /// that are not non-negative integers, and lines longer than
 /// [`MAX_LCOV_LINE`] (read no further, so a hostile file cannot make the
 /// reader hold more than that much of one line).
-pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
-    let mut cov = Coverage::default();
-    let mut current: Option<(String, Record)> = None;
-    // lcov 2.2 FNL/FNA pairs: index -> (line, names seen).
-    let mut fnl: std::collections::BTreeMap<String, u32> = Default::default();
+pub fn read_lcov(r: impl BufRead) -> Result<Coverage, FormatError> {
+    read_lcov_with(r, |_| {})
+}
+
+/// [`read_lcov`], showing `watch` each line (without its `\n`) before it
+/// is parsed: for a caller that wants more of a line than the coverage
+/// (cov-report's per-test `TN:` sections), without reading the input
+/// twice.
+pub fn read_lcov_with(
+    mut r: impl BufRead,
+    mut watch: impl FnMut(&[u8]),
+) -> Result<Coverage, FormatError> {
+    let mut parser = Parser::default();
+    let lines = for_each_line(&mut r, |no, raw| {
+        watch(raw);
+        parser.line(no, raw)
+    })?;
+    parser.finish(lines)
+}
+
+/// Calls `f` with each line of `r` and its number (from 1), `\n` not
+/// included; returns the number of lines. A line that lies whole in `r`'s
+/// buffer is passed in place; one across refills is gathered, up to
+/// [`MAX_LCOV_LINE`] bytes: a longer line is an error before the rest of
+/// it is read.
+fn for_each_line(
+    r: &mut impl BufRead,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), FormatError>,
+) -> Result<u64, FormatError> {
+    let too_long =
+        |no: u64| FormatError::line(no + 1, format!("longer than {MAX_LCOV_LINE} bytes"));
     let mut no = 0u64;
-    let mut raw = Vec::new();
-    while read_line_capped(&mut r, &mut raw, MAX_LCOV_LINE).map_err(|e| match e {
-        crate::io::LineError::TooLong => {
-            FormatError::line(no + 1, format!("longer than {MAX_LCOV_LINE} bytes"))
+    // The start of a line that the buffer ends inside.
+    let mut partial = Vec::new();
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FormatError::Io(e)),
+        };
+        if buf.is_empty() {
+            if !partial.is_empty() {
+                no += 1;
+                f(no, &partial)?;
+            }
+            return Ok(no);
         }
-        crate::io::LineError::Io(e) => FormatError::Io(e),
-    })? {
-        no += 1;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            let part = &buf[start..end];
+            start = end + 1;
+            if partial.len() + part.len() > MAX_LCOV_LINE {
+                return Err(too_long(no));
+            }
+            no += 1;
+            if partial.is_empty() {
+                f(no, part)?;
+            } else {
+                partial.extend_from_slice(part);
+                f(no, &partial)?;
+                partial.clear();
+            }
+        }
+        let rest = &buf[start..];
+        if partial.len() + rest.len() > MAX_LCOV_LINE {
+            return Err(too_long(no));
+        }
+        partial.extend_from_slice(rest);
+        let n = buf.len();
+        r.consume(n);
+    }
+}
+
+/// The reader's state between lines.
+#[derive(Default)]
+struct Parser {
+    cov: Coverage,
+    current: Option<(String, Record)>,
+    // lcov 2.2 FNL/FNA pairs: index -> (line, names seen).
+    fnl: std::collections::BTreeMap<String, u32>,
+}
+
+impl Parser {
+    fn line(&mut self, no: u64, raw: &[u8]) -> Result<(), FormatError> {
         // Nearly every line of a tracefile is a plain `DA` or `BRDA`: those
         // are read straight from the bytes. Anything else, and any spelling
         // the fast path does not take (spaces, a checksum, a bad number),
         // goes the general way below, which gives the same result or the
         // error.
-        if let Some((_, rec)) = current.as_mut() {
+        if let Some((_, rec)) = self.current.as_mut() {
             if let Some(rest) = raw.strip_prefix(b"DA:") {
                 if let Some(da) = fast_da(rest) {
                     rec.lines.push(da);
-                    continue;
+                    return Ok(());
                 }
             } else if let Some(rest) = raw.strip_prefix(b"BRDA:") {
                 if let Some((key, taken)) = fast_brda(rest) {
                     rec.branches.push((key, taken));
-                    continue;
+                    return Ok(());
                 }
             }
         }
         let text =
-            std::str::from_utf8(&raw).map_err(|_| FormatError::line(no, "not valid UTF-8"))?;
+            std::str::from_utf8(raw).map_err(|_| FormatError::line(no, "not valid UTF-8"))?;
         let text = text.trim_end_matches('\r').trim();
         if text.is_empty() || text.starts_with('#') {
-            continue;
+            return Ok(());
         }
         let (key, val) = text.split_once(':').unwrap_or((text, ""));
         match key {
             "TN" | "VER" => {}
             "SF" => {
-                if let Some((path, _)) = &current {
+                if let Some((path, _)) = &self.current {
                     return Err(FormatError::line(
                         no,
                         format!("SF before end_of_record of the record for {path}"),
@@ -152,15 +220,15 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
                 if val.contains('\0') {
                     return Err(FormatError::line(no, "SF path contains a NUL byte"));
                 }
-                current = Some((val.to_owned(), Record::default()));
-                fnl.clear();
+                self.current = Some((val.to_owned(), Record::default()));
+                self.fnl.clear();
             }
-            "end_of_record" => match current.take() {
+            "end_of_record" => match self.current.take() {
                 Some((path, rec)) => {
                     let file = rec.finish();
                     // The first record of a path (nearly always the only
                     // one) is moved in, not copied entry by entry.
-                    match cov.files.entry(path) {
+                    match self.cov.files.entry(path) {
                         std::collections::btree_map::Entry::Vacant(slot) => {
                             slot.insert(file);
                         }
@@ -172,7 +240,7 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
                 None => return Err(FormatError::line(no, "end_of_record without SF")),
             },
             _ => {
-                let Some((_, rec)) = current.as_mut() else {
+                let Some((_, rec)) = self.current.as_mut() else {
                     return Err(FormatError::line(no, format!("{key} before SF")));
                 };
                 // The general path numbers unnamed branches by those
@@ -180,17 +248,22 @@ pub fn read_lcov(mut r: impl BufRead) -> Result<Coverage, FormatError> {
                 if key == "BRDA" {
                     rec.flush_branches();
                 }
-                parse_data(no, key, val, &mut rec.file, &mut fnl)?;
+                parse_data(no, key, val, &mut rec.file, &mut self.fnl)?;
             }
         }
+        Ok(())
     }
-    if let Some((path, _)) = current {
-        return Err(FormatError::line(
-            no,
-            format!("end of input inside the record for {path} (missing end_of_record)"),
-        ));
+
+    /// The coverage, once all `lines` lines were read.
+    fn finish(self, lines: u64) -> Result<Coverage, FormatError> {
+        if let Some((path, _)) = self.current {
+            return Err(FormatError::line(
+                lines,
+                format!("end of input inside the record for {path} (missing end_of_record)"),
+            ));
+        }
+        Ok(self.cov)
     }
-    Ok(cov)
 }
 
 /// One record being read: the fast path's lines and branches are kept in
@@ -493,6 +566,34 @@ SF:a.rs\nFNL:0,3,7\nFNA:0,2,f\nDA:3,4\nDA:5,0\nend_of_record\n",
         // `e` is the second branch of (4, 0), `f` the third.
         want.add_branch((4, 0, 2), Some(3));
         assert_eq!(cov.files["a.rs"], want);
+    }
+
+    #[test]
+    fn lines_across_buffer_refills_read_alike() {
+        let text = "TN:t\nSF:src/lib.rs\nFN:3,f\nFNDA:2,f\nBRDA:4,0,0,1\nBRDA:4,0,1,-\n\
+DA:3,2\r\nDA:4,2\n\nDA:9,0\nend_of_record\nSF:b.rs\nDA:1,1\nend_of_record";
+        let whole = parse(text).unwrap();
+        let mut seen = Vec::new();
+        read_lcov_with(text.as_bytes(), |l| seen.push(l.to_vec())).unwrap();
+        let want: Vec<&[u8]> = text.split('\n').map(str::as_bytes).collect();
+        assert_eq!(seen, want, "every line, the last without its \\n");
+        for cap in 1..=text.len() {
+            let r = std::io::BufReader::with_capacity(cap, text.as_bytes());
+            let mut lines = Vec::new();
+            let cov = read_lcov_with(r, |l| lines.push(l.to_vec())).unwrap();
+            assert_eq!(cov, whole, "buffer of {cap}");
+            assert_eq!(lines, want, "buffer of {cap}");
+        }
+        // A too-long line is found however it is split, and named.
+        let long = format!("SF:a\nFN:1,{}\nend_of_record\n", "x".repeat(MAX_LCOV_LINE));
+        for cap in [7, 4096, 1 << 16] {
+            let r = std::io::BufReader::with_capacity(cap, long.as_bytes());
+            let e = read_lcov(r).unwrap_err().to_string();
+            assert_eq!(e, format!("line 2: longer than {MAX_LCOV_LINE} bytes"));
+        }
+        let r = std::io::BufReader::with_capacity(3, &b"SF:a\nDA:1,x\n"[..]);
+        let e = read_lcov(r).unwrap_err().to_string();
+        assert!(e.starts_with("line 2: DA: count \"x\""), "{e}");
     }
 
     #[test]

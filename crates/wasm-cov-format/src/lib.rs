@@ -35,7 +35,9 @@ pub use io::{
     is_broken_pipe, open_input, open_json_input, read_input, size_limited, AtomicDir, AtomicOutput,
     SizeLimit, MAX_JSON_BYTES,
 };
-pub use lcov::{lcov_test_names, read_lcov, write_lcov, write_lcov_test, MAX_LCOV_LINE};
+pub use lcov::{
+    lcov_test_names, read_lcov, read_lcov_with, write_lcov, write_lcov_test, MAX_LCOV_LINE,
+};
 pub use mapped::{
     compress_ranges, expand_ranges, MappedBranch, MappedCoverage, MappedFile, MappedFunction,
     MappedLine, MappedSegment, MappedTest, MAPPED_FORMAT, MAPPED_VERSION,
