@@ -69,6 +69,7 @@ const br = load('overhead-browser');
 const large = 'serde_json-test';
 const mp = load(`mapper-${large}`);
 const html = load('html');
+const htmlBig = load('html-big');
 const merge = load('merge');
 const e2e = load('e2e');
 const verdict = (ok) => (ok ? 'met' : '**missed**');
@@ -126,6 +127,11 @@ if (html) {
   const a = html['cov-report --html'];
   const b = html['genhtml --branch-coverage'];
   p(`| HTML: cov-report vs genhtml, same LCOV (${meta['report.lines']} lines, ${meta['report.files']} files) | ${sec(a.median)} | ${sec(b.median)} | ${(b.median / a.median).toFixed(1)}x faster (${(b.cpu / a.cpu).toFixed(1)}x CPU) | >= 20x | ${verdict(b.median / a.median >= 20)} |`);
+}
+if (htmlBig) {
+  const a = htmlBig['cov-report --html'];
+  const b = htmlBig['genhtml --branch-coverage'];
+  p(`| HTML, large: cov-report vs genhtml, same LCOV (${meta['report-big.lines']} lines, ${meta['report-big.files']} files, ${meta['report-big.branches']} branches; \`bench/lib/big-lcov.cjs\`, fresh output folder) | ${sec(a.median)} | ${sec(b.median)} | ${(b.median / a.median).toFixed(1)}x faster (${(b.cpu / a.cpu).toFixed(1)}x CPU) | >= 30x | ${verdict(b.median / a.median >= 30)} |`);
 }
 if (merge) {
   const a = merge['cov-report (50 shards)'];
@@ -217,6 +223,10 @@ p('in the crate folder so both tools find the sources. genhtml gets `--branch-co
 p('render the same data.');
 p();
 p(detail('html'));
+p('The large input (`bench/lib/big-lcov.cjs`: 320 generated Rust-like files, their LCOV), each run into an');
+p('empty output folder:');
+p();
+p(detail('html-big'));
 p('Merge: 50 shards made from that LCOV with the counts varied per shard (`bench/run.sh`),');
 p('merged into one LCOV by `cov-report SHARDS --lcov OUT` and by `lcov -a ... -o OUT`');
 p('(with `--rc lcov_branch_coverage=1` so lcov keeps branches too):');
