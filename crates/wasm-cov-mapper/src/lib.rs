@@ -43,6 +43,7 @@ mod paths;
 mod per_test;
 mod source;
 mod sources;
+mod tables;
 mod tree;
 mod without_dwarf;
 

@@ -9,9 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use wasm_cov_cli::Exit;
-use wasm_cov_format::{
-    is_component, ComponentLayout, ModuleLayout, Partition, ShardRecord, SHARD_FILE,
-};
+use wasm_cov_format::{is_component, ComponentLayout, ModuleLayout, Partition};
 
 use crate::browser::{browser_version, find_browser, test_mode, Browser, TestMode};
 use crate::counters::{check_inject, node_version, Counters};
@@ -346,7 +344,8 @@ pub fn run(cli: &Cli) -> Result<Status> {
     // A module that runs whole runs in one shard; the others say so.
     if let Some(p) = cli.partition {
         if harness != Harness::Libtest && !p.holds_whole(&binary_id) {
-            return skip_shard(p, &binary_id, &out_dir, wasm, harness);
+            return crate::shard::skip(p, &binary_id, &out_dir, wasm, harness.name())
+                .map(|()| Status::Exit(Exit::Ok));
         }
     }
     let status = match harness {
@@ -423,7 +422,7 @@ pub fn run(cli: &Cli) -> Result<Status> {
         }
     }?;
     if let Some(p) = cli.partition {
-        write_shard(p, &out_dir, harness != Harness::Libtest)?;
+        crate::shard::record(p, &out_dir, harness != Harness::Libtest)?;
     }
     if cli.hints && status.exit() == Exit::No {
         if let Some(h) = crate::hint::panic_hint(&panicked_in(&out_dir)) {
@@ -431,49 +430,6 @@ pub fn run(cli: &Cli) -> Result<Status> {
         }
     }
     Ok(status)
-}
-
-/// `shard.json` in the output folder: which shard the run was and how
-/// many tests it ran (those `tests.json` lists).
-fn write_shard(p: Partition, out: &Path, whole: bool) -> Result<()> {
-    let tests = std::fs::read(out.join("tests.json"))
-        .ok()
-        .and_then(|b| wasm_cov_format::TestReport::from_json(&b).ok())
-        .map_or(0, |r| r.tests.len() as u64);
-    ShardRecord::new(p, tests, u64::from(whole))
-        .save(out)
-        .with_context(|| format!("cannot write {}", out.join(SHARD_FILE).display()))
-}
-
-/// A module that runs whole, in a shard it was not dealt to: the output
-/// folder holds what a run of no tests leaves (an empty v8-coverage.json,
-/// modules/ and tests.json) and `shard.json`, so every shard's folder
-/// merges alike, and a line says where the module runs.
-fn skip_shard(
-    p: Partition,
-    binary_id: &str,
-    out: &Path,
-    wasm: &Path,
-    harness: Harness,
-) -> Result<Status> {
-    let outputs = crate::session::Outputs::new(out)?;
-    outputs.remove_stale("per-test.jsonl")?;
-    outputs.remove_stale("run.log")?;
-    let empty = wasm_cov_format::V8Coverage {
-        result: Vec::new(),
-        wasm_coverage_version: Some(wasm_cov_format::V8_WASM_VERSION),
-    };
-    outputs.write_json("v8-coverage.json", &empty)?;
-    let report = wasm_cov_format::TestReport::new(harness.name(), None, Vec::new(), 0, 0.0, false);
-    outputs.write_json("tests.json", &report)?;
-    write_shard(p, out, false)?;
-    crate::session::note(format_args!(
-        "shard {p}: {} runs whole, in shard {} of {} (by the hash of {binary_id:?}); nothing to run here",
-        wasm.display(),
-        Partition::hash_shard(binary_id, "", p.total),
-        p.total
-    ));
-    Ok(Status::Exit(Exit::Ok))
 }
 
 /// What `--check` says of `--engine wasmtime`.

@@ -43,6 +43,7 @@ mod hint;
 mod locate;
 mod node;
 mod session;
+mod shard;
 mod split;
 #[cfg(feature = "wasmtime")]
 mod wasmtime_engine;

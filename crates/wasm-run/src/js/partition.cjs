@@ -1,6 +1,6 @@
 // `--partition` for one libtest binary: which of its listed tests this
 // shard runs, dealt exactly as wasm_cov_format::Partition::deal deals them
-// (tests/tests/partition.rs checks the two agree, test for test):
+// (tests/tests/wasm_run_partition.rs checks the two agree, test for test):
 //   slice, count  round-robin by place in libtest's list (one binary, so
 //                 the two are the same here);
 //   hash          the first 8 bytes of SHA-256 over the binary id, a NUL
