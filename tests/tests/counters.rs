@@ -24,12 +24,14 @@ fn deterministic_hook() -> PathBuf {
 /// Runs wasm-run on `wasm` with `args` into `dir/cov`, then v8cov-extract;
 /// returns the offsets CSV.
 fn offsets(dir: &Path, wasm: &Path, args: &[&str]) -> String {
-    offsets_with(dir, wasm, args, &deterministic_hook())
+    offsets_with(dir, wasm, args, &[], &deterministic_hook())
 }
 
-/// [`offsets`] with `hook` preloaded into every Node.
-fn offsets_with(dir: &Path, wasm: &Path, args: &[&str], hook: &Path) -> String {
+/// [`offsets`] with `test_args` after `--` and `hook` preloaded into every
+/// Node.
+fn offsets_with(dir: &Path, wasm: &Path, args: &[&str], test_args: &[&str], hook: &Path) -> String {
     let cov = dir.join("cov");
+    let dashes: &[&str] = if test_args.is_empty() { &[] } else { &["--"] };
     let r = run(Command::new(tool("wasm-run"))
         .env("NODE_OPTIONS", format!("--require {}", hook.display()))
         // The same clock and random source under --engine wasmtime.
@@ -37,7 +39,9 @@ fn offsets_with(dir: &Path, wasm: &Path, args: &[&str], hook: &Path) -> String {
         .arg("--out")
         .arg(&cov)
         .args(args)
-        .arg(wasm));
+        .arg(wasm)
+        .args(dashes)
+        .args(test_args));
     assert!(
         r.code == 0 || r.code == 1,
         "wasm-run {args:?} failed ({}):\n{}",
@@ -110,6 +114,68 @@ fn inject_equals_v8_on_the_demo() {
 #[test]
 fn inject_equals_v8_on_fidelity() {
     equal("fidelity", &[]);
+}
+
+/// Tests that panic, trap in a call in the middle of a loop, overflow the
+/// stack and run out of memory: each instance ends with live frames, which
+/// V8 counted on entry and the derived counters get from the trap's stack
+/// (`wasm_cov_instrument::derive`). Only the hung test is left out: where a
+/// terminated worker stops is not the same twice.
+#[test]
+fn inject_equals_v8_when_tests_trap() {
+    let wasm = build_example("faults", &[], "-C link-arg=--max-memory=268435456");
+    let dir = scratch("counters-faults");
+    let side = |mode: &str, threads: &str| {
+        let d = dir.join(mode);
+        std::fs::create_dir_all(&d).unwrap();
+        offsets_with(
+            &d,
+            &wasm,
+            &[
+                "--counters",
+                mode,
+                "--test-threads",
+                threads,
+                "--env",
+                "FAULTS_GREETING=hello",
+            ],
+            &["--skip", "loops_forever"],
+            &deterministic_hook(),
+        )
+    };
+    let (inject, v8) = (side("inject", "2"), side("v8", "1"));
+    assert!(
+        inject == v8,
+        "examples/faults: --counters inject and --counters v8 differ where tests trap; {};          both are in {}",
+        first_difference(&inject, &v8),
+        dir.display()
+    );
+    // The same on wasmtime, whose backtraces give the live frames there.
+    let d = dir.join("wasmtime");
+    std::fs::create_dir_all(&d).unwrap();
+    let wasmtime = offsets_with(
+        &d,
+        &wasm,
+        &["--engine", "wasmtime", "--env", "FAULTS_GREETING=hello"],
+        // A stack overflow comes at another depth on wasmtime.
+        &["--skip", "loops_forever", "--skip", "overflows_the_stack"],
+        &deterministic_hook(),
+    );
+    let d = dir.join("node-same-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    let node = offsets_with(
+        &d,
+        &wasm,
+        &["--env", "FAULTS_GREETING=hello"],
+        &["--skip", "loops_forever", "--skip", "overflows_the_stack"],
+        &deterministic_hook(),
+    );
+    assert!(
+        node == wasmtime,
+        "examples/faults: --engine wasmtime and --engine node differ where tests trap; {}          (left: wasmtime); both are in {}",
+        first_difference(&wasmtime, &node),
+        dir.display()
+    );
 }
 
 /// `--engine wasmtime` and `--engine node` on one example's test binary:
@@ -187,6 +253,7 @@ fn inject_equals_v8_on_a_wasm_bindgen_suite() {
             &d,
             &wasm,
             &["--counters", mode, "--wasm-bindgen-runner", runner],
+            &[],
             &hook,
         )
     };

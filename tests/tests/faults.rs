@@ -121,7 +121,7 @@ fn failures_are_reported(mode: &str, node22: bool) {
         &[
             "test tests::passes ... ok",
             "test tests::loops_forever ... FAILED (timed out)",
-            "test result: FAILED. 4 passed; 4 failed; 0 ignored;",
+            "test result: FAILED. 4 passed; 5 failed; 0 ignored;",
         ],
     );
 
@@ -143,7 +143,7 @@ fn failures_are_reported(mode: &str, node22: bool) {
     );
 
     let rep = report(&cov_dir);
-    assert_eq!((rep.passed, rep.failed, rep.ignored), (4, 4, 0));
+    assert_eq!((rep.passed, rep.failed, rep.ignored), (4, 5, 0));
     // What tests need from their world: fixtures by absolute path, the
     // crate folder as the current one, variables given with --env.
     assert_eq!(
@@ -193,6 +193,37 @@ fn failures_are_reported(mode: &str, node22: bool) {
         "the overflowing recursion is counted"
     );
     assert!(count(&cov, "exhaust-alloc") >= 1);
+    trapped_loop_counts(&cov);
+}
+
+/// `tests::traps_in_the_middle_of_a_loop` traps in its sixth iteration, in
+/// a call: the lines before the trap ran 6 times, those after it 5, the
+/// line after the loop never. Under derived counters (`--counters inject`
+/// on a core module) the call's block gets its count from the block after
+/// it plus the live frame the trap left there, so a 5 on the call's line
+/// means the trap's frames were lost, and a 6 after it, or anything after
+/// the loop, would show as run what did not run.
+fn trapped_loop_counts(cov: &Coverage) {
+    let counts: Vec<(&str, u64)> = [
+        "loop-before-trap",
+        "loop-trap-call",
+        "trap-point",
+        "loop-after-trap",
+        "after-the-loop",
+    ]
+    .into_iter()
+    .map(|m| (m, count(cov, m)))
+    .collect();
+    assert_eq!(
+        counts,
+        [
+            ("loop-before-trap", 6),
+            ("loop-trap-call", 6),
+            ("trap-point", 1),
+            ("loop-after-trap", 5),
+            ("after-the-loop", 0)
+        ]
+    );
 }
 
 /// The pid of `parent`'s child process running the Node runner (not the

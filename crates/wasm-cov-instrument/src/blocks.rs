@@ -18,6 +18,32 @@ pub(crate) struct RawBlock {
     /// Where the increment goes: before the operator at this offset. `None`
     /// for a block V8 never counts (see `body_blocks`).
     pub insert_at: Option<usize>,
+    /// Ends with `call`, `call_indirect` or `call_ref`: left only when the
+    /// callee returns (or never, when the instance ends in the callee).
+    pub ends_in_call: bool,
+}
+
+/// What a body holds besides its blocks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BodyFacts {
+    /// It throws or catches (legacy or new exception handling): a call in
+    /// it may end without returning while the instance goes on.
+    pub exceptions: bool,
+}
+
+/// Does this operator throw or catch a wasm exception?
+fn handles_exceptions(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Try { .. }
+            | Operator::TryTable { .. }
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. }
+            | Operator::Rethrow { .. }
+            | Operator::Throw { .. }
+            | Operator::ThrowRef
+    )
 }
 
 /// Does this operator end the current block (and belong to it)?
@@ -57,25 +83,25 @@ fn ends_block(op: &Operator<'_>) -> bool {
     )
 }
 
-/// Computes the blocks of `body`, appending them to `out`. Also returns,
-/// through `ops_start`, the module offset where the body's operators begin
-/// (after the locals declaration).
+/// Computes the blocks of `body`, appending them to `out`, and what else
+/// the body holds.
 pub(crate) fn body_blocks(
     body: &FunctionBody<'_>,
     out: &mut Vec<RawBlock>,
-    ops_start: &mut usize,
-) -> Result<(), InstrumentError> {
+) -> Result<BodyFacts, InstrumentError> {
     let body_start = body.range().start;
     let mut reader = body.get_operators_reader()?;
-    *ops_start = reader.original_position();
+    let ops_start = reader.original_position();
+    let mut facts = BodyFacts { exceptions: false };
     let mut cur_start = body_start;
     // Where the current block's increment goes; see `insert_point`.
-    let mut cur_insert = Some(*ops_start);
+    let mut cur_insert = Some(ops_start);
     let mut at_block_end = false;
     while !reader.eof() {
         let pos = reader.original_position();
         let op = reader.read()?;
         let next = reader.original_position();
+        facts.exceptions |= handles_exceptions(&op);
         if at_block_end {
             cur_start = pos;
             cur_insert = insert_point(&op, pos, next);
@@ -90,11 +116,12 @@ pub(crate) fn body_blocks(
                 // only the locals declaration: V8 reports it but never counts
                 // it (it places a block's increment at an instruction, and
                 // this block has none), so it stays at 0. Checked on V8 14.6.
-                let counted = if pos == *ops_start { None } else { cur_insert };
+                let counted = if pos == ops_start { None } else { cur_insert };
                 out.push(RawBlock {
                     start: cur_start,
                     end: pos,
                     insert_at: counted,
+                    ends_in_call: false,
                 });
                 cur_start = pos;
             }
@@ -104,6 +131,12 @@ pub(crate) fn body_blocks(
                 start: cur_start,
                 end: next,
                 insert_at: cur_insert,
+                ends_in_call: matches!(
+                    op,
+                    Operator::Call { .. }
+                        | Operator::CallIndirect { .. }
+                        | Operator::CallRef { .. }
+                ),
             });
             at_block_end = true;
         }
@@ -115,9 +148,10 @@ pub(crate) fn body_blocks(
             start: cur_start,
             end: reader.original_position(),
             insert_at: cur_insert,
+            ends_in_call: false,
         });
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// The increment of a block that starts at operator `op` (at `pos`, next
@@ -144,8 +178,8 @@ mod tests {
         for p in Parser::new(0).parse_all(&wasm) {
             if let Payload::CodeSectionEntry(body) = p.unwrap() {
                 let base = body.range().start;
-                let (mut out, mut ops) = (Vec::new(), 0);
-                body_blocks(&body, &mut out, &mut ops).unwrap();
+                let mut out = Vec::new();
+                body_blocks(&body, &mut out).unwrap();
                 return out
                     .iter()
                     .map(|b| (b.start - base, b.end - base, b.insert_at.map(|i| i - base)))

@@ -11,6 +11,7 @@ use wasm_encoder::{
 use wasmparser::{Encoding, Parser, Payload, TypeRef, Validator, WasmFeatures};
 
 use crate::blocks::{body_blocks, RawBlock};
+use crate::derive::Derived;
 use crate::table::{Block, BlockTable};
 use crate::InstrumentError;
 
@@ -41,6 +42,15 @@ pub struct Options {
     /// thread its own instance, and the plain sequence is as fast or faster
     /// (see `docs/formats.md` §3b).
     pub atomic: bool,
+    /// Give no increment to a block that ends with a call when the block
+    /// after it is entered only by that call's return: its count is derived
+    /// from that block's (`crate::derive`). The host must then fill in
+    /// [`Instrumented::derived`] with [`crate::derive_counts`] per instance,
+    /// with the instance's live frames when it ended. Ignored (every block
+    /// counted) in a module that throws or catches wasm exceptions. Off by
+    /// default, since a host that does not derive would see those blocks at
+    /// 0.
+    pub derive_after_calls: bool,
 }
 
 impl Default for Options {
@@ -49,6 +59,7 @@ impl Default for Options {
             validate: true,
             shared: true,
             atomic: false,
+            derive_after_calls: false,
         }
     }
 }
@@ -72,6 +83,9 @@ pub struct Instrumented {
     pub code_section_offset: u64,
     /// Module offset of the first defined function's body (0 if none).
     pub first_body_offset: u64,
+    /// The blocks that have a counter but no increment, sorted by block:
+    /// empty unless [`Options::derive_after_calls`].
+    pub derived: Vec<Derived>,
 }
 
 impl Instrumented {
@@ -94,6 +108,8 @@ struct Scan {
     memories: u32,
     bodies: Vec<BodyScan>,
     code_section_offset: u64,
+    /// Some body throws or catches wasm exceptions.
+    exceptions: bool,
 }
 
 struct BodyScan {
@@ -108,6 +124,7 @@ fn scan(wasm: &[u8]) -> Result<Scan, InstrumentError> {
         memories: 0,
         bodies: Vec::new(),
         code_section_offset: 0,
+        exceptions: false,
     };
     let mut next_function = 0u32;
     let mut blocks = Vec::new();
@@ -147,9 +164,8 @@ fn scan(wasm: &[u8]) -> Result<Scan, InstrumentError> {
                 s.code_section_offset = range.start as u64;
             }
             Payload::CodeSectionEntry(body) => {
-                let mut ops_start = 0;
                 blocks.clear();
-                body_blocks(&body, &mut blocks, &mut ops_start)?;
+                s.exceptions |= body_blocks(&body, &mut blocks)?.exceptions;
                 s.bodies.push(BodyScan {
                     function: next_function,
                     range: body.range(),
@@ -250,6 +266,12 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
     let mut counter = 0u64;
     let mut body_buf = Vec::new();
     let mut blocks = Vec::with_capacity(n_blocks);
+    let derive = opts.derive_after_calls && !scan.exceptions;
+    // Derived blocks with offsets relative to their body's start in the
+    // output, and that body's index; made absolute once the output is done.
+    let mut derived = Vec::new();
+    let mut derived_body = Vec::new();
+    let mut body_index = 0u32;
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
@@ -298,8 +320,23 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
                 };
                 body_buf.clear();
                 let mut copied = scanned.range.start;
-                for b in &scanned.blocks {
-                    if let Some(at) = b.insert_at {
+                for (j, b) in scanned.blocks.iter().enumerate() {
+                    let next = scanned.blocks.get(j + 1);
+                    if derive
+                        && b.ends_in_call
+                        && next.is_some_and(|n| n.insert_at == Some(n.start))
+                    {
+                        // No increment in it, so its bytes are copied as they
+                        // are: its output offset is the output so far plus
+                        // the input between the last copy and its start.
+                        let start = body_buf.len() + (b.start - copied);
+                        derived.push(Derived {
+                            block: counter as u32,
+                            start: start as u32,
+                            end: (start + (b.end - b.start)) as u32,
+                        });
+                        derived_body.push(body_index);
+                    } else if let Some(at) = b.insert_at {
                         body_buf.extend_from_slice(&wasm[copied..at]);
                         copied = at;
                         encode_increment(&mut body_buf, mem, counter, opts.atomic);
@@ -313,6 +350,7 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
                 }
                 body_buf.extend_from_slice(&wasm[copied..scanned.range.end]);
                 code.raw(&body_buf);
+                body_index += 1;
                 code_left = code_left.saturating_sub(1);
                 if code_left == 0 {
                     out.section(&code);
@@ -335,8 +373,18 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
     if !export_done {
         add_export(&mut out);
     }
+    let wasm = out.finish();
+    if !derived.is_empty() {
+        let starts = output_body_starts(&wasm)?;
+        for (d, &body) in derived.iter_mut().zip(&derived_body) {
+            let base = starts.get(body as usize).copied().unwrap_or(0);
+            d.start += base;
+            d.end += base;
+        }
+    }
     Ok(Instrumented {
-        wasm: out.finish(),
+        wasm,
+        derived,
         blocks,
         counters_export: COUNTERS_EXPORT,
         counters_memory: mem,
@@ -344,6 +392,20 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
         code_section_offset: scan.code_section_offset,
         first_body_offset: scan.bodies.first().map_or(0, |b| b.range.start as u64),
     })
+}
+
+/// Where each body of the rewritten module starts (its locals
+/// declaration), in order.
+fn output_body_starts(wasm: &[u8]) -> Result<Vec<u32>, InstrumentError> {
+    let mut starts = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::CodeSectionEntry(body) => starts.push(body.range().start as u32),
+            Payload::End(_) => break,
+            _ => {}
+        }
+    }
+    Ok(starts)
 }
 
 #[cfg(test)]
@@ -519,6 +581,56 @@ mod tests {
         // offset 0 (flags 3: align only, memory 0 needs no index), drop
         assert_eq!(inc, [0x41, 0, 0x42, 1, 0xfe, 0x1f, 3, 0, 0x1a]);
         assert_eq!(out.wasm.windows(inc.len()).filter(|w| *w == inc).count(), 1);
+    }
+
+    fn derive_opts() -> Options {
+        Options {
+            derive_after_calls: true,
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn derived_blocks_are_the_call_blocks_not_followed_by_a_loop() {
+        // $f: [locals, call $g] [call $g] [loop ... br_if] [end] [end];
+        // the block after the second call starts with a loop, so only the
+        // first call's block is derived.
+        let m = wat(r#"(module (func $g)
+              (func $f (param i32) call $g call $g
+                (loop $l local.get 0 br_if $l) call $g))"#);
+        let plain = instrument(&m, &Options::default()).unwrap();
+        assert!(plain.derived.is_empty());
+        let out = instrument(&m, &derive_opts()).unwrap();
+        valid(&out.wasm);
+        assert_eq!(out.blocks, plain.blocks, "the same table");
+        let derived: Vec<u32> = out.derived.iter().map(|d| d.block).collect();
+        // Block 0 is $g's; $f: 1 (locals, call), 2 (call), 3 (loop to
+        // br_if), 4 (the loop's end), 5 (call), 6 (end).
+        assert_eq!(derived, [1, 5]);
+        let mut inc = Vec::new();
+        encode_increment(&mut inc, 0, 0, false);
+        assert_eq!(
+            out.wasm.len(),
+            plain.wasm.len() - 2 * inc.len(),
+            "two increments fewer"
+        );
+        // Each derived block's output bytes are its input bytes.
+        for d in &out.derived {
+            let b = out.blocks[d.block as usize];
+            assert_eq!(
+                &out.wasm[d.start as usize..d.end as usize],
+                &m[b.start as usize..b.end as usize],
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_module_with_exceptions_keeps_every_counter() {
+        let m = wat(r#"(module (tag $t) (func $g)
+              (func call $g call $g)
+              (func try call $g catch $t end))"#);
+        assert!(instrument(&m, &derive_opts()).unwrap().derived.is_empty());
     }
 
     #[test]

@@ -10,7 +10,33 @@ mod common;
 use std::fmt::Write as _;
 use std::process::Command;
 
-use wasm_cov_instrument::{instrument, Options};
+use wasm_cov_instrument::{derive_counts, instrument, Instrumented, Options};
+
+/// What `call-exports.cjs derive` prints.
+#[derive(serde::Deserialize)]
+struct Derive {
+    counts: Vec<u64>,
+    frames: Vec<u64>,
+}
+
+fn derive_opts() -> Options {
+    let mut o = Options::default();
+    o.derive_after_calls = true;
+    o
+}
+
+/// Our counts as V8's raw blocks: `(start, end inclusive, count)` relative
+/// to the first body.
+fn as_v8(out: &Instrumented, counts: &[u64]) -> Vec<(u64, u64, u64)> {
+    out.blocks
+        .iter()
+        .zip(counts)
+        .map(|(b, &c)| {
+            let (s, e) = b.v8_raw(out.first_body_offset);
+            (s, e, c)
+        })
+        .collect()
+}
 
 struct Case {
     name: &'static str,
@@ -135,6 +161,17 @@ const CASES: &[Case] = &[
                 (func (export "run") (param i32)
                   call $nop local.get 0 call $inner i32.const 1 drop call $nop))"#,
         calls: r#"[["run",[0]],["run",[1]],["run",[0]]]"#,
+    },
+    Case {
+        name: "chains of calls, and a trap under live frames of one function",
+        wat: r#"(module (import "env" "nop" (func $nop))
+                (func $rec (param i32)
+                  local.get 0 (if (then local.get 0 i32.const 1 i32.sub call $rec))
+                  call $nop call $nop
+                  local.get 0 i32.const 3 i32.eq (if (then unreachable)))
+                (func (export "run") (param i32)
+                  call $nop call $nop local.get 0 call $rec call $nop call $nop))"#,
+        calls: r#"[["run",[2]],["run",[6]],["run",[1]]]"#,
     },
     Case {
         name: "call_indirect and a trap in the middle of a block",
@@ -279,6 +316,7 @@ fn blocks_and_counts_equal_v8s() {
     let dir = tempfile::tempdir().unwrap();
     let script = common::js("call-exports.cjs");
     let mut report = String::new();
+    let mut any_derived = false;
     for (i, case) in CASES.iter().enumerate() {
         let wasm = wat::parse_str(case.wat).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let out = instrument(&wasm, &Options::default())
@@ -305,15 +343,7 @@ fn blocks_and_counts_equal_v8s() {
                 out.blocks.len().to_string().as_ref(),
             ])))
             .unwrap();
-        let ours: Vec<(u64, u64, u64)> = out
-            .blocks
-            .iter()
-            .zip(&counts)
-            .map(|(b, &c)| {
-                let (s, e) = b.v8_raw(out.first_body_offset);
-                (s, e, c)
-            })
-            .collect();
+        let ours = as_v8(&out, &counts);
         if ours != v8 {
             let _ = writeln!(
                 report,
@@ -321,7 +351,37 @@ fn blocks_and_counts_equal_v8s() {
                 case.name
             );
         }
+
+        // Derived counters: the blocks after calls get no increment, and
+        // their counts come from the next block's and the frames of every
+        // call that trapped or threw.
+        let derived = instrument(&wasm, &derive_opts())
+            .unwrap_or_else(|e| panic!("{}: instrument: {e}", case.name));
+        assert_eq!(derived.blocks, out.blocks, "{}", case.name);
+        let inst = dir.path().join(format!("{i}.derived.wasm"));
+        std::fs::write(&inst, &derived.wasm).unwrap();
+        let got: Derive =
+            serde_json::from_str(&common::run(Command::new(&node).arg(&script).args([
+                "derive".as_ref(),
+                inst.as_os_str(),
+                calls.as_os_str(),
+                out.blocks.len().to_string().as_ref(),
+            ])))
+            .unwrap();
+        let mut counts = got.counts;
+        derive_counts(&mut counts, &derived.derived, &got.frames);
+        let ours = as_v8(&derived, &counts);
+        if ours != v8 {
+            let _ = writeln!(
+                report,
+                "case {i} ({}), derived counters (blocks {:?}):\n  V8:   {v8:?}\n  ours: {ours:?}",
+                case.name,
+                derived.derived.iter().map(|d| d.block).collect::<Vec<_>>()
+            );
+        }
+        any_derived |= !derived.derived.is_empty();
     }
+    assert!(any_derived, "no case has a derived block");
     assert!(
         report.is_empty(),
         "the instrumenter disagrees with V8 {} ([start, end inclusive, count] relative to the first body):\n{report}",

@@ -39,11 +39,19 @@ impl Counters {
     }
 }
 
+/// Set to 1, every block gets an increment of its own, none is derived: for
+/// comparing the two in benchmarks, and for ruling derivation out.
+pub const EVERY_BLOCK_ENV: &str = "WASM_RUN_COUNT_EVERY_BLOCK";
+
 /// Instruments `bytes` for the runner, with a `shared` counter memory or
-/// not.
-pub(crate) fn instrument_module(bytes: &[u8], shared: bool) -> Result<Instrumented> {
+/// not. `derive`: the runner fills in derived counters
+/// (`wasm_cov_instrument::derive_counts`) with each instance's live frames,
+/// so the blocks after calls need no increment (unless [`EVERY_BLOCK_ENV`]
+/// is 1).
+pub(crate) fn instrument_module(bytes: &[u8], shared: bool, derive: bool) -> Result<Instrumented> {
     let mut opts = InstrumentOptions::default();
     opts.shared = shared;
+    opts.derive_after_calls = derive && std::env::var_os(EVERY_BLOCK_ENV).is_none_or(|v| v != "1");
     instrument(bytes, &opts)
         .context("cannot insert block counters into the module (try --counters v8)")
 }
@@ -52,7 +60,7 @@ pub(crate) fn instrument_module(bytes: &[u8], shared: bool) -> Result<Instrument
 /// running an instrumented probe module and reading its counters from the
 /// shared counter memory.
 pub fn check_inject(node: &Found) -> Result<NodeVersion> {
-    let probe = instrument_module(&PROBE_WASM, true)?;
+    let probe = instrument_module(&PROBE_WASM, true, false)?;
     let hex: String = probe.wasm.iter().map(|b| format!("{b:02x}")).collect();
     let js = format!(
         "const v = {{ node: process.version, v8: process.versions.v8 }};\n\
@@ -144,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_probe_has_four_blocks_and_two_memories() {
-        let i = instrument_module(&PROBE_WASM, true).unwrap();
+        let i = instrument_module(&PROBE_WASM, true, false).unwrap();
         assert_eq!(i.blocks.len(), 4);
         assert_eq!(i.counters_memory, 1);
     }

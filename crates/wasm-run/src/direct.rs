@@ -74,6 +74,11 @@ struct RunnerConfig<'a> {
     /// inject: the counter memory's export and its number of counters.
     counters_export: Option<&'static str>,
     blocks: usize,
+    /// inject: the blocks whose counts are derived (`counters.cjs`'s
+    /// `Derivation`), empty when every block has an increment.
+    derived: DerivedConfig,
+    /// [`STATS_ENV`]: where the runner writes its counter statistics.
+    stats_out: Option<PathBuf>,
     /// The arguments after `--`.
     args: Vec<String>,
     /// Where the runner writes [`RawDump`].
@@ -96,6 +101,29 @@ struct RunnerConfig<'a> {
     preopens: &'a BTreeMap<String, String>,
     /// `--partition`, for `js/partition.cjs`.
     partition: Option<PartitionConfig<'a>>,
+}
+
+/// A path: with `--counters inject` the Node runner writes there how many
+/// blocks have an increment and how many block entries those counted,
+/// `{"blocks", "counted", "entries", "increments"}` (for `make bench`).
+pub const STATS_ENV: &str = "WASM_RUN_COUNTER_STATS";
+
+/// `config.derived`: wasm-cov-instrument's `Derived` list as three arrays.
+#[derive(Debug, Serialize, Default)]
+struct DerivedConfig {
+    blocks: Vec<u32>,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl DerivedConfig {
+    fn of(i: &Instrumented) -> DerivedConfig {
+        DerivedConfig {
+            blocks: i.derived.iter().map(|d| d.block).collect(),
+            starts: i.derived.iter().map(|d| d.start).collect(),
+            ends: i.derived.iter().map(|d| d.end).collect(),
+        }
+    }
 }
 
 /// `config.partition`: shard `shard` of `total`, dealt by `kind` (and the
@@ -193,7 +221,7 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     // saved original.
     let instrumented = match opts.counters {
         Counters::Inject => {
-            let i = instrument_module(module.bytes, true)
+            let i = instrument_module(module.bytes, true, true)
                 .with_context(|| wasm.display().to_string())?;
             let path = session.temp("instrumented.wasm");
             std::fs::write(&path, &i.wasm).context("cannot write the instrumented module")?;
@@ -218,6 +246,11 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
         counters: opts.counters.name(),
         counters_export: instrumented.as_ref().map(|(i, _)| i.counters_export),
         blocks: instrumented.as_ref().map_or(0, |(i, _)| i.blocks.len()),
+        derived: instrumented
+            .as_ref()
+            .map(|(i, _)| DerivedConfig::of(i))
+            .unwrap_or_default(),
+        stats_out: std::env::var_os(STATS_ENV).map(PathBuf::from),
         args: opts
             .args
             .iter()
@@ -519,6 +552,8 @@ mod tests {
             counters: "inject",
             counters_export: Some("__wasm_cov_counters"),
             blocks: 1,
+            derived: DerivedConfig::default(),
+            stats_out: Some("u".into()),
             args: vec!["a".into()],
             raw_out: "r".into(),
             results_out: "s".into(),

@@ -76,7 +76,9 @@ pub fn instrument_main(argv: &[OsString]) -> Option<std::process::ExitCode> {
         };
         let bytes = std::fs::read(input)
             .with_context(|| format!("cannot read {}", Path::new(input).display()))?;
-        let done = crate::counters::instrument_module(&bytes, shared)
+        // wasm-bindgen suites keep their instance across traps and JS
+        // exceptions, so every block keeps its own counter.
+        let done = crate::counters::instrument_module(&bytes, shared, false)
             .with_context(|| Path::new(input).display().to_string())?;
         std::fs::write(out, &done.wasm)
             .with_context(|| format!("cannot write {}", Path::new(out).display()))?;

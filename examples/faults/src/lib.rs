@@ -27,6 +27,24 @@ pub fn recurse(depth: u64) -> u64 {
     recurse(depth - 1).wrapping_add(frame[63])
 }
 
+/// Traps when `i` is `at`: a wasm `unreachable`, not a panic, in a frame of
+/// its own below the caller's.
+pub fn trap_at(i: u64, at: u64) {
+    if i == at {
+        trap(); // cov: trap-point
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn trap() -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn trap() -> ! {
+    std::process::abort()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +60,17 @@ mod tests {
         let v: Vec<u64> = Vec::new();
         assert!(!v.is_empty(), "panics on purpose");
         println!("never printed"); // cov: after-panic
+    }
+
+    #[test]
+    fn traps_in_the_middle_of_a_loop() {
+        let mut sum = 0;
+        for i in 0..10 {
+            sum += add_one(i); // cov: loop-before-trap
+            trap_at(i, 5); // cov: loop-trap-call
+            sum += add_one(sum); // cov: loop-after-trap
+        }
+        println!("{sum}"); // cov: after-the-loop
     }
 
     #[test]

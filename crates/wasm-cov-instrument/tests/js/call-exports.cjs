@@ -7,6 +7,10 @@
 //        prints [[start, end, count], ...]: V8's raw blocks of the module
 //   node call-exports.cjs inject MODULE.wasm CALLS.json
 //        prints [count, ...]: the counter memory of the instrumented module
+//   node call-exports.cjs derive MODULE.wasm CALLS.json N
+//        prints {"counts": [...], "frames": [...]}: the same, and the module
+//        offsets of the wasm frames of every call that trapped or threw
+//        (wasm-run's framesOf), for derived counters
 //
 // CALLS.json is [[export, [args...]], ...]; a call that traps or throws is
 // recorded and the next one runs. The module may import env.nop (does
@@ -14,7 +18,11 @@
 'use strict';
 const fs = require('node:fs');
 
+const { framesOf } = require('../../../wasm-run/src/js/counters.cjs');
+
+Error.stackTraceLimit = Infinity;
 const [mode, wasmPath, callsPath] = process.argv.slice(2);
+const frames = [];
 const wasmModule = new WebAssembly.Module(fs.readFileSync(wasmPath));
 const imports = {
   env: {
@@ -28,8 +36,9 @@ const instance = new WebAssembly.Instance(wasmModule, imports);
 for (const [name, args] of JSON.parse(fs.readFileSync(callsPath, 'utf8'))) {
   try {
     instance.exports[name](...args);
-  } catch (_) {
+  } catch (e) {
     // A trap ends the call; its counts up to the trap stay.
+    frames.push(...framesOf(e));
   }
 }
 if (mode === 'v8') {
@@ -40,5 +49,6 @@ if (mode === 'v8') {
   const mem = instance.exports.__wasm_cov_counters;
   const counts = new BigUint64Array(mem.buffer);
   const n = Number(process.argv[5] || counts.length);
-  console.log(JSON.stringify(Array.from(counts.subarray(0, n), (c) => Number(c))));
+  const list = Array.from(counts.subarray(0, n), (c) => Number(c));
+  console.log(JSON.stringify(mode === 'derive' ? { counts: list, frames } : list));
 }

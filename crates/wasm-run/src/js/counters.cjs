@@ -38,6 +38,76 @@ function digits(lo, hi) {
   return String((BigInt(hi) << 32n) | BigInt(lo));
 }
 
+// The module offsets of the wasm frames in an error's stack, innermost
+// first: V8 writes each frame's position as `wasm-function[INDEX]:0xOFFSET`,
+// the offset of the instruction the frame is at (the trap, or the call that
+// has not returned). Frames past Error.stackTraceLimit are not there, so
+// wherever such errors are made it must be Infinity.
+function framesOf(e) {
+  const stack = e !== null && typeof e === 'object' && typeof e.stack === 'string' ? e.stack : '';
+  const out = [];
+  for (const m of stack.matchAll(/:wasm-function\[\d+\]:0x([0-9a-f]+)/g)) out.push(parseInt(m[1], 16));
+  return out;
+}
+
+// Derived counters (wasm-cov-instrument's `derive`, docs/formats.md §3b): a
+// block that ends with a call gets no increment when the block after it is
+// entered only by that call's return; its count is that block's plus the
+// instance's live frames in it when it ended. `table` is the instrumenter's
+// list, {blocks, starts, ends} sorted by block, offsets in the instrumented
+// module.
+class Derivation {
+  constructor(table, n) {
+    this.n = n;
+    this.blocks = Uint32Array.from(table.blocks);
+    this.starts = Uint32Array.from(table.starts);
+    this.ends = Uint32Array.from(table.ends);
+    this.flag = new Uint8Array(n);
+    for (const k of this.blocks) if (k < n) this.flag[k] = 1;
+  }
+  // The derived block holding module offset `at`, or -1.
+  blockAt(at) {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid] <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && at < this.ends[lo - 1] ? this.blocks[lo - 1] : -1;
+  }
+  // One instance's non-zero counts, as `sparse` gives them, with the
+  // derived ones filled in: from the last block back, so a chain of call
+  // blocks takes each next one's count. `frames`: the live frames' offsets
+  // when the instance ended, if known.
+  sparse(h, frames) {
+    const live = new Map();
+    for (const at of frames || []) {
+      const k = this.blockAt(at);
+      if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
+    }
+    const idx = [];
+    const half = [];
+    let lo = 0;
+    let hi = 0;
+    for (let k = this.n - 1; k >= 0; k--) {
+      if (this.flag[k] === 0) {
+        lo = h[2 * k];
+        hi = h[2 * k + 1];
+      } else if (live.has(k)) {
+        const sum = new Uint32Array([lo, hi]);
+        addHalves(sum, 0, live.get(k), 0);
+        lo = sum[0];
+        hi = sum[1];
+      }
+      if ((lo | hi) === 0) continue;
+      idx.push(k);
+      half.push(hi, lo);
+    }
+    return { idx: idx.reverse(), half: half.reverse() };
+  }
+}
+
 // A block table (`__instrument`'s TABLE, docs/formats.md §3b) in V8's raw
 // shape: [start, end] per block, relative to the first function body,
 // `end` inclusive.
@@ -181,8 +251,10 @@ function subHalves(from, at, lo, hi) {
 // each test's counts sparse, so the per-test counts sum exactly to the
 // totals (docs/formats.md, "Per-test block counts").
 class Totals {
-  constructor(n) {
+  // `derived`: the instrumenter's derived blocks, or null.
+  constructor(n, derived) {
     this.n = n;
+    this.derivation = derived && derived.blocks.length ? new Derivation(derived, n) : null;
     this.done = new Uint32Array(2 * n);
     this.live = new Map();
     this.perTest = new Map(); // name -> {idx, half, text}
@@ -191,9 +263,12 @@ class Totals {
   addSparse(into, s) {
     for (let i = 0; i < s.idx.length; i++) addHalves(into, 2 * s.idx[i], s.half[2 * i], s.half[2 * i + 1]);
   }
-  // One instance's non-zero counters.
-  sparse(buf) {
-    return sparse(new Uint32Array(buf, 0, 2 * this.n), this.n);
+  // One instance's non-zero counters, the derived ones filled in with the
+  // offsets of its live `frames` when it ended (none: it returned, or they
+  // are not known, and then a derived count can only come out too low).
+  sparse(buf, frames) {
+    const h = new Uint32Array(buf, 0, 2 * this.n);
+    return this.derivation ? this.derivation.sparse(h, frames) : sparse(h, this.n);
   }
   // Another instance of test `name` (the --list runs share NO_TEST).
   addTest(name, s) {
@@ -213,14 +288,33 @@ class Totals {
   }
   // An instance that will count no more. `settled`: its test returned,
   // so nothing can still be counting into it, and it is read in place
-  // (a copy would fault in a whole new buffer for every test).
-  finish(buf, name, settled) {
+  // (a copy would fault in a whole new buffer for every test). `frames`:
+  // its live frames when it ended (framesOf).
+  finish(buf, name, settled, frames) {
     if (!buf) return;
     const owner = this.live.has(buf) ? this.live.get(buf) : name;
     this.live.delete(buf);
-    const s = this.sparse(settled ? buf : this.snapshot(buf));
+    const s = this.sparse(settled ? buf : this.snapshot(buf), frames);
     this.addSparse(this.done, s);
     this.addTest(owner || NO_TEST, s);
+  }
+  // How many blocks have an increment, and how many of the block entries
+  // of the finished instances were counted by one (the rest derived): for
+  // benchmarks (WASM_RUN_COUNTER_STATS). Entries are sums as floats.
+  stats() {
+    const flag = this.derivation ? this.derivation.flag : new Uint8Array(this.n);
+    let counted = 0;
+    let entries = 0;
+    let increments = 0;
+    for (let k = 0; k < this.n; k++) {
+      const c = this.done[2 * k + 1] * TWO32 + this.done[2 * k];
+      entries += c;
+      if (flag[k] === 0) {
+        counted++;
+        increments += c;
+      }
+    }
+    return { blocks: this.n, counted, entries, increments };
   }
   // {"counts": [...], "tests": [{"name", "hits": [k, c, ...]}]}, exact
   // decimal digits, never a float.
@@ -247,4 +341,4 @@ function namedHits(name, s) {
   return `{"name":${JSON.stringify(name)},"hits":${hitsText(s)}}`;
 }
 
-module.exports = { TWO32, MAX32, NO_TEST, addHalves, digits, rawBlocks, sparse, mergeSparse, hitsText, Sums, Totals };
+module.exports = { TWO32, MAX32, NO_TEST, addHalves, digits, rawBlocks, sparse, mergeSparse, hitsText, framesOf, Derivation, Sums, Totals };

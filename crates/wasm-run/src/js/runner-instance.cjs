@@ -7,6 +7,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parentPort, workerData, threadId } = require('node:worker_threads');
 const { WASI } = require('node:wasi');
+const { framesOf } = require('./counters.cjs');
+
+// Derived counters need every live frame of an instance that trapped or
+// exited (framesOf); V8 keeps only 10 by default.
+Error.stackTraceLimit = Infinity;
 
 // ---------------------------------------------------------------- injected counters
 
@@ -20,9 +25,11 @@ const { WASI } = require('node:wasi');
 // Called with each new instance's counter buffer (workers: post it).
 let onCounters = null;
 
-function instantiate(module, config, imports) {
+// `exits.frames`: the live frames when an import threw through the
+// instance (node:wasi's proc_exit does, to unwind it), for derived counts.
+function instantiate(module, config, imports, exits) {
   const inject = config.counters === 'inject';
-  const given = inject ? wrapImports(imports) : imports;
+  const given = inject ? wrapImports(imports, exits) : imports;
   const instance = new WebAssembly.Instance(module, withTrapStubs(module, given));
   const counters = inject ? instance.exports[config.countersExport].buffer : null;
   if (counters && onCounters) onCounters(counters);
@@ -31,12 +38,22 @@ function instantiate(module, config, imports) {
 
 // Node 22's V8 aborts the process when a module with two memories imports a
 // host function that has a Fast API fast path, as node:wasi's do
-// (crbug.com/v8/14260): give it each import through a JS closure.
-function wrapImports(imports) {
+// (crbug.com/v8/14260): give it each import through a JS closure. The
+// closure also notes the wasm frames below it when the import throws: the
+// error, proc_exit's above all, may never reach us with them.
+function wrapImports(imports, exits) {
   const out = {};
+  const wrap = (v) => (...a) => {
+    try {
+      return v(...a);
+    } catch (e) {
+      if (exits.frames === null) exits.frames = framesOf(new Error());
+      throw e;
+    }
+  };
   for (const [ns, fields] of Object.entries(imports)) {
     out[ns] = {};
-    for (const [name, v] of Object.entries(fields)) out[ns][name] = typeof v === 'function' ? (...a) => v(...a) : v;
+    for (const [name, v] of Object.entries(fields)) out[ns][name] = typeof v === 'function' ? wrap(v) : v;
   }
   return out;
 }
@@ -90,6 +107,7 @@ function runWasi(module, config, args, tag) {
   let code = null;
   let trap = null;
   let counters = null;
+  const exits = { frames: null };
   try {
     const wasi = new WASI({
       version: 'preview1',
@@ -100,11 +118,12 @@ function runWasi(module, config, args, tag) {
       stdout,
       stderr,
     });
-    const made = instantiate(module, config, wasi.getImportObject());
+    const made = instantiate(module, config, wasi.getImportObject(), exits);
     counters = made.counters;
     code = wasi.start(made.instance);
   } catch (e) {
     trap = describeError(e);
+    if (exits.frames === null) exits.frames = framesOf(e);
   } finally {
     fs.closeSync(stdout);
     fs.closeSync(stderr);
@@ -113,6 +132,7 @@ function runWasi(module, config, args, tag) {
     code,
     trap,
     counters,
+    frames: exits.frames,
     stdout: fs.readFileSync(outPath, 'utf8'),
     stderr: fs.readFileSync(errPath, 'utf8'),
   };
@@ -146,6 +166,7 @@ function runCompat(module, config) {
   let out = '';
   let instance = null;
   let counters = null;
+  const exits = { frames: null };
   const imports = {};
   let wasi = null;
   for (const imp of WebAssembly.Module.imports(module)) {
@@ -165,12 +186,13 @@ function runCompat(module, config) {
 
   }
   try {
-    ({ instance, counters } = instantiate(module, config, imports));
+    ({ instance, counters } = instantiate(module, config, imports, exits));
     if (wasi && instance.exports._initialize) wasi.initialize(instance);
     const code = instance.exports.__run_tests();
-    return { code, counters, trap: null, stdout: out, stderr: '' };
+    return { code, counters, frames: exits.frames, trap: null, stdout: out, stderr: '' };
   } catch (e) {
-    return { code: null, counters, trap: describeError(e), stdout: out, stderr: '' };
+    if (exits.frames === null) exits.frames = framesOf(e);
+    return { code: null, counters, frames: exits.frames, trap: describeError(e), stdout: out, stderr: '' };
   }
 }
 

@@ -100,7 +100,7 @@ function main() {
   const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   // Only with V8's flags is this syntax allowed at all.
   const collect = config.counters === 'v8' ? new Function('return %DebugCollectWasmCoverage()') : null;
-  const totals = config.counters === 'inject' ? new Totals(config.blocks) : null;
+  const totals = config.counters === 'inject' ? new Totals(config.blocks, config.derived) : null;
   const started = performance.now();
   const module = new WebAssembly.Module(fs.readFileSync(config.wasm));
   const results = new Map(); // name -> {name, outcome, durationMs, message}
@@ -140,6 +140,7 @@ function main() {
     for (const w of workers) w.terminate();
     try { dumpCoverage(); } catch (e) { process.stderr.write(`wasm-run runner: collecting coverage failed: ${e.message}\n`); status = EXIT.HARNESS_ERROR; }
     try { writeResults(interrupted); } catch (e) { process.stderr.write(`wasm-run runner: writing results failed: ${e.message}\n`); status = EXIT.HARNESS_ERROR; }
+    if (totals && config.statsOut) fs.writeFileSync(config.statsOut, JSON.stringify(totals.stats()));
     process.exit(status);
   }
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -152,7 +153,7 @@ function main() {
   // libtest requests that libtest answers by itself, unchanged.
   if (config.harness === 'libtest' && config.args.some((a) => ['--list', '--help', '-h', '--bench'].includes(a))) {
     const r = runWasi(module, config, config.args, 'pass');
-    if (totals) totals.finish(r.counters, undefined, true);
+    if (totals) totals.finish(r.counters, undefined, true, r.frames);
     passThrough(r);
     return stopAll(r.trap === null && r.code === 0 ? EXIT.OK : EXIT.FAILED, false);
   }
@@ -216,7 +217,9 @@ function main() {
   const jobs = new Map(); // worker -> {name, id, start, timer, slow, counters}
   // A job's instance counts no more: fold its counters into the totals.
   // `settled`: the test returned (not timed out, not a dead worker).
-  const finishCounters = (job, settled) => { if (totals) totals.finish(job.counters, job.name, settled); };
+  // `frames`: the live frames when it ended, for derived counts (none known
+  // for a timed-out test or a dead worker).
+  const finishCounters = (job, settled, frames) => { if (totals) totals.finish(job.counters, job.name, settled, frames); };
   const jobNames = []; // id -> test name, for counters that arrive after their job ended
   function spawn() {
     const w = new Worker(__filename, { workerData: { module, config } });
@@ -241,7 +244,7 @@ function main() {
       // counters are in a memory the next test's instance does not use):
       // the worker never waits for the main thread's scan of a test.
       if (queue.length > 0) dispatch(w);
-      finishCounters(job, true);
+      finishCounters(job, true, r.frames);
       const ok = r.trap === null && r.code === 0;
       record(job.name, ok ? 'passed' : 'failed', r.durationMs, r);
       if (!jobs.has(w)) dispatch(w);

@@ -23,14 +23,16 @@
 //! paused, so a long test's counts reach the flush without any memory
 //! shared between threads.
 
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use wasm_cov_instrument::{derive_counts, Derived};
 use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{
     AsContextMut, Engine, InstancePre, Linker, Memory, Module, Store, StoreContextMut, Trap,
-    UpdateDeadline, WasmCoreDump,
+    UpdateDeadline, WasmBacktrace, WasmCoreDump,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
@@ -49,6 +51,10 @@ pub(crate) const TICK: Duration = Duration::from_millis(10);
 /// The most output one run keeps (each of stdout and stderr).
 const MAX_OUTPUT: usize = 64 << 20;
 
+/// The most frames of a backtrace kept: more than a 512 KiB wasm stack
+/// holds, since a frame takes at least 16 bytes of it.
+const MAX_FRAMES: usize = 1 << 16;
+
 /// What every run of one module shares, across the worker threads.
 pub(crate) struct Shared {
     pub engine: Engine,
@@ -58,6 +64,9 @@ pub(crate) struct Shared {
     pub program_name: String,
     /// The counter memory's export and its number of counters.
     pub counters: Option<(&'static str, usize)>,
+    /// The blocks whose counts are derived (`wasm_cov_instrument::derive`),
+    /// filled in at every read of an instance's counters.
+    pub derived: Arc<[Derived]>,
     pub timeout: Option<Duration>,
     pub flush: Duration,
     /// Set by Ctrl-C/SIGTERM: every running test stops at its next tick.
@@ -137,6 +146,9 @@ pub(crate) fn engine(component: bool) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
     config.coredump_on_trap(component);
+    // Every live frame of a trapped instance, for its derived counts (the
+    // default keeps 20).
+    config.wasm_backtrace_max_frames(NonZeroUsize::new(MAX_FRAMES));
     config.cache(super::cache::cache());
     Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot start wasmtime: {e}"))
 }
@@ -267,6 +279,7 @@ pub(crate) fn run(
         Pre::Module(_) => None,
     };
     let flush_probe = probe.clone();
+    let derived = shared.derived.clone();
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |mut cx: StoreContextMut<'_, Ctx>| {
         let now = Instant::now();
@@ -284,12 +297,31 @@ pub(crate) fn run(
                 cx.data_mut().counters = find_memory(&mut cx, probe, export);
             }
             if let Some(mem) = cx.data().counters {
-                on_flush(read_counts(mem.data(&cx), n));
+                // Still running: its live frames are not known, so its
+                // derived counts can come out too low, never too high.
+                let mut counts = read_counts(mem.data(&cx), n);
+                derive_counts(&mut counts, &derived, &[]);
+                on_flush(counts);
             }
         }
         Ok(UpdateDeadline::Continue(1))
     });
     let result = call(shared, &mut store);
+    // The frames still live when it ended (a trap, an exit, a timeout all
+    // leave a backtrace), for its derived counts.
+    let frames: Vec<u64> = match &result {
+        Err(e) if !shared.derived.is_empty() => e
+            .downcast_ref::<WasmBacktrace>()
+            .map(|bt| {
+                bt.frames()
+                    .iter()
+                    .filter_map(|f| f.module_offset())
+                    .map(|o| o as u64)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let ctx = store.data();
     ran.timed_out = ctx.timed_out;
     ran.stopped = ctx.stopped;
@@ -313,10 +345,11 @@ pub(crate) fn run(
             ran.trap = Some(format!("wasm-run cannot reach the counters of the component's code module (no core instance in the store exports {export})"));
         }
     }
-    ran.counts = store
-        .data()
-        .counters
-        .map(|mem| read_counts(mem.data(&store), n));
+    ran.counts = store.data().counters.map(|mem| {
+        let mut counts = read_counts(mem.data(&store), n);
+        derive_counts(&mut counts, &shared.derived, &frames);
+        counts
+    });
     let log = std::mem::take(&mut store.data_mut().log);
     drop(store);
     ran.stdout = log + &String::from_utf8_lossy(&stdout.contents());

@@ -91,7 +91,14 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     }
     let instrumented = match opts.counters {
         Counters::Inject => {
-            Some(instrument_module(bytes, false).with_context(|| wasm.display().to_string())?)
+            // Derived counters need the live frames' offsets in the module
+            // that ran; a component's backtrace is not known to give those
+            // of its code module, so every block of a component is counted.
+            let derive = module.component.is_none();
+            Some(
+                instrument_module(bytes, false, derive)
+                    .with_context(|| wasm.display().to_string())?,
+            )
         }
         Counters::V8 | Counters::Off => None,
     };
@@ -179,6 +186,7 @@ fn run_tests(
             .file_name()
             .map_or_else(|| "test.wasm".into(), |n| n.to_string_lossy().into_owned()),
         counters: instrumented.map(|i| (i.counters_export, i.blocks.len())),
+        derived: instrumented.map_or_else(|| Arc::from([]), |i| Arc::from(&i.derived[..])),
         timeout: opts.timeout.map(Duration::from_secs_f64),
         flush: Duration::from_secs_f64(opts.flush_interval),
         stop: stop.clone(),
