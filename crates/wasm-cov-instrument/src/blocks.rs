@@ -18,17 +18,88 @@ pub(crate) struct RawBlock {
     /// Where the increment goes: before the operator at this offset. `None`
     /// for a block V8 never counts (see `body_blocks`).
     pub insert_at: Option<usize>,
-    /// Ends with `call`, `call_indirect` or `call_ref`: left only when the
-    /// callee returns (or never, when the instance ends in the callee).
-    pub ends_in_call: bool,
+    /// How the block is left, as far as derived counters care.
+    pub exit: Exit,
+}
+
+/// How a block is left (`derive.rs` uses it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// `call`, `call_indirect`, `call_ref`: into the next block when the
+    /// callee returns, or never.
+    Call,
+    /// `unreachable`: never.
+    Unreachable,
+    /// `br` or `br_if`: to a label's target (and `br_if` also into the
+    /// next block).
+    Br,
+    BrIf,
+    /// The `end` of a `block` or a `loop`: into the next block.
+    EndOfBlock,
+    EndOfLoop,
+    /// Anything else.
+    Other,
+}
+
+/// A block whose count may be derived from others' (`derive.rs`), found
+/// while the body's blocks are computed. Indices are the body's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Candidate {
+    /// A block that ends with the `end` of a `block` no `br_table` (or
+    /// other branch of several targets) leaves: the block after that `end`,
+    /// `join`, is entered only from it and from the `br`s and `br_if`s
+    /// to the label.
+    Join {
+        end: usize,
+        join: usize,
+        brs: Vec<usize>,
+        br_ifs: Vec<usize>,
+    },
 }
 
 /// What a body holds besides its blocks.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct BodyFacts {
     /// It throws or catches (legacy or new exception handling): a call in
     /// it may end without returning while the instance goes on.
     pub exceptions: bool,
+    /// The joins of `block`s, in the order their `end`s come.
+    pub joins: Vec<Candidate>,
+}
+
+/// An open `block`, `loop`, `if`, `try` or the body itself, and the branches
+/// to its label so far.
+struct Frame {
+    kind: FrameKind,
+    brs: Vec<usize>,
+    br_ifs: Vec<usize>,
+    /// Some branch of several targets (or one this does not follow) goes to
+    /// the label: its join's entries are not all known.
+    poisoned: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Block,
+    Loop,
+    Other,
+}
+
+impl Frame {
+    fn new(kind: FrameKind) -> Frame {
+        Frame {
+            kind,
+            brs: Vec::new(),
+            br_ifs: Vec::new(),
+            poisoned: false,
+        }
+    }
+}
+
+/// The frame `depth` labels out from the innermost.
+fn label(stack: &mut [Frame], depth: u32) -> Option<&mut Frame> {
+    let i = stack.len().checked_sub(1 + depth as usize)?;
+    stack.get_mut(i)
 }
 
 /// Does this operator throw or catch a wasm exception?
@@ -92,16 +163,68 @@ pub(crate) fn body_blocks(
     let body_start = body.range().start;
     let mut reader = body.get_operators_reader()?;
     let ops_start = reader.original_position();
-    let mut facts = BodyFacts { exceptions: false };
+    let mut facts = BodyFacts::default();
+    // The body's own frame: branches to it return.
+    let mut stack = vec![Frame::new(FrameKind::Other)];
     let mut cur_start = body_start;
     // Where the current block's increment goes; see `insert_point`.
     let mut cur_insert = Some(ops_start);
     let mut at_block_end = false;
+    // The kind of frame the current `end` closed.
+    let mut exit_of_end = None;
     while !reader.eof() {
         let pos = reader.original_position();
         let op = reader.read()?;
         let next = reader.original_position();
         facts.exceptions |= handles_exceptions(&op);
+        // The index the block this operator ends (if it ends one) gets.
+        let this = out.len();
+        match &op {
+            Operator::Block { .. } => stack.push(Frame::new(FrameKind::Block)),
+            Operator::Loop { .. } => stack.push(Frame::new(FrameKind::Loop)),
+            Operator::If { .. } | Operator::Try { .. } | Operator::TryTable { .. } => {
+                stack.push(Frame::new(FrameKind::Other));
+            }
+            Operator::Br { relative_depth } => {
+                if let Some(f) = label(&mut stack, *relative_depth) {
+                    f.brs.push(this);
+                }
+            }
+            Operator::BrIf { relative_depth } => {
+                if let Some(f) = label(&mut stack, *relative_depth) {
+                    f.br_ifs.push(this);
+                }
+            }
+            Operator::BrTable { targets } => {
+                for depth in targets.targets().chain(Some(Ok(targets.default()))) {
+                    if let Some(f) = label(&mut stack, depth?) {
+                        f.poisoned = true;
+                    }
+                }
+            }
+            Operator::BrOnNull { relative_depth }
+            | Operator::BrOnNonNull { relative_depth }
+            | Operator::BrOnCast { relative_depth, .. }
+            | Operator::BrOnCastFail { relative_depth, .. } => {
+                if let Some(f) = label(&mut stack, *relative_depth) {
+                    f.poisoned = true;
+                }
+            }
+            Operator::End => {
+                if let Some(f) = stack.pop() {
+                    if f.kind == FrameKind::Block && !f.poisoned {
+                        facts.joins.push(Candidate::Join {
+                            end: this,
+                            join: this + 1,
+                            brs: f.brs,
+                            br_ifs: f.br_ifs,
+                        });
+                    }
+                    exit_of_end = Some(f.kind);
+                }
+            }
+            _ => {}
+        }
         if at_block_end {
             cur_start = pos;
             cur_insert = insert_point(&op, pos, next);
@@ -121,7 +244,7 @@ pub(crate) fn body_blocks(
                     start: cur_start,
                     end: pos,
                     insert_at: counted,
-                    ends_in_call: false,
+                    exit: Exit::Other,
                 });
                 cur_start = pos;
             }
@@ -131,12 +254,20 @@ pub(crate) fn body_blocks(
                 start: cur_start,
                 end: next,
                 insert_at: cur_insert,
-                ends_in_call: matches!(
-                    op,
+                exit: match op {
                     Operator::Call { .. }
-                        | Operator::CallIndirect { .. }
-                        | Operator::CallRef { .. }
-                ),
+                    | Operator::CallIndirect { .. }
+                    | Operator::CallRef { .. } => Exit::Call,
+                    Operator::Unreachable => Exit::Unreachable,
+                    Operator::Br { .. } => Exit::Br,
+                    Operator::BrIf { .. } => Exit::BrIf,
+                    Operator::End => match exit_of_end.take() {
+                        Some(FrameKind::Block) => Exit::EndOfBlock,
+                        Some(FrameKind::Loop) => Exit::EndOfLoop,
+                        _ => Exit::Other,
+                    },
+                    _ => Exit::Other,
+                },
             });
             at_block_end = true;
         }
@@ -148,7 +279,7 @@ pub(crate) fn body_blocks(
             start: cur_start,
             end: reader.original_position(),
             insert_at: cur_insert,
-            ends_in_call: false,
+            exit: Exit::Other,
         });
     }
     Ok(facts)

@@ -11,7 +11,7 @@ use wasm_encoder::{
 use wasmparser::{Encoding, Parser, Payload, TypeRef, Validator, WasmFeatures};
 
 use crate::blocks::{body_blocks, RawBlock};
-use crate::derive::Derived;
+use crate::derive::{choose, Derivation, Derived, FrameRange, Rule};
 use crate::table::{Block, BlockTable};
 use crate::InstrumentError;
 
@@ -42,15 +42,15 @@ pub struct Options {
     /// thread its own instance, and the plain sequence is as fast or faster
     /// (see `docs/formats.md` §3b).
     pub atomic: bool,
-    /// Give no increment to a block that ends with a call when the block
-    /// after it is entered only by that call's return: its count is derived
-    /// from that block's (`crate::derive`). The host must then fill in
-    /// [`Instrumented::derived`] with [`crate::derive_counts`] per instance,
-    /// with the instance's live frames when it ended. Ignored (every block
-    /// counted) in a module that throws or catches wasm exceptions. Off by
-    /// default, since a host that does not derive would see those blocks at
-    /// 0.
-    pub derive_after_calls: bool,
+    /// Give no increment to the blocks whose counts follow from other
+    /// blocks' by flow conservation (after a call, a loop's `end`,
+    /// `unreachable`, a `block`'s join: `crate::derive`). The host must then
+    /// fill in [`Instrumented::derived`] per instance with
+    /// [`Instrumented::derivation`]'s `fill`, given the instance's live
+    /// frames when it ended. Ignored (every block counted) in a module that
+    /// throws or catches wasm exceptions. Off by default, since a host that
+    /// does not derive would see those blocks at 0.
+    pub derive: bool,
 }
 
 impl Default for Options {
@@ -59,7 +59,7 @@ impl Default for Options {
             validate: true,
             shared: true,
             atomic: false,
-            derive_after_calls: false,
+            derive: false,
         }
     }
 }
@@ -84,11 +84,23 @@ pub struct Instrumented {
     /// Module offset of the first defined function's body (0 if none).
     pub first_body_offset: u64,
     /// The blocks that have a counter but no increment, sorted by block:
-    /// empty unless [`Options::derive_after_calls`].
+    /// empty unless [`Options::derive`].
     pub derived: Vec<Derived>,
+    /// Where the blocks whose live frames a derived count uses are in the
+    /// rewritten module, sorted by start.
+    pub frame_ranges: Vec<FrameRange>,
 }
 
 impl Instrumented {
+    /// The derived blocks and their frame ranges, for a host that fills in
+    /// derived counts.
+    pub fn derivation(&self) -> Derivation {
+        Derivation {
+            derived: self.derived.clone(),
+            frame_ranges: self.frame_ranges.clone(),
+        }
+    }
+
     /// The block table, for writing beside the counters. `module_sha256` is
     /// the hash of the original module (the caller usually has it already).
     pub fn table(&self, module_sha256: &str) -> BlockTable {
@@ -117,9 +129,11 @@ struct BodyScan {
     /// Module range of the body: locals declaration to the final `end`.
     range: Range<usize>,
     blocks: Vec<RawBlock>,
+    /// How each block is derived, if it is (empty: none is).
+    rules: Vec<Option<Rule>>,
 }
 
-fn scan(wasm: &[u8]) -> Result<Scan, InstrumentError> {
+fn scan(wasm: &[u8], derive: bool) -> Result<Scan, InstrumentError> {
     let mut s = Scan {
         memories: 0,
         bodies: Vec::new(),
@@ -165,10 +179,16 @@ fn scan(wasm: &[u8]) -> Result<Scan, InstrumentError> {
             }
             Payload::CodeSectionEntry(body) => {
                 blocks.clear();
-                s.exceptions |= body_blocks(&body, &mut blocks)?.exceptions;
+                let facts = body_blocks(&body, &mut blocks)?;
+                s.exceptions |= facts.exceptions;
                 s.bodies.push(BodyScan {
                     function: next_function,
                     range: body.range(),
+                    rules: if derive {
+                        choose(&blocks, &facts.joins)
+                    } else {
+                        Vec::new()
+                    },
                     blocks: blocks.clone(),
                 });
                 next_function += 1;
@@ -227,7 +247,7 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
     if opts.validate {
         Validator::new_with_features(WasmFeatures::all()).validate_all(wasm)?;
     }
-    let scan = scan(wasm)?;
+    let scan = scan(wasm, opts.derive)?;
     let n_blocks: usize = scan.bodies.iter().map(|b| b.blocks.len()).sum();
     if n_blocks > MAX_COUNTERS {
         return Err(InstrumentError::TooManyBlocks {
@@ -266,11 +286,13 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
     let mut counter = 0u64;
     let mut body_buf = Vec::new();
     let mut blocks = Vec::with_capacity(n_blocks);
-    let derive = opts.derive_after_calls && !scan.exceptions;
-    // Derived blocks with offsets relative to their body's start in the
-    // output, and that body's index; made absolute once the output is done.
+    let derive = opts.derive && !scan.exceptions;
     let mut derived = Vec::new();
-    let mut derived_body = Vec::new();
+    // Frame ranges relative to their body's start in the output, and that
+    // body's index; made absolute once the output is done.
+    let mut frame_ranges = Vec::new();
+    let mut frame_body = Vec::new();
+    let mut framed = Vec::new();
     let mut body_index = 0u32;
 
     for payload in Parser::new(0).parse_all(wasm) {
@@ -320,26 +342,46 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
                 };
                 body_buf.clear();
                 let mut copied = scanned.range.start;
+                let base = counter as u32;
+                let rules = if derive { &scanned.rules[..] } else { &[] };
+                framed.clear();
+                framed.resize(scanned.blocks.len(), false);
+                for r in rules.iter().flatten() {
+                    for &k in &r.live {
+                        framed[k] = true;
+                    }
+                }
                 for (j, b) in scanned.blocks.iter().enumerate() {
-                    let next = scanned.blocks.get(j + 1);
-                    if derive
-                        && b.ends_in_call
-                        && next.is_some_and(|n| n.insert_at == Some(n.start))
-                    {
-                        // No increment in it, so its bytes are copied as they
-                        // are: its output offset is the output so far plus
-                        // the input between the last copy and its start.
-                        let start = body_buf.len() + (b.start - copied);
+                    // The output offset of the block's start: the output so
+                    // far plus the input between the last copy and it (no
+                    // increment goes in between).
+                    let out_start = body_buf.len() + (b.start - copied);
+                    let rule = rules.get(j).and_then(Option::as_ref);
+                    // The increment's length (it grows with the counter's
+                    // offset), 0 without one.
+                    let mut inc = 0;
+                    if let Some(r) = rule {
+                        let global = |v: &[usize]| v.iter().map(|&k| base + k as u32).collect();
                         derived.push(Derived {
                             block: counter as u32,
-                            start: start as u32,
-                            end: (start + (b.end - b.start)) as u32,
+                            plus: global(&r.plus),
+                            minus: global(&r.minus),
+                            live: global(&r.live),
                         });
-                        derived_body.push(body_index);
                     } else if let Some(at) = b.insert_at {
                         body_buf.extend_from_slice(&wasm[copied..at]);
                         copied = at;
+                        let before = body_buf.len();
                         encode_increment(&mut body_buf, mem, counter, opts.atomic);
+                        inc = body_buf.len() - before;
+                    }
+                    if framed[j] {
+                        frame_ranges.push(FrameRange {
+                            start: out_start as u32,
+                            end: (out_start + (b.end - b.start) + inc) as u32,
+                            block: counter as u32,
+                        });
+                        frame_body.push(body_index);
                     }
                     counter += 1;
                     blocks.push(Block {
@@ -374,17 +416,18 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
         add_export(&mut out);
     }
     let wasm = out.finish();
-    if !derived.is_empty() {
+    if !frame_ranges.is_empty() {
         let starts = output_body_starts(&wasm)?;
-        for (d, &body) in derived.iter_mut().zip(&derived_body) {
+        for (r, &body) in frame_ranges.iter_mut().zip(&frame_body) {
             let base = starts.get(body as usize).copied().unwrap_or(0);
-            d.start += base;
-            d.end += base;
+            r.start += base;
+            r.end += base;
         }
     }
     Ok(Instrumented {
         wasm,
         derived,
+        frame_ranges,
         blocks,
         counters_export: COUNTERS_EXPORT,
         counters_memory: mem,
@@ -585,44 +628,74 @@ mod tests {
 
     fn derive_opts() -> Options {
         Options {
-            derive_after_calls: true,
+            derive: true,
             ..Options::default()
         }
     }
 
     #[test]
-    fn derived_blocks_are_the_call_blocks_not_followed_by_a_loop() {
-        // $f: [locals, call $g] [call $g] [loop ... br_if] [end] [end];
-        // the block after the second call starts with a loop, so only the
-        // first call's block is derived.
+    fn derived_blocks_and_where_their_frames_are() {
+        // $f: [locals, call $g] [call $g] [loop ... br_if] [end of the
+        // loop] [call $g] [end]. The block after the second call starts
+        // with a loop, so that call's block keeps its increment.
         let m = wat(r#"(module (func $g)
               (func $f (param i32) call $g call $g
                 (loop $l local.get 0 br_if $l) call $g))"#);
         let plain = instrument(&m, &Options::default()).unwrap();
-        assert!(plain.derived.is_empty());
+        assert!(plain.derived.is_empty() && plain.frame_ranges.is_empty());
         let out = instrument(&m, &derive_opts()).unwrap();
         valid(&out.wasm);
         assert_eq!(out.blocks, plain.blocks, "the same table");
         let derived: Vec<u32> = out.derived.iter().map(|d| d.block).collect();
-        // Block 0 is $g's; $f: 1 (locals, call), 2 (call), 3 (loop to
-        // br_if), 4 (the loop's end), 5 (call), 6 (end).
-        assert_eq!(derived, [1, 5]);
+        // Block 0 is $g's; $f's are 1 to 6.
+        assert_eq!(derived, [1, 4, 5]);
+        assert!(out
+            .derived
+            .iter()
+            .all(|d| d.plus == [d.block + 1] && d.live == [d.block]));
         let mut inc = Vec::new();
         encode_increment(&mut inc, 0, 0, false);
         assert_eq!(
             out.wasm.len(),
-            plain.wasm.len() - 2 * inc.len(),
-            "two increments fewer"
+            plain.wasm.len() - 3 * inc.len(),
+            "three increments fewer"
         );
         // Each derived block's output bytes are its input bytes.
-        for d in &out.derived {
-            let b = out.blocks[d.block as usize];
+        let ranges: Vec<u32> = out.frame_ranges.iter().map(|r| r.block).collect();
+        assert_eq!(ranges, derived);
+        for r in &out.frame_ranges {
+            let b = out.blocks[r.block as usize];
             assert_eq!(
-                &out.wasm[d.start as usize..d.end as usize],
+                &out.wasm[r.start as usize..r.end as usize],
                 &m[b.start as usize..b.end as usize],
-                "{d:?}"
+                "{r:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_join_is_derived_from_the_block_after_it_and_the_branches_into_it() {
+        // (block $b: [locals, local.get, br_if $b] [local.get, br_if $b]
+        // [local.get, br $b] [nop, end]) [end of the function]. The block
+        // with the `end` is derived from the join after it and the branch
+        // blocks, which stay counted.
+        let m = wat(r#"(module (func $g)
+              (func (param i32)
+                (block $b local.get 0 br_if $b local.get 0 br_if $b
+                  (block $c local.get 0 br_if $c) br $b nop)))"#);
+        let out = instrument(&m, &derive_opts()).unwrap();
+        valid(&out.wasm);
+        let rules: Vec<_> = out
+            .derived
+            .iter()
+            .map(|d| (d.block, d.plus.clone(), d.minus.clone(), d.live.clone()))
+            .collect();
+        // Block 0 is $g's; then 1: br_if $b, 2: br_if $b, 3: br_if $c, 4:
+        // $c's end (not derived: the br_if into $c's join falls into 4
+        // itself), 5: br $b, 6: nop and $b's end, 7: the function's end.
+        assert_eq!(rules, [(6, vec![7, 2, 3], vec![1, 2, 5], vec![6, 1, 2, 5])]);
+        let framed: Vec<u32> = out.frame_ranges.iter().map(|r| r.block).collect();
+        assert_eq!(framed, [1, 2, 5, 6]);
     }
 
     #[test]

@@ -21,7 +21,7 @@ struct Derive {
 
 fn derive_opts() -> Options {
     let mut o = Options::default();
-    o.derive_after_calls = true;
+    o.derive = true;
     o
 }
 
@@ -172,6 +172,32 @@ const CASES: &[Case] = &[
                 (func (export "run") (param i32)
                   call $nop call $nop local.get 0 call $rec call $nop call $nop))"#,
         calls: r#"[["run",[2]],["run",[6]],["run",[1]]]"#,
+    },
+    Case {
+        name: "a block's join fed by br_if and br, in a loop, with a trap",
+        wat: r#"(module (func (export "run") (param i32) (local i32)
+                (loop $l
+                  (block $b
+                    local.get 1 i32.const 1 i32.add local.tee 1
+                    i32.const 3 i32.rem_u i32.eqz br_if $b
+                    local.get 1 local.get 0 i32.eq (if (then unreachable))
+                    local.get 1 i32.const 1 i32.and br_if $b
+                    br $b)
+                  local.get 1 i32.const 10 i32.lt_u br_if $l)))"#,
+        calls: r#"[["run",[100]],["run",[4]],["run",[7]]]"#,
+    },
+    Case {
+        name: "a br_if that falls into a loop, whose back edges also enter it",
+        wat: r#"(module (func (export "run") (param i32) (local i32)
+                (block $b
+                  local.get 0 i32.eqz br_if $b
+                  (loop $l
+                    local.get 1 i32.const 1 i32.add local.tee 1
+                    local.get 0 i32.lt_u br_if $l)
+                  local.get 1 i32.const 2 i32.rem_u br_if $b
+                  br $b)
+                nop))"#,
+        calls: r#"[["run",[0]],["run",[3]],["run",[4]]]"#,
     },
     Case {
         name: "call_indirect and a trap in the middle of a block",
@@ -369,7 +395,12 @@ fn blocks_and_counts_equal_v8s() {
             ])))
             .unwrap();
         let mut counts = got.counts;
-        derive_counts(&mut counts, &derived.derived, &got.frames);
+        derive_counts(
+            &mut counts,
+            &derived.derived,
+            &derived.frame_ranges,
+            &got.frames,
+        );
         let ours = as_v8(&derived, &counts);
         if ours != v8 {
             let _ = writeln!(

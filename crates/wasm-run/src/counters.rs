@@ -51,7 +51,7 @@ pub const EVERY_BLOCK_ENV: &str = "WASM_RUN_COUNT_EVERY_BLOCK";
 pub(crate) fn instrument_module(bytes: &[u8], shared: bool, derive: bool) -> Result<Instrumented> {
     let mut opts = InstrumentOptions::default();
     opts.shared = shared;
-    opts.derive_after_calls = derive && std::env::var_os(EVERY_BLOCK_ENV).is_none_or(|v| v != "1");
+    opts.derive = derive && std::env::var_os(EVERY_BLOCK_ENV).is_none_or(|v| v != "1");
     instrument(bytes, &opts)
         .context("cannot insert block counters into the module (try --counters v8)")
 }

@@ -108,21 +108,36 @@ struct RunnerConfig<'a> {
 /// `{"blocks", "counted", "entries", "increments"}` (for `make bench`).
 pub const STATS_ENV: &str = "WASM_RUN_COUNTER_STATS";
 
-/// `config.derived`: wasm-cov-instrument's `Derived` list as three arrays.
+/// `config.derived`: wasm-cov-instrument's `Derived` list and frame
+/// ranges, flat for `counters.cjs`'s `Derivation`: `blocks[i]`'s rule is
+/// `rules` from `at[i]` on, `[plus count, minus count, live count, plus...,
+/// minus..., live...]`; `starts`, `ends` and `framed` are the frame ranges.
 #[derive(Debug, Serialize, Default)]
 struct DerivedConfig {
     blocks: Vec<u32>,
+    at: Vec<u32>,
+    rules: Vec<u32>,
     starts: Vec<u32>,
     ends: Vec<u32>,
+    framed: Vec<u32>,
 }
 
 impl DerivedConfig {
     fn of(i: &Instrumented) -> DerivedConfig {
-        DerivedConfig {
-            blocks: i.derived.iter().map(|d| d.block).collect(),
-            starts: i.derived.iter().map(|d| d.start).collect(),
-            ends: i.derived.iter().map(|d| d.end).collect(),
+        let mut c = DerivedConfig::default();
+        for d in &i.derived {
+            c.blocks.push(d.block);
+            c.at.push(c.rules.len() as u32);
+            c.rules
+                .extend([d.plus.len(), d.minus.len(), d.live.len()].map(|n| n as u32));
+            c.rules.extend(d.plus.iter().chain(&d.minus).chain(&d.live));
         }
+        for r in &i.frame_ranges {
+            c.starts.push(r.start);
+            c.ends.push(r.end);
+            c.framed.push(r.block);
+        }
+        c
     }
 }
 

@@ -50,22 +50,30 @@ function framesOf(e) {
   return out;
 }
 
-// Derived counters (wasm-cov-instrument's `derive`, docs/formats.md §3b): a
-// block that ends with a call gets no increment when the block after it is
-// entered only by that call's return; its count is that block's plus the
-// instance's live frames in it when it ended. `table` is the instrumenter's
-// list, {blocks, starts, ends} sorted by block, offsets in the instrumented
-// module.
+// Derived counters (wasm-cov-instrument's `derive`, docs/formats.md §3b):
+// some blocks get no increment, and their counts follow from other blocks'
+// and the instance's live frames in given blocks when it ended. `table` is
+// direct.rs's DerivedConfig: blocks sorted, each with its rule in `rules`
+// from `at[i]`: [nPlus, nMinus, nLive, plus..., minus..., live...]; the
+// frame ranges (`starts`, `ends`, `framed`) are offsets in the
+// instrumented module, sorted.
 class Derivation {
   constructor(table, n) {
     this.n = n;
     this.blocks = Uint32Array.from(table.blocks);
+    this.at = Uint32Array.from(table.at);
+    this.rules = Uint32Array.from(table.rules);
     this.starts = Uint32Array.from(table.starts);
     this.ends = Uint32Array.from(table.ends);
-    this.flag = new Uint8Array(n);
-    for (const k of this.blocks) if (k < n) this.flag[k] = 1;
+    this.framed = Uint32Array.from(table.framed);
+    // Block -> its rule's index in `blocks`, +1 (0: counted).
+    this.rule = new Uint32Array(n);
+    for (let i = 0; i < this.blocks.length; i++) if (this.blocks[i] < n) this.rule[this.blocks[i]] = i + 1;
+    // The counts of one instance as plain numbers (exact below 2^53) and
+    // as BigInts above, filled from the back; one array reused.
+    this.vals = new Float64Array(n);
   }
-  // The derived block holding module offset `at`, or -1.
+  // The block whose range holds module offset `at`, or -1.
   blockAt(at) {
     let lo = 0;
     let hi = this.starts.length;
@@ -74,31 +82,73 @@ class Derivation {
       if (this.starts[mid] <= at) lo = mid + 1;
       else hi = mid;
     }
-    return lo > 0 && at < this.ends[lo - 1] ? this.blocks[lo - 1] : -1;
+    return lo > 0 && at < this.ends[lo - 1] ? this.framed[lo - 1] : -1;
   }
   // One instance's non-zero counts, as `sparse` gives them, with the
-  // derived ones filled in: from the last block back, so a chain of call
-  // blocks takes each next one's count. `frames`: the live frames' offsets
-  // when the instance ended, if known.
+  // derived ones filled in from the last block back (each depends only on
+  // blocks after it, or on counted ones). `frames`: the live frames'
+  // offsets when the instance ended, if known; unknown frames count none,
+  // which can only lower a derived count.
   sparse(h, frames) {
     const live = new Map();
     for (const at of frames || []) {
       const k = this.blockAt(at);
       if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
     }
+    const vals = this.vals;
+    const big = new Map(); // block -> BigInt, for counts of 2^53 and more
     const idx = [];
     const half = [];
-    let lo = 0;
-    let hi = 0;
+    // Block j's count, seen from block k: a block after k is done (the
+    // pass goes from the back), one before k is counted (the instrumenter
+    // pins those), so read from the instance.
+    const value = (j, k) => (j > k ? (j < this.n ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j]);
+    const bigOf = (j, k) => (j > k ? big.get(j) : h[2 * j + 1] >= 0x200000 ? (BigInt(h[2 * j + 1]) << 32n) | BigInt(h[2 * j]) : undefined);
     for (let k = this.n - 1; k >= 0; k--) {
-      if (this.flag[k] === 0) {
+      const r = this.rule[k];
+      let lo;
+      let hi;
+      if (r === 0) {
         lo = h[2 * k];
         hi = h[2 * k + 1];
-      } else if (live.has(k)) {
-        const sum = new Uint32Array([lo, hi]);
-        addHalves(sum, 0, live.get(k), 0);
-        lo = sum[0];
-        hi = sum[1];
+        vals[k] = hi * TWO32 + lo;
+        if (hi >= 0x200000) big.set(k, (BigInt(hi) << 32n) | BigInt(lo));
+      } else {
+        const rules = this.rules;
+        let p = this.at[r - 1];
+        const np = rules[p];
+        const nm = rules[p + 1];
+        const nl = rules[p + 2];
+        p += 3;
+        let c = 0;
+        let exact = true;
+        for (let i = 0; i < np + nm; i++) {
+          const j = rules[p + i];
+          if (bigOf(j, k) !== undefined) exact = false;
+          c += i < np ? value(j, k) : -value(j, k);
+        }
+        for (let i = 0; i < nl; i++) c += live.get(rules[p + np + nm + i]) || 0;
+        if (!exact || c >= 2 ** 53) {
+          // Exactly, with BigInts, and saturating at 2^64 - 1.
+          let b = 0n;
+          for (let i = 0; i < np + nm; i++) {
+            const j = rules[p + i];
+            const v = bigOf(j, k) ?? BigInt(value(j, k));
+            b += i < np ? v : -v;
+          }
+          for (let i = 0; i < nl; i++) b += BigInt(live.get(rules[p + np + nm + i]) || 0);
+          if (b < 0n) b = 0n;
+          if (b > 0xffffffffffffffffn) b = 0xffffffffffffffffn;
+          big.set(k, b);
+          lo = Number(b & 0xffffffffn);
+          hi = Number(b >> 32n);
+          vals[k] = Number(b);
+        } else {
+          if (c < 0) c = 0;
+          vals[k] = c;
+          lo = c % TWO32;
+          hi = (c - lo) / TWO32;
+        }
       }
       if ((lo | hi) === 0) continue;
       idx.push(k);
@@ -302,7 +352,7 @@ class Totals {
   // of the finished instances were counted by one (the rest derived): for
   // benchmarks (WASM_RUN_COUNTER_STATS). Entries are sums as floats.
   stats() {
-    const flag = this.derivation ? this.derivation.flag : new Uint8Array(this.n);
+    const flag = this.derivation ? this.derivation.rule : new Uint8Array(this.n);
     let counted = 0;
     let entries = 0;
     let increments = 0;

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasm_cov_instrument::{derive_counts, Derived};
+use wasm_cov_instrument::Derivation;
 use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{
     AsContextMut, Engine, InstancePre, Linker, Memory, Module, Store, StoreContextMut, Trap,
@@ -66,7 +66,7 @@ pub(crate) struct Shared {
     pub counters: Option<(&'static str, usize)>,
     /// The blocks whose counts are derived (`wasm_cov_instrument::derive`),
     /// filled in at every read of an instance's counters.
-    pub derived: Arc<[Derived]>,
+    pub derived: Arc<Derivation>,
     pub timeout: Option<Duration>,
     pub flush: Duration,
     /// Set by Ctrl-C/SIGTERM: every running test stops at its next tick.
@@ -300,7 +300,7 @@ pub(crate) fn run(
                 // Still running: its live frames are not known, so its
                 // derived counts can come out too low, never too high.
                 let mut counts = read_counts(mem.data(&cx), n);
-                derive_counts(&mut counts, &derived, &[]);
+                derived.fill(&mut counts, &[]);
                 on_flush(counts);
             }
         }
@@ -347,7 +347,7 @@ pub(crate) fn run(
     }
     ran.counts = store.data().counters.map(|mem| {
         let mut counts = read_counts(mem.data(&store), n);
-        derive_counts(&mut counts, &shared.derived, &frames);
+        shared.derived.fill(&mut counts, &frames);
         counts
     });
     let log = std::mem::take(&mut store.data_mut().log);

@@ -186,7 +186,11 @@ fn run_tests(
             .file_name()
             .map_or_else(|| "test.wasm".into(), |n| n.to_string_lossy().into_owned()),
         counters: instrumented.map(|i| (i.counters_export, i.blocks.len())),
-        derived: instrumented.map_or_else(|| Arc::from([]), |i| Arc::from(&i.derived[..])),
+        derived: Arc::new(
+            instrumented
+                .map(Instrumented::derivation)
+                .unwrap_or_default(),
+        ),
         timeout: opts.timeout.map(Duration::from_secs_f64),
         flush: Duration::from_secs_f64(opts.flush_interval),
         stop: stop.clone(),
