@@ -101,6 +101,7 @@ function main() {
   // Only with V8's flags is this syntax allowed at all.
   const collect = config.counters === 'v8' ? new Function('return %DebugCollectWasmCoverage()') : null;
   const totals = config.counters === 'inject' ? new Totals(config.blocks, config.derived) : null;
+  const workerConfig = { ...config, derived: null };
   const started = performance.now();
   const module = new WebAssembly.Module(fs.readFileSync(config.wasm));
   const results = new Map(); // name -> {name, outcome, durationMs, message}
@@ -222,7 +223,8 @@ function main() {
   const finishCounters = (job, settled, frames) => { if (totals) totals.finish(job.counters, job.name, settled, frames); };
   const jobNames = []; // id -> test name, for counters that arrive after their job ended
   function spawn() {
-    const w = new Worker(__filename, { workerData: { module, config } });
+    // The derivation is the main thread's: its tables stay here.
+    const w = new Worker(__filename, { workerData: { module, config: workerConfig } });
     workers.add(w);
     w.on('message', (r) => {
       const job = jobs.get(w);
