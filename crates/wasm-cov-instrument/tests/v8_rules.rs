@@ -14,9 +14,31 @@ use wasm_cov_instrument::{derive_counts, instrument, Instrumented, Options};
 
 /// What `call-exports.cjs derive` prints.
 #[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Derive {
     counts: Vec<u64>,
     frames: Vec<u64>,
+    js: Vec<u64>,
+    js_no_frames: Vec<u64>,
+}
+
+/// wasm-run's `DerivedConfig` (direct.rs), the table `counters.cjs`'s
+/// `Derivation` reads.
+fn derived_config(i: &Instrumented) -> serde_json::Value {
+    let (mut blocks, mut at, mut rules) = (vec![], vec![], vec![]);
+    for d in &i.derived {
+        blocks.push(d.block);
+        at.push(rules.len() as u32);
+        rules.extend([d.plus.len(), d.minus.len(), d.live.len()].map(|n| n as u32));
+        rules.extend(d.plus.iter().chain(&d.minus).chain(&d.live));
+    }
+    let r = &i.frame_ranges;
+    serde_json::json!({
+        "blocks": blocks, "at": at, "rules": rules,
+        "starts": r.iter().map(|r| r.start).collect::<Vec<_>>(),
+        "ends": r.iter().map(|r| r.end).collect::<Vec<_>>(),
+        "framed": r.iter().map(|r| r.block).collect::<Vec<_>>(),
+    })
 }
 
 fn derive_opts() -> Options {
@@ -386,14 +408,28 @@ fn blocks_and_counts_equal_v8s() {
         assert_eq!(derived.blocks, out.blocks, "{}", case.name);
         let inst = dir.path().join(format!("{i}.derived.wasm"));
         std::fs::write(&inst, &derived.wasm).unwrap();
+        let table = dir.path().join(format!("{i}.derived.json"));
+        std::fs::write(&table, derived_config(&derived).to_string()).unwrap();
         let got: Derive =
             serde_json::from_str(&common::run(Command::new(&node).arg(&script).args([
                 "derive".as_ref(),
                 inst.as_os_str(),
                 calls.as_os_str(),
                 out.blocks.len().to_string().as_ref(),
+                table.as_os_str(),
             ])))
             .unwrap();
+        // wasm-run's JS fills in the same counts as this crate, with the
+        // frames and without them.
+        let mut without = got.counts.clone();
+        derive_counts(&mut without, &derived.derived, &derived.frame_ranges, &[]);
+        if got.js_no_frames != without {
+            let _ = writeln!(
+                report,
+                "case {i} ({}): counters.cjs without frames {:?}, derive_counts {without:?}",
+                case.name, got.js_no_frames
+            );
+        }
         let mut counts = got.counts;
         derive_counts(
             &mut counts,
@@ -401,6 +437,13 @@ fn blocks_and_counts_equal_v8s() {
             &derived.frame_ranges,
             &got.frames,
         );
+        if got.js != counts {
+            let _ = writeln!(
+                report,
+                "case {i} ({}): counters.cjs {:?}, derive_counts {counts:?}",
+                case.name, got.js
+            );
+        }
         let ours = as_v8(&derived, &counts);
         if ours != v8 {
             let _ = writeln!(

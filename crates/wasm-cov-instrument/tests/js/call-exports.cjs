@@ -7,10 +7,12 @@
 //        prints [[start, end, count], ...]: V8's raw blocks of the module
 //   node call-exports.cjs inject MODULE.wasm CALLS.json
 //        prints [count, ...]: the counter memory of the instrumented module
-//   node call-exports.cjs derive MODULE.wasm CALLS.json N
-//        prints {"counts": [...], "frames": [...]}: the same, and the module
-//        offsets of the wasm frames of every call that trapped or threw
-//        (wasm-run's framesOf), for derived counters
+//   node call-exports.cjs derive MODULE.wasm CALLS.json N TABLE.json
+//        prints {"counts": [...], "frames": [...], "js": [...], "jsNoFrames":
+//        [...]}: the same, the module offsets of the wasm frames of every
+//        call that trapped or threw (wasm-run's framesOf), and the counts
+//        wasm-run's Derivation fills in from TABLE.json (direct.rs's
+//        DerivedConfig) with those frames and with none
 //
 // CALLS.json is [[export, [args...]], ...]; a call that traps or throws is
 // recorded and the next one runs. The module may import env.nop (does
@@ -18,7 +20,7 @@
 'use strict';
 const fs = require('node:fs');
 
-const { framesOf } = require('../../../wasm-run/src/js/counters.cjs');
+const { framesOf, Derivation } = require('../../../wasm-run/src/js/counters.cjs');
 
 Error.stackTraceLimit = Infinity;
 const [mode, wasmPath, callsPath] = process.argv.slice(2);
@@ -50,5 +52,16 @@ if (mode === 'v8') {
   const counts = new BigUint64Array(mem.buffer);
   const n = Number(process.argv[5] || counts.length);
   const list = Array.from(counts.subarray(0, n), (c) => Number(c));
-  console.log(JSON.stringify(mode === 'derive' ? { counts: list, frames } : list));
+  if (mode !== 'derive') {
+    console.log(JSON.stringify(list));
+  } else {
+    const d = new Derivation(JSON.parse(fs.readFileSync(process.argv[6], 'utf8')), n);
+    const h = new Uint32Array(mem.buffer, 0, 2 * n);
+    const dense = (s) => {
+      const out = new Array(n).fill(0);
+      s.idx.forEach((k, i) => (out[k] = s.half[2 * i + 1] * 2 ** 32 + s.half[2 * i]));
+      return out;
+    };
+    console.log(JSON.stringify({ counts: list, frames, js: dense(d.sparse(h, frames)), jsNoFrames: dense(d.sparse(h, null)) }));
+  }
 }

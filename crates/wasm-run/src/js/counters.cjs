@@ -69,9 +69,30 @@ class Derivation {
     // Block -> its rule's index in `blocks`, +1 (0: counted).
     this.rule = new Uint32Array(n);
     for (let i = 0; i < this.blocks.length; i++) if (this.blocks[i] < n) this.rule[this.blocks[i]] = i + 1;
-    // The counts of one instance as plain numbers (exact below 2^53) and
-    // as BigInts above, filled from the back; one array reused.
+    // The counts of one instance as plain numbers, filled from the back
+    // (one array, reused), and the derived ones of 2^53 or more exactly.
     this.vals = new Float64Array(n);
+    this.bigs = new Map();
+    // Which derived blocks add block j's count: deps[depAt[j] .. depAt[j +
+    // 1]]. A derived count with every added term 0 is 0 (without live
+    // frames), so an instance only needs the derived blocks these reach
+    // from its non-zero counters.
+    this.depAt = new Uint32Array(n + 1);
+    for (let i = 0; i < this.blocks.length; i++) {
+      const p = this.at[i];
+      for (let t = 0; t < this.rules[p]; t++) if (this.rules[p + 3 + t] < n) this.depAt[this.rules[p + 3 + t] + 1]++;
+    }
+    for (let j = 0; j < n; j++) this.depAt[j + 1] += this.depAt[j];
+    this.deps = new Uint32Array(this.depAt[n]);
+    const fill = this.depAt.slice(0, n);
+    for (let i = 0; i < this.blocks.length; i++) {
+      const p = this.at[i];
+      for (let t = 0; t < this.rules[p]; t++) {
+        const j = this.rules[p + 3 + t];
+        if (j < n) this.deps[fill[j]++] = this.blocks[i];
+      }
+    }
+    this.marked = new Uint8Array(n);
   }
   // The block whose range holds module offset `at`, or -1.
   blockAt(at) {
@@ -88,66 +109,59 @@ class Derivation {
   // derived ones filled in from the last block back (each depends only on
   // blocks after it, or on counted ones). `frames`: the live frames'
   // offsets when the instance ended, if known; unknown frames count none,
-  // which can only lower a derived count.
+  // which can only lower a derived count. Runs once per instance on the
+  // main thread, so it is kept to typed arrays and plain numbers (exact
+  // below 2^53; a formula with a term at or above that is redone exactly).
   sparse(h, frames) {
-    const live = new Map();
-    for (const at of frames || []) {
-      const k = this.blockAt(at);
-      if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
+    if (!frames || frames.length === 0) return this.reached(h);
+    const { n, rule, at, rules, vals } = this;
+    let live = null;
+    if (frames && frames.length) {
+      live = new Map();
+      for (const off of frames) {
+        const k = this.blockAt(off);
+        if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
+      }
     }
-    const vals = this.vals;
-    const big = new Map(); // block -> BigInt, for counts of 2^53 and more
+    this.bigs.clear();
     const idx = [];
     const half = [];
-    // Block j's count, seen from block k: a block after k is done (the
-    // pass goes from the back), one before k is counted (the instrumenter
-    // pins those), so read from the instance.
-    const value = (j, k) => (j > k ? (j < this.n ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j]);
-    const bigOf = (j, k) => (j > k ? big.get(j) : h[2 * j + 1] >= 0x200000 ? (BigInt(h[2 * j + 1]) << 32n) | BigInt(h[2 * j]) : undefined);
-    for (let k = this.n - 1; k >= 0; k--) {
-      const r = this.rule[k];
+    for (let k = n - 1; k >= 0; k--) {
+      const r = rule[k];
       let lo;
       let hi;
       if (r === 0) {
         lo = h[2 * k];
         hi = h[2 * k + 1];
         vals[k] = hi * TWO32 + lo;
-        if (hi >= 0x200000) big.set(k, (BigInt(hi) << 32n) | BigInt(lo));
       } else {
-        const rules = this.rules;
-        let p = this.at[r - 1];
+        let p = at[r - 1];
         const np = rules[p];
         const nm = rules[p + 1];
         const nl = rules[p + 2];
         p += 3;
         let c = 0;
-        let exact = true;
-        for (let i = 0; i < np + nm; i++) {
-          const j = rules[p + i];
-          if (bigOf(j, k) !== undefined) exact = false;
-          c += i < np ? value(j, k) : -value(j, k);
+        let most = 0;
+        for (let i = p; i < p + np + nm; i++) {
+          const j = rules[i];
+          // After k: done (derived or counted); before k: counted, so read.
+          const v = j > k ? (j < n ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j];
+          if (v > most) most = v;
+          if (i < p + np) c += v;
+          else c -= v;
         }
-        for (let i = 0; i < nl; i++) c += live.get(rules[p + np + nm + i]) || 0;
-        if (!exact || c >= 2 ** 53) {
-          // Exactly, with BigInts, and saturating at 2^64 - 1.
-          let b = 0n;
-          for (let i = 0; i < np + nm; i++) {
-            const j = rules[p + i];
-            const v = bigOf(j, k) ?? BigInt(value(j, k));
-            b += i < np ? v : -v;
-          }
-          for (let i = 0; i < nl; i++) b += BigInt(live.get(rules[p + np + nm + i]) || 0);
-          if (b < 0n) b = 0n;
-          if (b > 0xffffffffffffffffn) b = 0xffffffffffffffffn;
-          big.set(k, b);
+        if (live !== null) for (let i = 0; i < nl; i++) c += live.get(rules[p + np + nm + i]) || 0;
+        if (most >= 2 ** 53 || c >= 2 ** 53) {
+          const b = this.exact(k, p, np, nm, nl, h, live);
           lo = Number(b & 0xffffffffn);
           hi = Number(b >> 32n);
           vals[k] = Number(b);
         } else {
           if (c < 0) c = 0;
           vals[k] = c;
-          lo = c % TWO32;
-          hi = (c - lo) / TWO32;
+          // No `%`: on doubles it is a call to fmod.
+          hi = c < TWO32 ? 0 : Math.floor(c / TWO32);
+          lo = c - hi * TWO32;
         }
       }
       if ((lo | hi) === 0) continue;
@@ -155,6 +169,90 @@ class Derivation {
       half.push(hi, lo);
     }
     return { idx: idx.reverse(), half: half.reverse() };
+  }
+  // `sparse` for an instance without live frames: the counted blocks'
+  // non-zero counts, then only the derived blocks those reach (through
+  // `deps`), evaluated from the back, merged in.
+  reached(h) {
+    const { n, rule, at, rules, vals, deps, depAt, marked } = this;
+    // A derived block's slot is never incremented: only counted ones count.
+    const all = sparse(h, n);
+    const counted = { idx: [], half: [] };
+    for (let i = 0; i < all.idx.length; i++) {
+      if (rule[all.idx[i]] !== 0) continue;
+      counted.idx.push(all.idx[i]);
+      counted.half.push(all.half[2 * i], all.half[2 * i + 1]);
+    }
+    const todo = [];
+    const reach = (j) => {
+      for (let d = depAt[j]; d < depAt[j + 1]; d++) {
+        const k = deps[d];
+        if (marked[k] === 0) {
+          marked[k] = 1;
+          todo.push(k);
+        }
+      }
+    };
+    for (const j of counted.idx) if (rule[j] === 0) reach(j);
+    // A derived block reached can reach others; `todo` grows as it goes.
+    for (let i = 0; i < todo.length; i++) reach(todo[i]);
+    if (todo.length === 0) return counted;
+    const order = Uint32Array.from(todo).sort().reverse();
+    this.bigs.clear();
+    const found = { idx: [], half: [] };
+    for (const k of order) {
+      let p = at[rule[k] - 1];
+      const np = rules[p];
+      const nm = rules[p + 1];
+      p += 3;
+      let c = 0;
+      let most = 0;
+      for (let i = p; i < p + np + nm; i++) {
+        const j = rules[i];
+        // A derived term is done when it was reached, else 0.
+        const v = j >= n ? 0 : rule[j] !== 0 ? (marked[j] === 1 && j > k ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j];
+        if (v > most) most = v;
+        if (i < p + np) c += v;
+        else c -= v;
+      }
+      let lo;
+      let hi;
+      if (most >= 2 ** 53 || c >= 2 ** 53) {
+        const b = this.exact(k, p, np, nm, rules[p - 1], h, null);
+        lo = Number(b & 0xffffffffn);
+        hi = Number(b >> 32n);
+        vals[k] = Number(b);
+      } else {
+        if (c < 0) c = 0;
+        vals[k] = c;
+        hi = c < TWO32 ? 0 : Math.floor(c / TWO32);
+        lo = c - hi * TWO32;
+      }
+      if ((lo | hi) === 0) continue;
+      found.idx.push(k);
+      found.half.push(hi, lo);
+    }
+    for (const k of todo) marked[k] = 0;
+    found.idx.reverse();
+    found.half.reverse();
+    return mergeSparse(counted, found);
+  }
+  // Block k's formula (its terms from `p`) with BigInts, saturating at
+  // 2^64 - 1; noted in `bigs` for the formulas before it.
+  exact(k, p, np, nm, nl, h, live) {
+    const { n, rule, rules, vals, bigs } = this;
+    const of = (j) => {
+      if (j >= n) return 0n;
+      if (j > k && rule[j] !== 0) return bigs.has(j) ? bigs.get(j) : BigInt(vals[j]);
+      return (BigInt(h[2 * j + 1]) << 32n) | BigInt(h[2 * j]);
+    };
+    let b = 0n;
+    for (let i = 0; i < np + nm; i++) b += i < np ? of(rules[p + i]) : -of(rules[p + i]);
+    if (live !== null) for (let i = 0; i < nl; i++) b += BigInt(live.get(rules[p + np + nm + i]) || 0);
+    if (b < 0n) b = 0n;
+    if (b > 0xffffffffffffffffn) b = 0xffffffffffffffffn;
+    bigs.set(k, b);
+    return b;
   }
 }
 
