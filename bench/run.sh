@@ -139,8 +139,16 @@ wr="$bin/wasm-run --test-threads $(nproc) --out $B/tmp/overhead"
 hf overhead -N -i -w 1 -r "$RUNS" \
     -n "counters off" "$wr --counters off $wasm" \
     -n "counters inject (default)" "$wr --counters inject $wasm" \
+    -n "counters inject, every block incremented" "env WASM_RUN_COUNT_EVERY_BLOCK=1 $wr --counters inject $wasm" \
     -n "counters v8" "$wr --counters v8 $wasm" \
     -n "plain node:wasi, one instance" "$node --disable-warning=ExperimentalWarning $repo/bench/lib/plain-wasi.cjs $wasm $rsyntax"
+# How many blocks have an increment, and how many block entries the
+# increments counted (the rest are derived: docs/formats.md §3b).
+for m in 0 1; do
+    WASM_RUN_COUNT_EVERY_BLOCK=$m WASM_RUN_COUNTER_STATS="$B/tmp/stats-$m.json" \
+        $wr --counters inject "$wasm" >/dev/null 2>&1 || true
+    meta "counters.every$m" "$(sed 's/"/\\"/g' "$B/tmp/stats-$m.json")"
+done
 # Equality on a real published suite: our counters and V8's (one thread:
 # V8 loses increments with two) give the same blocks and counts, with the
 # deterministic WASI clock the equality test uses (tests/tests/counters.rs).

@@ -100,6 +100,11 @@ if (hosts) {
   const b = hosts['host tests, plain'];
   p(`| Plugins under a native host: examples/plugins' host tests collecting the plugins' counts vs not | ${sec(a.median)} | ${sec(b.median)} | ${x(a.median / b.median)} wall, ${x(a.cpu / b.cpu)} CPU | <= 2x | ${verdict(a.median / b.median <= 2)} |`);
 }
+const stats = meta['counters.every0'] ? JSON.parse(meta['counters.every0']) : null;
+if (stats) {
+  p(`| Counters: blocks with an increment (the rest derived), regex-syntax | ${stats.counted} | ${stats.blocks} blocks | ${(stats.counted / stats.blocks).toFixed(2)} per block | (none) | |`);
+  p(`| Counters: increments executed per block entered, regex-syntax's tests | ${stats.increments.toExponential(3)} | ${stats.entries.toExponential(3)} entries | ${(stats.increments / stats.entries).toFixed(2)} per entry | (none) | |`);
+}
 if (v8on && off) {
   p(`| For reference: V8's counters (\`--counters v8\`) vs \`off\` | ${sec(v8on.median)} | ${sec(off.median)} | ${x(v8on.median / off.median)} wall, ${x(v8on.cpu / off.cpu)} CPU | | |`);
 }
