@@ -57,6 +57,9 @@ pub struct Derived {
 /// `end` exclusive), for the blocks a live frame matters in: where a live
 /// frame's offset (a V8 stack frame's `0x...` position, wasmtime's
 /// `FrameInfo::module_offset`) falls when that frame is still in the block.
+/// A function's first block starts at its first instruction, not at the
+/// locals declaration: V8 puts a frame whose entry check failed (a stack
+/// overflow) at the body's start, and that frame ran nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameRange {
     pub start: u32,

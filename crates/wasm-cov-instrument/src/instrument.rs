@@ -376,8 +376,17 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
                         inc = body_buf.len() - before;
                     }
                     if framed[j] {
+                        // A function's first block is framed from its first
+                        // instruction on: a frame at the body's start (the
+                        // locals declaration) is one whose entry check
+                        // failed (a stack overflow), and it ran nothing.
+                        let skip = if j == 0 {
+                            b.insert_at.map_or(0, |at| at - b.start)
+                        } else {
+                            0
+                        };
                         frame_ranges.push(FrameRange {
-                            start: out_start as u32,
+                            start: (out_start + skip) as u32,
                             end: (out_start + (b.end - b.start) + inc) as u32,
                             block: counter as u32,
                         });
@@ -660,14 +669,17 @@ mod tests {
             plain.wasm.len() - 3 * inc.len(),
             "three increments fewer"
         );
-        // Each derived block's output bytes are its input bytes.
+        // Each derived block's output bytes are its input bytes, from its
+        // first instruction on (block 1 starts $f: its locals declaration
+        // is left out).
         let ranges: Vec<u32> = out.frame_ranges.iter().map(|r| r.block).collect();
         assert_eq!(ranges, derived);
         for r in &out.frame_ranges {
             let b = out.blocks[r.block as usize];
+            let skip = if r.block == 1 { 1 } else { 0 };
             assert_eq!(
                 &out.wasm[r.start as usize..r.end as usize],
-                &m[b.start as usize..b.end as usize],
+                &m[b.start as usize + skip..b.end as usize],
                 "{r:?}"
             );
         }

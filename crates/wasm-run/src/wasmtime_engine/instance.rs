@@ -310,16 +310,21 @@ pub(crate) fn run(
     // The frames still live when it ended (a trap, an exit, a timeout all
     // leave a backtrace), for its derived counts.
     let frames: Vec<u64> = match &result {
-        Err(e) if !shared.derived.is_empty() => e
-            .downcast_ref::<WasmBacktrace>()
-            .map(|bt| {
-                bt.frames()
-                    .iter()
-                    .filter_map(|f| f.module_offset())
-                    .map(|o| o as u64)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Err(e) if !shared.derived.is_empty() => {
+            // A stack overflow traps in the entry check of the innermost
+            // function, which ran nothing.
+            let skip = usize::from(e.downcast_ref::<Trap>() == Some(&Trap::StackOverflow));
+            e.downcast_ref::<WasmBacktrace>()
+                .map(|bt| {
+                    bt.frames()
+                        .iter()
+                        .skip(skip)
+                        .filter_map(|f| f.module_offset())
+                        .map(|o| o as u64)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
         _ => Vec::new(),
     };
     let ctx = store.data();
