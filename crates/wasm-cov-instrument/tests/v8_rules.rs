@@ -231,6 +231,15 @@ const CASES: &[Case] = &[
         calls: r#"[["run",[0]]]"#,
     },
     Case {
+        name: "a stack overflow in wasm: the function whose entry check failed",
+        wat: r#"(module
+                (func $down (param i32) (result i32)
+                  local.get 0 i32.const 1 i32.add call $down)
+                (func (export "run") (param i32) (result i32)
+                  local.get 0 call $down))"#,
+        calls: r#"[["run",[0]]]"#,
+    },
+    Case {
         name: "call_indirect and a trap in the middle of a block",
         wat: r#"(module (type $t (func (param i32) (result i32)))
                 (table 2 funcref) (elem (i32.const 0) $div)
