@@ -30,7 +30,7 @@
 //! in a JS closure there (`docs/formats.md` §3b).
 //!
 //! With [`Options::derive`], the blocks whose counts follow from other
-//! blocks' by flow conservation get no increment (about 4 in 10 of a Rust
+//! blocks' by flow conservation get no increment (4 to 5 in 10 of a Rust
 //! test binary's): the host derives them per instance from the counted ones
 //! and the instance's live frames ([`derive_counts`]; the rules in
 //! `derive.rs` and `docs/formats.md` §3b). [`Instrumented::derived`] lists
