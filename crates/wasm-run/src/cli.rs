@@ -103,10 +103,12 @@ pub struct Cli {
     /// Node >= 22). v8: V8's own --wasm-code-coverage counters (32-bit;
     /// Node >= 25; runs 2-3x slower). off: no coverage at all, only
     /// tests.json and run.log (no v8-coverage.json); the baseline for
-    /// benchmarks. Default: inject. Under wasm-bindgen and --exec, the Node
-    /// hook instruments each module as Node compiles it; in browsers, the
-    /// module is instrumented as the page fetches it (v8 there needs
-    /// Chromium).
+    /// benchmarks. Default: inject. For the modules wasm-run instantiates
+    /// itself, the blocks whose counts follow from others' get no increment
+    /// and are derived, traps included ($WASM_RUN_COUNT_EVERY_BLOCK=1 gives
+    /// every block its own). Under wasm-bindgen and --exec, the Node hook
+    /// instruments each module as Node compiles it; in browsers, the module
+    /// is instrumented as the page fetches it (v8 there needs Chromium).
     #[arg(long, value_enum, value_name = "MODE")]
     pub counters: Option<Counters>,
 
