@@ -91,10 +91,13 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     }
     let instrumented = match opts.counters {
         Counters::Inject => {
-            // Derived counters need the live frames' offsets in the module
-            // that ran; a component's backtrace is not known to give those
-            // of its code module, so every block of a component is counted.
-            let derive = module.component.is_none();
+            // Every block keeps its increment on wasmtime for now: in one CI
+            // run of `inject_equals_v8_when_tests_trap` a derived block
+            // came out one entry below Node's (a live frame the backtrace
+            // did not give), which has not been explained yet. Derivation
+            // there (`Derivation::fill` with the backtrace, below) stays in
+            // place for when it is.
+            let derive = false;
             Some(
                 instrument_module(bytes, false, derive)
                     .with_context(|| wasm.display().to_string())?,
