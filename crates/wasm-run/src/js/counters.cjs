@@ -114,26 +114,55 @@ class Derivation {
   // below 2^53; a formula with a term at or above that is redone exactly).
   sparse(h, frames) {
     if (!frames || frames.length === 0) return this.reached(h);
-    const { n, rule, vals } = this;
-    const live = new Map();
-    for (const off of frames) {
-      const k = this.blockAt(off);
-      if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
+    const { n, rule, at, rules, vals } = this;
+    let live = null;
+    if (frames && frames.length) {
+      live = new Map();
+      for (const off of frames) {
+        const k = this.blockAt(off);
+        if (k >= 0) live.set(k, (live.get(k) || 0) + 1);
+      }
     }
     this.bigs.clear();
     const idx = [];
     const half = [];
     for (let k = n - 1; k >= 0; k--) {
+      const r = rule[k];
       let lo;
       let hi;
-      if (rule[k] === 0) {
+      if (r === 0) {
         lo = h[2 * k];
         hi = h[2 * k + 1];
         vals[k] = hi * TWO32 + lo;
       } else {
-        this.evaluate(k, h, live, null);
-        lo = this.lo;
-        hi = this.hi;
+        let p = at[r - 1];
+        const np = rules[p];
+        const nm = rules[p + 1];
+        const nl = rules[p + 2];
+        p += 3;
+        let c = 0;
+        let most = 0;
+        for (let i = p; i < p + np + nm; i++) {
+          const j = rules[i];
+          // After k: done (derived or counted); before k: counted, so read.
+          const v = j > k ? (j < n ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j];
+          if (v > most) most = v;
+          if (i < p + np) c += v;
+          else c -= v;
+        }
+        if (live !== null) for (let i = 0; i < nl; i++) c += live.get(rules[p + np + nm + i]) || 0;
+        if (most >= 2 ** 53 || c >= 2 ** 53) {
+          const b = this.exact(k, p, np, nm, nl, h, live);
+          lo = Number(b & 0xffffffffn);
+          hi = Number(b >> 32n);
+          vals[k] = Number(b);
+        } else {
+          if (c < 0) c = 0;
+          vals[k] = c;
+          // No `%`: on doubles it is a call to fmod.
+          hi = c < TWO32 ? 0 : Math.floor(c / TWO32);
+          lo = c - hi * TWO32;
+        }
       }
       if ((lo | hi) === 0) continue;
       idx.push(k);
@@ -145,7 +174,7 @@ class Derivation {
   // non-zero counts, then only the derived blocks those reach (through
   // `deps`), evaluated from the back, merged in.
   reached(h) {
-    const { n, rule, deps, depAt, marked } = this;
+    const { n, rule, at, rules, vals, deps, depAt, marked } = this;
     // A derived block's slot is never incremented: only counted ones count.
     const all = sparse(h, n);
     const counted = { idx: [], half: [] };
@@ -164,7 +193,7 @@ class Derivation {
         }
       }
     };
-    for (const j of counted.idx) reach(j);
+    for (const j of counted.idx) if (rule[j] === 0) reach(j);
     // A derived block reached can reach others; `todo` grows as it goes.
     for (let i = 0; i < todo.length; i++) reach(todo[i]);
     if (todo.length === 0) return counted;
@@ -172,64 +201,50 @@ class Derivation {
     this.bigs.clear();
     const found = { idx: [], half: [] };
     for (const k of order) {
-      this.evaluate(k, h, null, marked);
-      if ((this.lo | this.hi) === 0) continue;
+      let p = at[rule[k] - 1];
+      const np = rules[p];
+      const nm = rules[p + 1];
+      p += 3;
+      let c = 0;
+      let most = 0;
+      for (let i = p; i < p + np + nm; i++) {
+        const j = rules[i];
+        // A derived term is done when it was reached, else 0.
+        const v = j >= n ? 0 : rule[j] !== 0 ? (marked[j] === 1 && j > k ? vals[j] : 0) : h[2 * j + 1] * TWO32 + h[2 * j];
+        if (v > most) most = v;
+        if (i < p + np) c += v;
+        else c -= v;
+      }
+      let lo;
+      let hi;
+      if (most >= 2 ** 53 || c >= 2 ** 53) {
+        const b = this.exact(k, p, np, nm, rules[p - 1], h, null);
+        lo = Number(b & 0xffffffffn);
+        hi = Number(b >> 32n);
+        vals[k] = Number(b);
+      } else {
+        if (c < 0) c = 0;
+        vals[k] = c;
+        hi = c < TWO32 ? 0 : Math.floor(c / TWO32);
+        lo = c - hi * TWO32;
+      }
+      if ((lo | hi) === 0) continue;
       found.idx.push(k);
-      found.half.push(this.hi, this.lo);
+      found.half.push(hi, lo);
     }
     for (const k of todo) marked[k] = 0;
     found.idx.reverse();
     found.half.reverse();
     return mergeSparse(counted, found);
   }
-  // Derived block k's count from its rule, into vals[k] and this.lo and
-  // this.hi. A term after k that is derived is done (`vals`), unless
-  // `marked` is given and does not mark it, when it is 0; every other term
-  // is counted (the instrumenter pins the ones before k), so read from the
-  // instance. In plain numbers, exact below 2^53; a formula with a term at
-  // or above that is redone with BigInts.
-  evaluate(k, h, live, marked) {
-    const { n, rule, at, rules, vals } = this;
-    let p = at[rule[k] - 1];
-    const np = rules[p];
-    const nm = rules[p + 1];
-    const nl = rules[p + 2];
-    p += 3;
-    let c = 0;
-    let most = 0;
-    for (let i = p; i < p + np + nm; i++) {
-      const j = rules[i];
-      let v;
-      if (j >= n) v = 0;
-      else if (rule[j] === 0 || j < k) v = h[2 * j + 1] * TWO32 + h[2 * j];
-      else v = marked === null || marked[j] === 1 ? vals[j] : 0;
-      if (v > most) most = v;
-      if (i < p + np) c += v;
-      else c -= v;
-    }
-    if (live !== null) for (let i = 0; i < nl; i++) c += live.get(rules[p + np + nm + i]) || 0;
-    if (most >= 2 ** 53 || c >= 2 ** 53) {
-      const b = this.exact(k, p, np, nm, nl, h, live, marked);
-      this.lo = Number(b & 0xffffffffn);
-      this.hi = Number(b >> 32n);
-      vals[k] = Number(b);
-      return;
-    }
-    if (c < 0) c = 0;
-    vals[k] = c;
-    // No `%`: on doubles it is a call to fmod.
-    this.hi = c < TWO32 ? 0 : Math.floor(c / TWO32);
-    this.lo = c - this.hi * TWO32;
-  }
-  // `evaluate`'s formula (block k's terms from `p`) with BigInts,
-  // saturating at 2^64 - 1; noted in `bigs` for the formulas before it.
-  exact(k, p, np, nm, nl, h, live, marked) {
+  // Block k's formula (its terms from `p`) with BigInts, saturating at
+  // 2^64 - 1; noted in `bigs` for the formulas before it.
+  exact(k, p, np, nm, nl, h, live) {
     const { n, rule, rules, vals, bigs } = this;
     const of = (j) => {
       if (j >= n) return 0n;
-      if (rule[j] === 0 || j < k) return (BigInt(h[2 * j + 1]) << 32n) | BigInt(h[2 * j]);
-      if (marked !== null && marked[j] !== 1) return 0n;
-      return bigs.has(j) ? bigs.get(j) : BigInt(vals[j]);
+      if (j > k && rule[j] !== 0) return bigs.has(j) ? bigs.get(j) : BigInt(vals[j]);
+      return (BigInt(h[2 * j + 1]) << 32n) | BigInt(h[2 * j]);
     };
     let b = 0n;
     for (let i = 0; i < np + nm; i++) b += i < np ? of(rules[p + i]) : -of(rules[p + i]);
