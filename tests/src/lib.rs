@@ -146,6 +146,27 @@ pub fn node22() -> Option<PathBuf> {
     .clone()
 }
 
+/// The Node preload that makes node:wasi's clock and random source
+/// deterministic (the instrumenter's `deterministic-wasi.cjs`).
+pub fn deterministic_hook() -> PathBuf {
+    root().join("crates/wasm-cov-instrument/tests/js/deterministic-wasi.cjs")
+}
+
+/// Gives a `wasm-run` command the same clock and random source on every
+/// run, on Node (`deterministic_hook`, preloaded with NODE_OPTIONS, which
+/// reaches the runner's workers) and on wasmtime
+/// (`WASM_RUN_DETERMINISTIC_WASI`). A test that compares the counts of two
+/// runs needs it: libtest prints "finished in 0.00s", and which paths core's
+/// float formatting takes depends on the digits, so a busy machine can
+/// change a handful of counts.
+pub fn deterministic(cmd: &mut Command) -> &mut Command {
+    cmd.env(
+        "NODE_OPTIONS",
+        format!("--require {}", deterministic_hook().display()),
+    )
+    .env("WASM_RUN_DETERMINISTIC_WASI", "1")
+}
+
 /// Runs a command and returns its output, with stdout/stderr as text.
 pub struct Ran {
     pub code: i32,

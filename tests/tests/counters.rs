@@ -15,11 +15,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use integration_tests::{build_example, extract, node22, root, run, scratch, tool};
-
-fn deterministic_hook() -> PathBuf {
-    root().join("crates/wasm-cov-instrument/tests/js/deterministic-wasi.cjs")
-}
+use integration_tests::{
+    build_example, deterministic_hook, extract, node22, root, run, scratch, tool,
+};
 
 /// Runs wasm-run on `wasm` with `args` into `dir/cov`, then v8cov-extract;
 /// returns the offsets CSV.

@@ -4,7 +4,8 @@
 //! v8-coverage.json files, given together to v8cov-extract, count what one
 //! unpartitioned run counts, block for block and test for test. A module
 //! that runs whole runs in one shard. v8cov-extract refuses a shard twice
-//! and mixed partitions.
+//! and mixed partitions. Every run gets the deterministic WASI clock, so
+//! the whole run and the shards take the same paths.
 #![allow(
     clippy::unwrap_used,
     reason = "in a test, a failed unwrap is a failed test"
@@ -14,12 +15,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use integration_tests::{demo_wasm, run, scratch, test_report, tool, Ran};
+use integration_tests::{demo_wasm, deterministic, run, scratch, test_report, tool, Ran};
 use wasm_cov_format::{Partition, ShardRecord};
 
-/// Runs wasm-run on `wasm` into `dir` with `flags`.
+/// Runs wasm-run on `wasm` into `dir` with `flags`, deterministically.
 fn wasm_run(dir: &Path, flags: &[&str], wasm: &Path) -> Ran {
-    run(Command::new(tool("wasm-run"))
+    run(deterministic(&mut Command::new(tool("wasm-run")))
         .arg("--out")
         .arg(dir)
         .args(flags)
