@@ -446,18 +446,33 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Instrumented, Instrumen
     })
 }
 
-/// Where each body of the rewritten module starts (its locals
-/// declaration), in order.
-fn output_body_starts(wasm: &[u8]) -> Result<Vec<u32>, InstrumentError> {
-    let mut starts = Vec::new();
+/// Where each function body of `wasm` starts (its locals declaration) and
+/// where its first instruction is, in order, as module offsets. A host
+/// whose trap can land at a body's start needs the second: wasmtime puts
+/// an `unreachable` that is a function's first instruction there, where V8
+/// puts only a frame that ran nothing (see [`FrameRange`]).
+pub fn body_entries(wasm: &[u8]) -> Result<Vec<(u32, u32)>, InstrumentError> {
+    let mut entries = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
-            Payload::CodeSectionEntry(body) => starts.push(body.range().start as u32),
+            Payload::CodeSectionEntry(body) => {
+                let first = body.get_operators_reader()?.original_position();
+                entries.push((body.range().start as u32, first as u32));
+            }
             Payload::End(_) => break,
             _ => {}
         }
     }
-    Ok(starts)
+    Ok(entries)
+}
+
+/// Where each body of the rewritten module starts (its locals
+/// declaration), in order.
+fn output_body_starts(wasm: &[u8]) -> Result<Vec<u32>, InstrumentError> {
+    Ok(body_entries(wasm)?
+        .into_iter()
+        .map(|(start, _)| start)
+        .collect())
 }
 
 #[cfg(test)]
@@ -775,5 +790,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn body_entries_step_over_each_locals_declaration() {
+        let wasm = wat("(module
+            (func unreachable)
+            (func (local i32) (local i64 i64) unreachable))");
+        let entries = body_entries(&wasm).unwrap();
+        assert_eq!(entries.len(), 2);
+        // No locals: one byte (the count 0). Two groups: the count 2, then
+        // (1, i32) and (2, i64).
+        let sizes: Vec<u32> = entries.iter().map(|&(s, f)| f - s).collect();
+        assert_eq!(sizes, [1, 5]);
+        assert_eq!(wasm[entries[0].1 as usize], 0x00, "unreachable");
+        assert_eq!(wasm[entries[1].1 as usize], 0x00, "unreachable");
     }
 }

@@ -86,5 +86,5 @@ mod table;
 
 pub use derive::{derive_counts, frame_block, Derivation, Derived, FrameRange};
 pub use error::InstrumentError;
-pub use instrument::{instrument, Instrumented, Options, COUNTERS_EXPORT};
+pub use instrument::{body_entries, instrument, Instrumented, Options, COUNTERS_EXPORT};
 pub use table::{Block, BlockTable, TableError, TABLE_FORMAT, TABLE_VERSION};

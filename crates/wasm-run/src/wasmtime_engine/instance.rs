@@ -67,6 +67,9 @@ pub(crate) struct Shared {
     /// The blocks whose counts are derived (`wasm_cov_instrument::derive`),
     /// filled in at every read of an instance's counters.
     pub derived: Arc<Derivation>,
+    /// Each body's start and first instruction in the instrumented module
+    /// (`wasm_cov_instrument::body_entries`), when blocks are derived.
+    pub entries: Vec<(u32, u32)>,
     pub timeout: Option<Duration>,
     pub flush: Duration,
     /// Set by Ctrl-C/SIGTERM: every running test stops at its next tick.
@@ -74,6 +77,17 @@ pub(crate) struct Shared {
     /// Clock and random source fixed (`WASM_RUN_DETERMINISTIC_WASI`), as the
     /// equality tests' Node preload fixes them.
     pub deterministic: bool,
+}
+
+impl Shared {
+    /// The first instruction of the body that starts at `body_start`.
+    fn first_instruction(&self, body_start: u64) -> Option<u64> {
+        let i = self
+            .entries
+            .binary_search_by_key(&body_start, |&(start, _)| u64::from(start))
+            .ok()?;
+        Some(u64::from(self.entries[i].1))
+    }
 }
 
 /// What each run instantiates.
@@ -311,16 +325,27 @@ pub(crate) fn run(
     // leave a backtrace), for its derived counts.
     let frames: Vec<u64> = match &result {
         Err(e) if !shared.derived.is_empty() => {
+            let trap = e.downcast_ref::<Trap>().copied();
             // A stack overflow traps in the entry check of the innermost
             // function, which ran nothing.
-            let skip = usize::from(e.downcast_ref::<Trap>() == Some(&Trap::StackOverflow));
+            let skip = usize::from(trap == Some(Trap::StackOverflow));
+            // Any other trap (an interrupt aside, also at an entry check)
+            // ran its instruction; wasmtime puts one that is a function's
+            // first instruction at the body's start (`func_offset` 0).
+            let ran = trap.is_some_and(|t| t != Trap::StackOverflow && t != Trap::Interrupt);
             e.downcast_ref::<WasmBacktrace>()
                 .map(|bt| {
                     bt.frames()
                         .iter()
                         .skip(skip)
-                        .filter_map(|f| f.module_offset())
-                        .map(|o| o as u64)
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            let at = f.module_offset()? as u64;
+                            if i == 0 && ran && f.func_offset() == Some(0) {
+                                return shared.first_instruction(at);
+                            }
+                            Some(at)
+                        })
                         .collect()
                 })
                 .unwrap_or_default()

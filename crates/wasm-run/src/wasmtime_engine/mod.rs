@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use wasm_cov_cli::Exit;
 use wasm_cov_format::{sha256_hex, ComponentSource, ModuleLayout, Outcome};
-use wasm_cov_instrument::Instrumented;
+use wasm_cov_instrument::{body_entries, Instrumented};
 
 use crate::counters::{instrument_module, Counters};
 use crate::direct::{publish_coverage, publish_results, Module, RawDump, RawResults, RawTest};
@@ -91,13 +91,11 @@ pub(crate) fn run(opts: &Options, module: &Module<'_>) -> Result<Exit> {
     }
     let instrumented = match opts.counters {
         Counters::Inject => {
-            // Every block keeps its increment on wasmtime for now: in one CI
-            // run of `inject_equals_v8_when_tests_trap` a derived block
-            // came out one entry below Node's (a live frame the backtrace
-            // did not give), which has not been explained yet. Derivation
-            // there (`Derivation::fill` with the backtrace, below) stays in
-            // place for when it is.
-            let derive = false;
+            // Blocks are derived as on Node, with each trap's live frames
+            // from its `WasmBacktrace` (instance.rs). A component's code
+            // module keeps every increment: wasmtime's frame offsets inside
+            // a component are not yet checked against the spliced module.
+            let derive = module.component.is_none();
             Some(
                 instrument_module(bytes, false, derive)
                     .with_context(|| wasm.display().to_string())?,
@@ -180,6 +178,10 @@ fn run_tests(
         harness,
         ..
     } = *module;
+    let entries = match instrumented {
+        Some(i) if !i.derived.is_empty() => body_entries(&i.wasm)?,
+        _ => Vec::new(),
+    };
     let shared = Arc::new(Shared {
         engine: engine.clone(),
         pre,
@@ -194,6 +196,7 @@ fn run_tests(
                 .map(Instrumented::derivation)
                 .unwrap_or_default(),
         ),
+        entries,
         timeout: opts.timeout.map(Duration::from_secs_f64),
         flush: Duration::from_secs_f64(opts.flush_interval),
         stop: stop.clone(),
