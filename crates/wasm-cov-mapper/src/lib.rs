@@ -41,9 +41,9 @@ mod map;
 mod names;
 mod paths;
 mod per_test;
+mod prune;
 mod source;
 mod sources;
-mod tables;
 mod tree;
 mod without_dwarf;
 

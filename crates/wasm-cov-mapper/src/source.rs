@@ -67,10 +67,7 @@ pub struct SourceFacts {
 impl SourceFacts {
     /// Parses `text`; `None` when it is not valid Rust for `syn`.
     pub fn parse(text: &str) -> Option<SourceFacts> {
-        Some(SourceFacts::of_file(
-            &crate::tables::parse_file(text)?,
-            text,
-        ))
+        Some(SourceFacts::of_file(&crate::prune::parse_file(text)?, text))
     }
 
     /// The facts of `file`, parsed from `text`.
