@@ -108,7 +108,6 @@ impl Open {
 /// or `None` when the pass cannot follow the text.
 fn prune(text: &str) -> Option<String> {
     let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
     // Byte ranges to drop, outermost only, in order.
     let mut blanks: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
@@ -264,6 +263,7 @@ fn prune(text: &str) -> Option<String> {
     if !stack.is_empty() {
         return None;
     }
+    let mut out = Vec::with_capacity(b.len());
     let mut from = 0;
     for &(start, end) in &blanks {
         out.extend_from_slice(&b[from..start]);
